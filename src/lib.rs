@@ -1,0 +1,6 @@
+//! callshard: a SIP signalling and RTP media core for thread-per-core servers.
+//!
+//! The crate is layered sans-IO first: [`sip`] parses and writes messages without sockets
+//! or clocks. See `ARCHITECTURE.md` for the layers and the path of one datagram.
+
+pub mod sip;

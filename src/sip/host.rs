@@ -1,0 +1,115 @@
+//! `host [":" port]` as used by URIs and Via sent-by (RFC 3261 25.1).
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use super::lex::{parse_decimal, trim};
+
+/// A host: a domain name kept as written, or an IP address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Host<'a> {
+    Name(&'a [u8]),
+    Ipv4(Ipv4Addr),
+    /// An IPv6 reference, written in brackets in the message.
+    Ipv6(Ipv6Addr),
+}
+
+impl Host<'_> {
+    /// Host comparison of RFC 3261 19.1.4: names case-insensitively, addresses by value.
+    pub fn matches(&self, other: &Host<'_>) -> bool {
+        match (self, other) {
+            (Host::Name(a), Host::Name(b)) => a.eq_ignore_ascii_case(b),
+            (Host::Ipv4(a), Host::Ipv4(b)) => a == b,
+            (Host::Ipv6(a), Host::Ipv6(b)) => a == b,
+            _ => false,
+        }
+    }
+
+    /// The address, when the host is one.
+    pub fn ip(&self) -> Option<IpAddr> {
+        match *self {
+            Host::Name(_) => None,
+            Host::Ipv4(a) => Some(a.into()),
+            Host::Ipv6(a) => Some(a.into()),
+        }
+    }
+}
+
+/// Parses `host[:port]` (white space allowed around the colon, as Via's SWS rules permit).
+pub fn parse_host_port(s: &[u8]) -> Option<(Host<'_>, Option<u16>)> {
+    let s = trim(s);
+    let (host, rest) = if s.first() == Some(&b'[') {
+        let close = memchr::memchr(b']', s)?;
+        let text = std::str::from_utf8(&s[1..close]).ok()?;
+        (Host::Ipv6(text.parse().ok()?), &s[close + 1..])
+    } else {
+        let end = memchr::memchr(b':', s).unwrap_or(s.len());
+        (parse_host_name(trim(&s[..end]))?, &s[end..])
+    };
+    let rest = trim(rest);
+    if rest.is_empty() {
+        return Some((host, None));
+    }
+    let port = trim(rest.strip_prefix(b":")?);
+    Some((host, Some(parse_decimal(port, 65_535)? as u16)))
+}
+
+/// A domain name (labels of letters, digits, `-` and `_`) or dotted IPv4 address.
+fn parse_host_name(s: &[u8]) -> Option<Host<'_>> {
+    if s.is_empty() {
+        return None;
+    }
+    if s.iter().all(|&b| b.is_ascii_digit() || b == b'.') {
+        return std::str::from_utf8(s).ok()?.parse().ok().map(Host::Ipv4);
+    }
+    let name = s.strip_suffix(b".").unwrap_or(s);
+    let label_ok = |l: &[u8]| {
+        !l.is_empty()
+            && l.iter()
+                .all(|&b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            && l[0] != b'-'
+    };
+    name.split(|&b| b == b'.')
+        .all(label_ok)
+        .then_some(Host::Name(s))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_and_ports() {
+        assert_eq!(
+            parse_host_port(b"example.com"),
+            Some((Host::Name(b"example.com"), None))
+        );
+        assert_eq!(
+            parse_host_port(b"192.0.2.1:5060"),
+            Some((Host::Ipv4([192, 0, 2, 1].into()), Some(5060)))
+        );
+        assert_eq!(
+            parse_host_port(b"[2001:db8::10]:5070").map(|(_, p)| p),
+            Some(Some(5070))
+        );
+        assert_eq!(
+            parse_host_port(b"host : 5060").map(|(_, p)| p),
+            Some(Some(5060))
+        );
+        for bad in [
+            &b"ex ample.com"[..],
+            b"host:70000",
+            b"host:",
+            b"1.2.3.256",
+            b"[::1",
+            b"-a.com",
+            b"",
+        ] {
+            assert_eq!(
+                parse_host_port(bad),
+                None,
+                "{:?}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+    }
+}

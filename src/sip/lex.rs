@@ -1,0 +1,162 @@
+//! Byte-level helpers shared by every SIP grammar rule (RFC 3261 section 25.1).
+//!
+//! Everything here works on `&[u8]`: SIP is an octet protocol, and UTF-8 validation
+//! is only needed where an application asks for text.
+
+/// RFC 3261 `token` characters: alphanumerics and `-.!%*_+` plus backtick, apostrophe and tilde.
+const fn token_table() -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'-' | b'.' | b'!' | b'%' | b'*' | b'_' | b'+' | b'`' | b'\'' | b'~'
+            );
+        c += 1;
+    }
+    t
+}
+
+static TOKEN: [bool; 256] = token_table();
+
+/// True for a byte allowed in an RFC 3261 `token`.
+#[inline]
+pub fn is_token_byte(b: u8) -> bool {
+    TOKEN[b as usize]
+}
+
+/// True when `s` is a non-empty `token`.
+#[inline]
+pub fn is_token(s: &[u8]) -> bool {
+    !s.is_empty() && s.iter().all(|&b| is_token_byte(b))
+}
+
+/// Linear white space, including the CR and LF of a folded header line (RFC 3261 7.3.1).
+#[inline]
+pub fn is_lws(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+/// Strips leading and trailing linear white space.
+#[inline]
+pub fn trim(mut s: &[u8]) -> &[u8] {
+    while let [first, rest @ ..] = s {
+        if !is_lws(*first) {
+            break;
+        }
+        s = rest;
+    }
+    while let [rest @ .., last] = s {
+        if !is_lws(*last) {
+            break;
+        }
+        s = rest;
+    }
+    s
+}
+
+/// Strips leading linear white space only.
+#[inline]
+pub fn trim_start(s: &[u8]) -> &[u8] {
+    let n = s.iter().take_while(|&&b| is_lws(b)).count();
+    &s[n..]
+}
+
+/// Parses a run of ASCII digits into a `u64`, refusing empty input, other bytes and overflow
+/// past `max` (so a 30-digit Content-Length is an error, not a wrap-around).
+pub fn parse_decimal(s: &[u8], max: u64) -> Option<u64> {
+    if s.is_empty() || s.len() > 20 {
+        return None;
+    }
+    let mut n: u64 = 0;
+    for &b in s {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        n = n.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
+        if n > max {
+            return None;
+        }
+    }
+    Some(n)
+}
+
+/// Finds the end of a `quoted-string` that starts at `s[0] == b'"'`, honouring `\` escapes.
+/// Returns the index one past the closing quote.
+pub fn quoted_string_end(s: &[u8]) -> Option<usize> {
+    let mut i = 1;
+    while i < s.len() {
+        match s[i] {
+            b'\\' => i += 2,
+            b'"' => return Some(i + 1),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// Splits `s` at the first `sep` that is outside quoted strings and angle brackets.
+/// Returns `(before, Some(after))`, or `(s, None)` when there is no such separator.
+pub fn split_outside_quotes(s: &[u8], sep: u8) -> (&[u8], Option<&[u8]>) {
+    let mut i = 0;
+    let mut angle = false;
+    while i < s.len() {
+        let b = s[i];
+        if b == b'"' && !angle {
+            match quoted_string_end(&s[i..]) {
+                Some(n) => i += n,
+                None => return (s, None),
+            }
+            continue;
+        }
+        if b == b'<' {
+            angle = true;
+        } else if b == b'>' {
+            angle = false;
+        } else if b == sep && !angle {
+            return (&s[..i], Some(&s[i + 1..]));
+        }
+        i += 1;
+    }
+    (s, None)
+}
+
+/// Decodes one `%HH` escape; `None` when the two bytes are not hexadecimal digits.
+#[inline]
+pub fn hex_pair(hi: u8, lo: u8) -> Option<u8> {
+    let d = |c: u8| (c as char).to_digit(16).map(|v| v as u8);
+    Some(d(hi)? << 4 | d(lo)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trims_folded_white_space() {
+        assert_eq!(trim(b" \r\n\t abc \t"), b"abc");
+        assert_eq!(trim(b"   "), b"");
+    }
+
+    #[test]
+    fn decimal_refuses_overflow_and_junk() {
+        assert_eq!(
+            parse_decimal(b"2147483647", (1 << 31) - 1),
+            Some(2147483647)
+        );
+        assert_eq!(parse_decimal(b"2147483648", (1 << 31) - 1), None);
+        assert_eq!(parse_decimal(b"18446744073709551616", u64::MAX), None);
+        assert_eq!(parse_decimal(b"12a", 100), None);
+        assert_eq!(parse_decimal(b"", 100), None);
+    }
+
+    #[test]
+    fn splits_outside_quotes_and_brackets() {
+        let (a, b) = split_outside_quotes(br#""a,b" <sip:x,y@z>, next"#, b',');
+        assert_eq!(a, br#""a,b" <sip:x,y@z>"#);
+        assert_eq!(b, Some(&b" next"[..]));
+        assert_eq!(split_outside_quotes(br#""unterminated, x"#, b',').1, None);
+    }
+}

@@ -1,0 +1,91 @@
+//! `;name[=value]` parameter lists, shared by URIs, Via and name-addr headers.
+
+use super::lex::{split_outside_quotes, trim};
+
+/// A parameter list as written, without its leading `;`. Lookups walk the text each time:
+/// lists are short, and nothing is allocated.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Params<'a>(pub &'a [u8]);
+
+impl<'a> Params<'a> {
+    /// Each parameter as `(name, value)`; `value` is `None` for a flag such as `;lr`.
+    pub fn iter(&self) -> ParamIter<'a> {
+        ParamIter(self.0)
+    }
+
+    /// The parameter with this name (case-insensitive, RFC 3261 7.3.1): `Some(None)` when it
+    /// is present without a value.
+    pub fn get(&self, name: &[u8]) -> Option<Option<&'a [u8]>> {
+        self.iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    }
+
+    /// The value of a parameter that has one.
+    pub fn value(&self, name: &[u8]) -> Option<&'a [u8]> {
+        self.get(name).flatten()
+    }
+
+    pub fn contains(&self, name: &[u8]) -> bool {
+        self.get(name).is_some()
+    }
+
+    pub fn as_bytes(&self) -> &'a [u8] {
+        self.0
+    }
+
+    /// Checks every name is a token and every value a token, host or quoted string;
+    /// `allow` lists extra bytes a value may hold (URIs allow `[]/:&+$`).
+    pub fn is_well_formed(&self, allow: &[u8]) -> bool {
+        self.iter().all(|(n, v)| {
+            super::lex::is_token(n)
+                && v.is_none_or(|v| {
+                    (v.first() == Some(&b'"') && super::lex::quoted_string_end(v) == Some(v.len()))
+                        || (!v.is_empty()
+                            && v.iter()
+                                .all(|&b| super::lex::is_token_byte(b) || allow.contains(&b)))
+                })
+        })
+    }
+}
+
+/// Iterator returned by [`Params::iter`].
+pub struct ParamIter<'a>(&'a [u8]);
+
+impl<'a> Iterator for ParamIter<'a> {
+    type Item = (&'a [u8], Option<&'a [u8]>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while !self.0.is_empty() {
+            let (item, rest) = split_outside_quotes(self.0, b';');
+            self.0 = rest.unwrap_or(b"");
+            let item = trim(item);
+            if item.is_empty() {
+                continue;
+            }
+            return Some(match memchr::memchr(b'=', item) {
+                Some(eq) => (trim(&item[..eq]), Some(trim(&item[eq + 1..]))),
+                None => (item, None),
+            });
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Params;
+
+    #[test]
+    fn looks_up_case_insensitively() {
+        let p = Params(b"branch=z9hG4bK77 ; RPORT;received=192.0.2.1;x=\"a;b\"");
+        assert_eq!(p.value(b"Branch"), Some(&b"z9hG4bK77"[..]));
+        assert_eq!(p.get(b"rport"), Some(None));
+        assert_eq!(p.value(b"received"), Some(&b"192.0.2.1"[..]));
+        assert_eq!(p.value(b"x"), Some(&b"\"a;b\""[..]));
+        assert_eq!(p.get(b"maddr"), None);
+        assert_eq!(p.iter().count(), 4);
+        assert!(p.is_well_formed(b""));
+        assert!(!Params(b"a=b c").is_well_formed(b""));
+    }
+}

@@ -1,0 +1,92 @@
+//! The checks a message must pass before a transaction sees it: the strict grammar of the
+//! start line and of the headers every transaction and dialog rule relies on
+//! (RFC 3261 8.1.1, 8.2.2, 18.3).
+
+use super::error::ParseError;
+use super::header_name::HeaderName;
+use super::lex::is_token;
+use super::message::Message;
+use super::span::Span;
+use super::start_line::StartLine;
+use super::uri::{scheme_of, SipUri, UriError};
+
+/// Headers that may appear once only; a second copy with another value is an error.
+const SINGLE: [(HeaderName, &str); 6] = [
+    (HeaderName::CallId, "Call-ID"),
+    (HeaderName::CSeq, "CSeq"),
+    (HeaderName::From, "From"),
+    (HeaderName::To, "To"),
+    (HeaderName::MaxForwards, "Max-Forwards"),
+    (HeaderName::ContentLength, "Content-Length"),
+];
+
+impl Message {
+    /// Checks the message and trims the body to Content-Length. Called by `parse`.
+    pub fn validate(&mut self) -> Result<(), ParseError> {
+        self.check_start_line()?;
+        for (kind, name) in SINGLE {
+            let mut values = self.header_all(kind);
+            if let Some(first) = values.next() {
+                if values.any(|v| v != first) {
+                    return Err(ParseError::Duplicate(name));
+                }
+            }
+        }
+        self.top_via()?;
+        self.from()?;
+        self.to()?;
+        self.call_id()?;
+        let cseq = self.cseq()?;
+        if self.is_request() && cseq.method_bytes != self.method_bytes() {
+            return Err(ParseError::CSeqMethodMismatch);
+        }
+        self.max_forwards()?;
+        self.frame_body()
+    }
+
+    fn check_start_line(&self) -> Result<(), ParseError> {
+        let version = self.version();
+        if !version.eq_ignore_ascii_case(b"SIP/2.0") {
+            let looks_sip = version.len() > 4 && version[..4].eq_ignore_ascii_case(b"SIP/");
+            return Err(if looks_sip {
+                ParseError::UnsupportedVersion
+            } else {
+                ParseError::BadStartLine
+            });
+        }
+        let StartLine::Request { .. } = self.start else {
+            return Ok(());
+        };
+        if !is_token(self.method_bytes()) {
+            return Err(ParseError::BadMethod);
+        }
+        let uri = self.request_uri();
+        let scheme = scheme_of(uri).ok_or(ParseError::BadRequestUri)?;
+        if scheme.eq_ignore_ascii_case(b"tel") {
+            return match uri.iter().any(|&b| b <= b' ') {
+                true => Err(ParseError::BadRequestUri),
+                false => Ok(()),
+            };
+        }
+        match SipUri::parse(uri) {
+            Ok(_) => Ok(()),
+            Err(UriError::UnknownScheme) if !uri.iter().any(|&b| b <= b' ') => {
+                Err(ParseError::UnsupportedUriScheme)
+            }
+            Err(_) => Err(ParseError::BadRequestUri),
+        }
+    }
+
+    /// RFC 3261 18.3: over a datagram transport the body is Content-Length bytes; extra bytes
+    /// are discarded, missing ones are an error. Without Content-Length the body runs to the
+    /// end of the datagram.
+    fn frame_body(&mut self) -> Result<(), ParseError> {
+        if let Some(len) = self.content_length()? {
+            if len > self.body.len() {
+                return Err(ParseError::BodyTruncated);
+            }
+            self.body = Span::new(self.body.start as usize, self.body.start as usize + len);
+        }
+        Ok(())
+    }
+}

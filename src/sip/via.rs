@@ -1,0 +1,131 @@
+//! The Via header (RFC 3261 20.42, 18.2.1) and the RFC 3581 `rport` parameter.
+
+use super::host::{parse_host_port, Host};
+use super::lex::{is_token, is_token_byte, parse_decimal, trim, trim_start};
+use super::params::Params;
+
+/// The magic cookie that marks an RFC 3261 branch (8.1.1.7).
+pub const MAGIC_COOKIE: &[u8] = b"z9hG4bK";
+
+/// One Via value: `SIP / 2.0 / UDP host:port;params`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Via<'a> {
+    /// The transport token (`UDP`, `TCP`, `TLS`, `SCTP`, `WS`, ...), as written.
+    pub transport: &'a [u8],
+    pub host: Host<'a>,
+    pub port: Option<u16>,
+    pub params: Params<'a>,
+}
+
+impl<'a> Via<'a> {
+    /// Parses one comma-separated element of a Via header. White space is allowed around
+    /// the slashes and before the parameters (SWS rules of RFC 3261 25.1).
+    pub fn parse(s: &'a [u8]) -> Option<Via<'a>> {
+        let mut parts = s.splitn(3, |&b| b == b'/');
+        let name = trim(parts.next()?);
+        let version = trim(parts.next()?);
+        if !name.eq_ignore_ascii_case(b"SIP") || version != b"2.0" {
+            return None;
+        }
+        let rest = trim_start(parts.next()?);
+        let tlen = rest.iter().take_while(|&&b| is_token_byte(b)).count();
+        let (transport, rest) = rest.split_at(tlen);
+        if !is_token(transport) || rest.first().is_some_and(|&b| !super::lex::is_lws(b)) {
+            return None;
+        }
+        let (sent_by, params) = match memchr::memchr(b';', rest) {
+            Some(semi) => (&rest[..semi], &rest[semi + 1..]),
+            None => (rest, &b""[..]),
+        };
+        let (host, port) = parse_host_port(sent_by)?;
+        let params = Params(params);
+        if !params.is_well_formed(b":[]") {
+            return None;
+        }
+        Some(Via {
+            transport,
+            host,
+            port,
+            params,
+        })
+    }
+
+    /// The `branch` parameter.
+    pub fn branch(&self) -> Option<&'a [u8]> {
+        self.params.value(b"branch")
+    }
+
+    /// True when the branch starts with the RFC 3261 magic cookie, so it alone identifies
+    /// the transaction (17.2.3); otherwise RFC 2543 matching applies.
+    pub fn has_rfc3261_branch(&self) -> bool {
+        self.branch().is_some_and(|b| b.starts_with(MAGIC_COOKIE))
+    }
+
+    /// The `received` parameter (18.2.1).
+    pub fn received(&self) -> Option<&'a [u8]> {
+        self.params.value(b"received")
+    }
+
+    /// RFC 3581: `None` when absent, `Some(None)` for a bare `;rport` (the client asks for it),
+    /// `Some(Some(port))` when filled in. An unreadable value counts as absent.
+    pub fn rport(&self) -> Option<Option<u16>> {
+        match self.params.get(b"rport")? {
+            None => Some(None),
+            Some(v) => parse_decimal(v, 65_535).map(|p| Some(p as u16)),
+        }
+    }
+
+    /// The `maddr` parameter.
+    pub fn maddr(&self) -> Option<&'a [u8]> {
+        self.params.value(b"maddr")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_plain_and_spaced_vias() {
+        let v =
+            Via::parse(b"SIP/2.0/UDP pc33.atlanta.com:5066;branch=z9hG4bK776asdhds;rport").unwrap();
+        assert_eq!(v.transport, b"UDP");
+        assert_eq!(v.host, Host::Name(b"pc33.atlanta.com"));
+        assert_eq!(v.port, Some(5066));
+        assert_eq!(v.branch(), Some(&b"z9hG4bK776asdhds"[..]));
+        assert!(v.has_rfc3261_branch());
+        assert_eq!(v.rport(), Some(None));
+
+        let v = Via::parse(
+            b"SIP  /   2.0\r\n /UDP\r\n    192.0.2.2;branch=390skdjuw ; received=192.0.2.9",
+        )
+        .unwrap();
+        assert_eq!(v.host, Host::Ipv4([192, 0, 2, 2].into()));
+        assert!(!v.has_rfc3261_branch());
+        assert_eq!(v.received(), Some(&b"192.0.2.9"[..]));
+        assert_eq!(
+            Via::parse(b"SIP/2.0/TCP [2001:db8::9]:5070;rport=5070")
+                .unwrap()
+                .rport(),
+            Some(Some(5070))
+        );
+    }
+
+    #[test]
+    fn refuses_broken_vias() {
+        for bad in [
+            &b"SIP/2.0 host"[..],
+            b"SIP/3.0/UDP host",
+            b"SIP/2.0/UDP",
+            b"SIP/2.0/UDP host:x",
+            b"SIP/2.0/UDPhost",
+            b"SIP/2.0/UDP a b",
+        ] {
+            assert!(
+                Via::parse(bad).is_none(),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+    }
+}
