@@ -3,6 +3,7 @@
 mod accessors;
 mod cseq;
 mod error;
+pub mod framing;
 mod header_name;
 mod host;
 pub mod lex;
@@ -17,6 +18,7 @@ mod uri;
 mod uri_compare;
 mod validate;
 mod via;
+pub mod write;
 
 pub use accessors::MediaType;
 pub use cseq::{CSeq, MAX_CSEQ};

@@ -1,0 +1,66 @@
+//! Writing the top Via of a response with the server transport's additions:
+//! `received` (RFC 3261 18.2.1) and the value of a bare `rport` (RFC 3581 4).
+
+use bytes::{BufMut, BytesMut};
+
+use super::super::header_name::HeaderName;
+use super::super::message::Message;
+use super::super::params::Params;
+use super::put_decimal;
+
+/// What the transport learned about the request's source, to stamp on the top Via.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ViaStamp<'a> {
+    /// Source address as text, added as `;received=` when set.
+    pub received: Option<&'a [u8]>,
+    /// Source port, written into a bare `;rport` when set.
+    pub rport: Option<u16>,
+}
+
+/// Copies every Via line of `req`, stamping the first element of the first line.
+pub fn copy_vias_stamped(out: &mut BytesMut, req: &Message, stamp: ViaStamp<'_>) {
+    let buf = req.bytes();
+    let mut first = true;
+    for h in req
+        .header_fields()
+        .iter()
+        .filter(|h| h.kind == HeaderName::Via)
+    {
+        let line = &buf[h.name.start as usize..h.value.end as usize];
+        if !std::mem::take(&mut first) || stamp == ViaStamp::default() {
+            out.put_slice(line);
+            out.put_slice(b"\r\n");
+            continue;
+        }
+        let value = h.value.of(buf);
+        let (top, _) = super::super::lex::split_outside_quotes(value, b',');
+        let top = super::super::lex::trim(top);
+        let top_end = (top.as_ptr() as usize - line.as_ptr() as usize) + top.len();
+        put_stamped_element(out, &line[..top_end], top, stamp);
+        out.put_slice(&line[top_end..]);
+        out.put_slice(b"\r\n");
+    }
+}
+
+/// Writes `prefix` (which ends with the element `top`) with `rport` filled in and
+/// `received` appended.
+fn put_stamped_element(out: &mut BytesMut, prefix: &[u8], top: &[u8], stamp: ViaStamp<'_>) {
+    let params = memchr::memchr(b';', top).map_or(&b""[..], |semi| &top[semi + 1..]);
+    let bare_rport = Params(params)
+        .iter()
+        .find(|(n, v)| v.is_none() && n.eq_ignore_ascii_case(b"rport"));
+    match (bare_rport, stamp.rport) {
+        (Some((name, _)), Some(port)) => {
+            let after = name.as_ptr() as usize - prefix.as_ptr() as usize + name.len();
+            out.put_slice(&prefix[..after]);
+            out.put_u8(b'=');
+            put_decimal(out, port.into());
+            out.put_slice(&prefix[after..]);
+        }
+        _ => out.put_slice(prefix),
+    }
+    if let Some(received) = stamp.received {
+        out.put_slice(b";received=");
+        out.put_slice(received);
+    }
+}
