@@ -4,13 +4,7 @@ use bytes::Bytes;
 use callshard::sip::{HeaderName, Host, Message, Method, ParseError, ParseLimits, Parsed};
 
 fn corpus(name: &str) -> Bytes {
-    Bytes::from(
-        std::fs::read(format!(
-            "{}/tests/corpus/{name}.sip",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .unwrap(),
-    )
+    Bytes::from(std::fs::read(format!("{}/tests/corpus/{name}.sip", env!("CARGO_MANIFEST_DIR"))).unwrap())
 }
 
 #[test]
@@ -18,10 +12,7 @@ fn typical_invite_with_sdp() {
     let m = Message::parse(corpus("invite_sdp")).unwrap();
     assert_eq!(m.method(), Some(Method::Invite));
     assert_eq!(m.request_uri(), b"sip:bob@biloxi.example.com");
-    assert_eq!(
-        m.call_id().unwrap(),
-        b"a84b4c76e66710@pc33.atlanta.example.com"
-    );
+    assert_eq!(m.call_id().unwrap(), b"a84b4c76e66710@pc33.atlanta.example.com");
     let cseq = m.cseq().unwrap();
     assert_eq!((cseq.seq, cseq.method), (314159, Method::Invite));
     let via = m.top_via().unwrap();
@@ -30,18 +21,11 @@ fn typical_invite_with_sdp() {
     assert_eq!(m.from().unwrap().tag(), Some(&b"1928301774"[..]));
     assert_eq!(m.to().unwrap().tag(), None);
     assert_eq!(m.max_forwards().unwrap(), Some(70));
-    assert!(m
-        .content_type()
-        .unwrap()
-        .unwrap()
-        .is(b"application", b"sdp"));
+    assert!(m.content_type().unwrap().unwrap().is(b"application", b"sdp"));
     assert_eq!(m.body().len(), m.content_length().unwrap().unwrap());
     assert!(m.body().starts_with(b"v=0\r\n"));
     assert_eq!(m.values(HeaderName::Allow).count(), 9);
-    assert_eq!(
-        m.supported().collect::<Vec<_>>(),
-        [&b"replaces"[..], b"timer"]
-    );
+    assert_eq!(m.supported().collect::<Vec<_>>(), [&b"replaces"[..], b"timer"]);
 }
 
 #[test]
@@ -51,13 +35,7 @@ fn response_with_three_vias_and_record_route() {
     let hosts: Vec<_> = m.vias().map(|v| v.unwrap().received().unwrap()).collect();
     assert_eq!(hosts, [&b"192.0.2.3"[..], b"192.0.2.2", b"192.0.2.1"]);
     let rr: Vec<_> = m.record_routes().map(|r| r.unwrap().uri).collect();
-    assert_eq!(
-        rr,
-        [
-            &b"sip:p2.biloxi.example.com;lr"[..],
-            b"sip:p1.atlanta.example.com;lr"
-        ]
-    );
+    assert_eq!(rr, [&b"sip:p2.biloxi.example.com;lr"[..], b"sip:p1.atlanta.example.com;lr"]);
 }
 
 #[test]
@@ -65,10 +43,7 @@ fn compact_forms_read_like_full_names() {
     let m = Message::parse(corpus("options_compact")).unwrap();
     assert_eq!(m.call_id().unwrap(), b"a84b4c76e66710");
     assert_eq!(m.to().unwrap().uri, b"sip:carol@chicago.example.com");
-    assert_eq!(
-        m.contacts().next().unwrap().unwrap().uri,
-        b"sip:alice@pc33.atlanta.example.com"
-    );
+    assert_eq!(m.contacts().next().unwrap().unwrap().uri, b"sip:alice@pc33.atlanta.example.com");
     assert_eq!(m.content_length().unwrap(), Some(0));
     assert_eq!(m.header_named(b"accept"), Some(&b"application/sdp"[..]));
 }
@@ -83,10 +58,7 @@ fn bytes_past_content_length_are_ignored_and_short_bodies_rejected() {
     match Message::parse_datagram(Bytes::from(raw), &ParseLimits::default()) {
         Parsed::Reject(m, e) => {
             assert_eq!(e, ParseError::BodyTruncated);
-            assert_eq!(
-                m.call_id().unwrap(),
-                b"a84b4c76e66710@pc33.atlanta.example.com"
-            );
+            assert_eq!(m.call_id().unwrap(), b"a84b4c76e66710@pc33.atlanta.example.com");
         }
         other => panic!("expected a 400, got {other:?}"),
     }
@@ -95,26 +67,16 @@ fn bytes_past_content_length_are_ignored_and_short_bodies_rejected() {
 #[test]
 fn answerable_defects_and_droppable_ones() {
     let bad_cseq = corpus("bye").to_vec();
-    let bad_cseq = String::from_utf8(bad_cseq)
-        .unwrap()
-        .replace("CSeq: 231 BYE", "CSeq: 99999999999 BYE");
+    let bad_cseq = String::from_utf8(bad_cseq).unwrap().replace("CSeq: 231 BYE", "CSeq: 99999999999 BYE");
     match Message::parse_datagram(Bytes::from(bad_cseq), &ParseLimits::default()) {
         Parsed::Reject(_, e) => assert_eq!(e.to_string(), "Bad CSeq"),
         other => panic!("expected a 400, got {other:?}"),
     }
-    let no_via = String::from_utf8(corpus("bye").to_vec())
-        .unwrap()
-        .replace("Via:", "X-Via:");
+    let no_via = String::from_utf8(corpus("bye").to_vec()).unwrap().replace("Via:", "X-Via:");
     assert!(matches!(
         Message::parse_datagram(Bytes::from(no_via), &ParseLimits::default()),
         Parsed::Drop(ParseError::MissingHeader("Via"))
     ));
-    let small = ParseLimits {
-        max_message_size: 100,
-        ..ParseLimits::default()
-    };
-    assert!(matches!(
-        Message::parse_datagram(corpus("bye"), &small),
-        Parsed::Drop(ParseError::TooLarge)
-    ));
+    let small = ParseLimits { max_message_size: 100, ..ParseLimits::default() };
+    assert!(matches!(Message::parse_datagram(corpus("bye"), &small), Parsed::Drop(ParseError::TooLarge)));
 }

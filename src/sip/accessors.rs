@@ -28,14 +28,14 @@ impl MediaType<'_> {
 impl Message {
     /// The topmost Via value: where responses go (RFC 3261 18.2.2).
     pub fn top_via(&self) -> Result<Via<'_>, ParseError> {
-        let first = self
-            .values(HeaderName::Via)
-            .next()
-            .ok_or(ParseError::MissingHeader("Via"))?;
-        Via::parse(first).ok_or(ParseError::bad(
-            "Via",
-            "unreadable sent-protocol, sent-by or parameters",
-        ))
+        let first = self.values(HeaderName::Via).next().ok_or(ParseError::MissingHeader("Via"))?;
+        Via::parse(first).ok_or(ParseError::bad("Via", "unreadable sent-protocol, sent-by or parameters"))
+    }
+
+    /// The topmost Via read leniently: enough to send an error response back even when the
+    /// Via itself is what is wrong.
+    pub fn top_via_for_routing(&self) -> Option<Via<'_>> {
+        self.values(HeaderName::Via).next().and_then(Via::parse_lenient)
     }
 
     /// Every Via value, top first; `None` for an element that does not parse.
@@ -58,9 +58,7 @@ impl Message {
 
     /// The Call-ID: `word ["@" word]`, no white space.
     pub fn call_id(&self) -> Result<&[u8], ParseError> {
-        let v = self
-            .header(HeaderName::CallId)
-            .ok_or(ParseError::MissingHeader("Call-ID"))?;
+        let v = self.header(HeaderName::CallId).ok_or(ParseError::MissingHeader("Call-ID"))?;
         if v.is_empty() || v.iter().any(|&b| is_lws(b) || !(0x21..0x7f).contains(&b)) {
             return Err(ParseError::bad("Call-ID", "empty or contains white space"));
         }
@@ -68,41 +66,29 @@ impl Message {
     }
 
     pub fn cseq(&self) -> Result<CSeq<'_>, ParseError> {
-        let v = self
-            .header(HeaderName::CSeq)
-            .ok_or(ParseError::MissingHeader("CSeq"))?;
+        let v = self.header(HeaderName::CSeq).ok_or(ParseError::MissingHeader("CSeq"))?;
         CSeq::parse(v).map_err(|reason| ParseError::bad("CSeq", reason))
     }
 
     /// Max-Forwards (0 to 255); `Ok(None)` when absent.
     pub fn max_forwards(&self) -> Result<Option<u8>, ParseError> {
-        self.number(HeaderName::MaxForwards, "Max-Forwards", 255)
-            .map(|n| n.map(|n| n as u8))
+        self.number(HeaderName::MaxForwards, "Max-Forwards", 255).map(|n| n.map(|n| n as u8))
     }
 
     /// Content-Length; `Ok(None)` when absent.
     pub fn content_length(&self) -> Result<Option<usize>, ParseError> {
-        self.number(HeaderName::ContentLength, "Content-Length", u32::MAX.into())
-            .map(|n| n.map(|n| n as usize))
+        self.number(HeaderName::ContentLength, "Content-Length", u32::MAX.into()).map(|n| n.map(|n| n as usize))
     }
 
     /// Expires in seconds; `Ok(None)` when absent.
     pub fn expires(&self) -> Result<Option<u32>, ParseError> {
-        self.number(HeaderName::Expires, "Expires", u32::MAX.into())
-            .map(|n| n.map(|n| n as u32))
+        self.number(HeaderName::Expires, "Expires", u32::MAX.into()).map(|n| n.map(|n| n as u32))
     }
 
-    fn number(
-        &self,
-        kind: HeaderName,
-        name: &'static str,
-        max: u64,
-    ) -> Result<Option<u64>, ParseError> {
+    fn number(&self, kind: HeaderName, name: &'static str, max: u64) -> Result<Option<u64>, ParseError> {
         match self.header(kind) {
             None => Ok(None),
-            Some(v) => parse_decimal(v, max)
-                .map(Some)
-                .ok_or(ParseError::bad(name, "not a number in range")),
+            Some(v) => parse_decimal(v, max).map(Some).ok_or(ParseError::bad(name, "not a number in range")),
         }
     }
 
@@ -121,19 +107,13 @@ impl Message {
         if !is_token(kind) || !is_token(subtype) {
             return Err(bad);
         }
-        Ok(Some(MediaType {
-            kind,
-            subtype,
-            params: Params(params),
-        }))
+        Ok(Some(MediaType { kind, subtype, params: Params(params) }))
     }
 
     /// Contact values; `None` for an unreadable one. A `*` (REGISTER wildcard) is skipped:
     /// see [`Message::contact_is_wildcard`].
     pub fn contacts(&self) -> impl Iterator<Item = Option<NameAddr<'_>>> + '_ {
-        self.values(HeaderName::Contact)
-            .filter(|v| *v != b"*")
-            .map(NameAddr::parse)
+        self.values(HeaderName::Contact).filter(|v| *v != b"*").map(NameAddr::parse)
     }
 
     pub fn contact_is_wildcard(&self) -> bool {

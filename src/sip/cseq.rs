@@ -27,17 +27,12 @@ impl<'a> CSeq<'a> {
         if !rest.first().is_some_and(|&b| is_lws(b)) {
             return Err("no method after the number");
         }
-        let seq =
-            parse_decimal(&s[..digits], u64::from(MAX_CSEQ)).ok_or("number above 2^31-1")? as u32;
+        let seq = parse_decimal(&s[..digits], u64::from(MAX_CSEQ)).ok_or("number above 2^31-1")? as u32;
         let method_bytes = trim(rest);
         if !is_token(method_bytes) {
             return Err("method is not a token");
         }
-        Ok(CSeq {
-            seq,
-            method: Method::from_bytes(method_bytes),
-            method_bytes,
-        })
+        Ok(CSeq { seq, method: Method::from_bytes(method_bytes), method_bytes })
     }
 }
 

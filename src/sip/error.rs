@@ -33,10 +33,7 @@ pub enum ParseError {
     BadHeaderLine,
     /// A header is present but its value breaks its grammar.
     #[error("Bad {name}")]
-    BadHeader {
-        name: &'static str,
-        reason: &'static str,
-    },
+    BadHeader { name: &'static str, reason: &'static str },
     /// A header RFC 3261 8.1.1 requires is absent.
     #[error("Missing {0}")]
     MissingHeader(&'static str),

@@ -21,10 +21,7 @@ pub enum Frame {
 /// Frames the first message of `buf`. Content-Length is mandatory on streams (RFC 3261 18.3),
 /// and a message that would exceed `max_message_size` is refused before it is buffered whole.
 pub fn frame(buf: &[u8], limits: &ParseLimits) -> Result<Frame, ParseError> {
-    let crlf = buf
-        .iter()
-        .take_while(|&&b| b == b'\r' || b == b'\n')
-        .count();
+    let crlf = buf.iter().take_while(|&&b| b == b'\r' || b == b'\n').count();
     if crlf > 0 {
         return Ok(Frame::KeepAlive(crlf));
     }
@@ -35,10 +32,7 @@ pub fn frame(buf: &[u8], limits: &ParseLimits) -> Result<Frame, ParseError> {
         };
     };
     let head = scan(&buf[..body_start], limits.max_headers)?;
-    let mut lengths = head
-        .headers
-        .iter()
-        .filter(|h| h.kind == HeaderName::ContentLength);
+    let mut lengths = head.headers.iter().filter(|h| h.kind == HeaderName::ContentLength);
     let field = lengths.next().ok_or(ParseError::MissingContentLength)?;
     let value = field.value.of(buf);
     if lengths.any(|h| h.value.of(buf) != value) {
@@ -50,11 +44,7 @@ pub fn frame(buf: &[u8], limits: &ParseLimits) -> Result<Frame, ParseError> {
     if total > limits.max_message_size {
         return Err(ParseError::TooLarge);
     }
-    Ok(if buf.len() >= total {
-        Frame::Complete(total)
-    } else {
-        Frame::NeedMore
-    })
+    Ok(if buf.len() >= total { Frame::Complete(total) } else { Frame::NeedMore })
 }
 
 /// Offset just past the empty line that ends the header section (CRLF or bare LF lines).
@@ -70,8 +60,7 @@ fn header_end(buf: &[u8]) -> Option<usize> {
 mod tests {
     use super::*;
 
-    const MSG: &[u8] =
-        b"MESSAGE sip:a@b SIP/2.0\r\nVia: SIP/2.0/TCP h;branch=z9hG4bK1\r\nl: 5\r\n\r\nhello";
+    const MSG: &[u8] = b"MESSAGE sip:a@b SIP/2.0\r\nVia: SIP/2.0/TCP h;branch=z9hG4bK1\r\nl: 5\r\n\r\nhello";
 
     #[test]
     fn frames_a_stream() {
@@ -86,16 +75,10 @@ mod tests {
 
     #[test]
     fn refuses_unframeable_streams() {
-        let limits = ParseLimits {
-            max_message_size: 40,
-            ..ParseLimits::default()
-        };
+        let limits = ParseLimits { max_message_size: 40, ..ParseLimits::default() };
         assert_eq!(frame(MSG, &limits), Err(ParseError::TooLarge));
         assert_eq!(frame(&[b'x'; 41], &limits), Err(ParseError::TooLarge));
         let no_length = b"OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/TCP h\r\n\r\n";
-        assert_eq!(
-            frame(no_length, &ParseLimits::default()),
-            Err(ParseError::MissingContentLength)
-        );
+        assert_eq!(frame(no_length, &ParseLimits::default()), Err(ParseError::MissingContentLength));
     }
 }

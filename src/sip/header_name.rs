@@ -16,6 +16,7 @@ pub enum HeaderName {
     ContentLength,
     ContentType,
     CSeq,
+    Date,
     Event,
     Expires,
     From,
@@ -40,7 +41,7 @@ pub enum HeaderName {
 }
 
 /// Canonical spelling and compact form of each known header, in enum order.
-const NAMES: [(&str, Option<u8>); 30] = [
+const NAMES: [(&str, Option<u8>); 31] = [
     ("Accept", None),
     ("Accept-Contact", Some(b'a')),
     ("Allow", None),
@@ -51,6 +52,7 @@ const NAMES: [(&str, Option<u8>); 30] = [
     ("Content-Length", Some(b'l')),
     ("Content-Type", Some(b'c')),
     ("CSeq", None),
+    ("Date", None),
     ("Event", Some(b'o')),
     ("Expires", None),
     ("From", Some(b'f')),
@@ -73,7 +75,7 @@ const NAMES: [(&str, Option<u8>); 30] = [
     ("Via", Some(b'v')),
 ];
 
-const ALL: [HeaderName; 30] = {
+const ALL: [HeaderName; 31] = {
     use HeaderName::*;
     [
         Accept,
@@ -86,6 +88,7 @@ const ALL: [HeaderName; 30] = {
         ContentLength,
         ContentType,
         CSeq,
+        Date,
         Event,
         Expires,
         From,
@@ -115,16 +118,11 @@ impl HeaderName {
     pub fn classify(name: &[u8]) -> HeaderName {
         if let [c] = name {
             let c = c.to_ascii_lowercase();
-            return NAMES
-                .iter()
-                .position(|(_, compact)| *compact == Some(c))
-                .map_or(HeaderName::Other, |i| ALL[i]);
+            return NAMES.iter().position(|(_, compact)| *compact == Some(c)).map_or(HeaderName::Other, |i| ALL[i]);
         }
         NAMES
             .iter()
-            .position(|(full, _)| {
-                full.len() == name.len() && full.as_bytes().eq_ignore_ascii_case(name)
-            })
+            .position(|(full, _)| full.len() == name.len() && full.as_bytes().eq_ignore_ascii_case(name))
             .map_or(HeaderName::Other, |i| ALL[i])
     }
 

@@ -63,14 +63,9 @@ fn parse_host_name(s: &[u8]) -> Option<Host<'_>> {
     }
     let name = s.strip_suffix(b".").unwrap_or(s);
     let label_ok = |l: &[u8]| {
-        !l.is_empty()
-            && l.iter()
-                .all(|&b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-            && l[0] != b'-'
+        !l.is_empty() && l.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') && l[0] != b'-'
     };
-    name.split(|&b| b == b'.')
-        .all(label_ok)
-        .then_some(Host::Name(s))
+    name.split(|&b| b == b'.').all(label_ok).then_some(Host::Name(s))
 }
 
 #[cfg(test)]
@@ -79,37 +74,12 @@ mod tests {
 
     #[test]
     fn hosts_and_ports() {
-        assert_eq!(
-            parse_host_port(b"example.com"),
-            Some((Host::Name(b"example.com"), None))
-        );
-        assert_eq!(
-            parse_host_port(b"192.0.2.1:5060"),
-            Some((Host::Ipv4([192, 0, 2, 1].into()), Some(5060)))
-        );
-        assert_eq!(
-            parse_host_port(b"[2001:db8::10]:5070").map(|(_, p)| p),
-            Some(Some(5070))
-        );
-        assert_eq!(
-            parse_host_port(b"host : 5060").map(|(_, p)| p),
-            Some(Some(5060))
-        );
-        for bad in [
-            &b"ex ample.com"[..],
-            b"host:70000",
-            b"host:",
-            b"1.2.3.256",
-            b"[::1",
-            b"-a.com",
-            b"",
-        ] {
-            assert_eq!(
-                parse_host_port(bad),
-                None,
-                "{:?}",
-                String::from_utf8_lossy(bad)
-            );
+        assert_eq!(parse_host_port(b"example.com"), Some((Host::Name(b"example.com"), None)));
+        assert_eq!(parse_host_port(b"192.0.2.1:5060"), Some((Host::Ipv4([192, 0, 2, 1].into()), Some(5060))));
+        assert_eq!(parse_host_port(b"[2001:db8::10]:5070").map(|(_, p)| p), Some(Some(5070)));
+        assert_eq!(parse_host_port(b"host : 5060").map(|(_, p)| p), Some(Some(5060)));
+        for bad in [&b"ex ample.com"[..], b"host:70000", b"host:", b"1.2.3.256", b"[::1", b"-a.com", b""] {
+            assert_eq!(parse_host_port(bad), None, "{:?}", String::from_utf8_lossy(bad));
         }
     }
 }

@@ -10,10 +10,7 @@ const fn token_table() -> [bool; 256] {
     while c < 256 {
         let b = c as u8;
         t[c] = b.is_ascii_alphanumeric()
-            || matches!(
-                b,
-                b'-' | b'.' | b'!' | b'%' | b'*' | b'_' | b'+' | b'`' | b'\'' | b'~'
-            );
+            || matches!(b, b'-' | b'.' | b'!' | b'%' | b'*' | b'_' | b'+' | b'`' | b'\'' | b'~');
         c += 1;
     }
     t
@@ -142,10 +139,7 @@ mod tests {
 
     #[test]
     fn decimal_refuses_overflow_and_junk() {
-        assert_eq!(
-            parse_decimal(b"2147483647", (1 << 31) - 1),
-            Some(2147483647)
-        );
+        assert_eq!(parse_decimal(b"2147483647", (1 << 31) - 1), Some(2147483647));
         assert_eq!(parse_decimal(b"2147483648", (1 << 31) - 1), None);
         assert_eq!(parse_decimal(b"18446744073709551616", u64::MAX), None);
         assert_eq!(parse_decimal(b"12a", 100), None);

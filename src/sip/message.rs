@@ -21,10 +21,7 @@ pub struct ParseLimits {
 
 impl Default for ParseLimits {
     fn default() -> Self {
-        ParseLimits {
-            max_message_size: 65_535,
-            max_headers: 128,
-        }
+        ParseLimits { max_message_size: 65_535, max_headers: 128 }
     }
 }
 
@@ -79,18 +76,13 @@ impl Message {
         }
         let s = scan(&bytes, limits.max_headers)?;
         let body = Span::new(s.body_start, bytes.len());
-        Ok(Message {
-            start: s.start,
-            headers: s.headers,
-            body,
-            bytes,
-        })
+        Ok(Message { start: s.start, headers: s.headers, body, bytes })
     }
 
     /// A request that is not an ACK and whose top Via reads can be answered (RFC 3261 8.2.6,
     /// 17.1.1.3: ACK never gets a response).
     pub fn can_answer(&self) -> bool {
-        !matches!(self.method(), None | Some(Method::Ack)) && self.top_via().is_ok()
+        !matches!(self.method(), None | Some(Method::Ack)) && self.top_via_for_routing().is_some()
     }
 
     /// The whole message as received.
@@ -149,17 +141,13 @@ impl Message {
     /// The SIP-Version of the start line as written.
     pub fn version(&self) -> &[u8] {
         match self.start {
-            StartLine::Request { version, .. } | StartLine::Response { version, .. } => {
-                version.of(&self.bytes)
-            }
+            StartLine::Request { version, .. } | StartLine::Response { version, .. } => version.of(&self.bytes),
         }
     }
 
     /// Every header field in order, as `(kind, name, value)`.
     pub fn headers(&self) -> impl Iterator<Item = (HeaderName, &[u8], &[u8])> + '_ {
-        self.headers
-            .iter()
-            .map(|h| (h.kind, h.name.of(&self.bytes), h.value.of(&self.bytes)))
+        self.headers.iter().map(|h| (h.kind, h.name.of(&self.bytes), h.value.of(&self.bytes)))
     }
 
     /// The raw index entries, for writers that copy header lines byte for byte.
@@ -174,10 +162,7 @@ impl Message {
 
     /// The values of every header line of this kind, in order.
     pub fn header_all(&self, kind: HeaderName) -> impl Iterator<Item = &[u8]> + '_ {
-        self.headers
-            .iter()
-            .filter(move |h| h.kind == kind)
-            .map(|h| h.value.of(&self.bytes))
+        self.headers.iter().filter(move |h| h.kind == kind).map(|h| h.value.of(&self.bytes))
     }
 
     /// The value of the first header with this name (case-insensitive), for extension headers.
@@ -186,9 +171,7 @@ impl Message {
         self.headers
             .iter()
             .find(|h| {
-                h.kind == kind
-                    && (kind != HeaderName::Other
-                        || h.name.of(&self.bytes).eq_ignore_ascii_case(name))
+                h.kind == kind && (kind != HeaderName::Other || h.name.of(&self.bytes).eq_ignore_ascii_case(name))
             })
             .map(|h| h.value.of(&self.bytes))
     }
@@ -206,8 +189,7 @@ impl Message {
 
     /// The body as a `Bytes` sharing the message buffer.
     pub fn body_bytes(&self) -> Bytes {
-        self.bytes
-            .slice(self.body.start as usize..self.body.end as usize)
+        self.bytes.slice(self.body.start as usize..self.body.end as usize)
     }
 }
 

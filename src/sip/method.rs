@@ -41,18 +41,12 @@ const KNOWN: [(Method, &[u8]); 14] = [
 impl Method {
     /// Classifies a method token (exact, case-sensitive match).
     pub fn from_bytes(s: &[u8]) -> Method {
-        KNOWN
-            .iter()
-            .find(|(_, name)| *name == s)
-            .map_or(Method::Other, |(m, _)| *m)
+        KNOWN.iter().find(|(_, name)| *name == s).map_or(Method::Other, |(m, _)| *m)
     }
 
     /// The method's name; empty for `Other`, whose name lives in the message.
     pub fn as_bytes(self) -> &'static [u8] {
-        KNOWN
-            .iter()
-            .find(|(m, _)| *m == self)
-            .map_or(b"", |(_, name)| name)
+        KNOWN.iter().find(|(m, _)| *m == self).map_or(b"", |(_, name)| name)
     }
 }
 

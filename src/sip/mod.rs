@@ -2,6 +2,7 @@
 
 mod accessors;
 mod cseq;
+mod date;
 mod error;
 pub mod framing;
 mod header_name;

@@ -56,11 +56,9 @@ impl<'a> NameAddr<'a> {
             Some(semi) => (trim(&s[..semi]), &s[semi + 1..]),
             None => (s, &b""[..]),
         };
-        valid_uri(uri).then_some(NameAddr {
-            display: None,
-            uri,
-            params: Params(params),
-        })
+        // RFC 3261 20.10: a URI with `,`, `?` or `;` must be written in angle brackets.
+        let bracket_only = uri.iter().any(|&b| b == b',' || b == b'?');
+        (!bracket_only && valid_uri(uri)).then_some(NameAddr { display: None, uri, params: Params(params) })
     }
 
     /// The `tag` parameter (dialog identification, RFC 3261 19.3).
@@ -77,9 +75,7 @@ impl<'a> NameAddr<'a> {
 /// An absolute URI with no white space; SIP and SIPS URIs must also parse fully.
 fn valid_uri(uri: &[u8]) -> bool {
     match scheme_of(uri) {
-        Some(scheme)
-            if scheme.eq_ignore_ascii_case(b"sip") || scheme.eq_ignore_ascii_case(b"sips") =>
-        {
+        Some(scheme) if scheme.eq_ignore_ascii_case(b"sip") || scheme.eq_ignore_ascii_case(b"sips") => {
             SipUri::parse(uri).is_ok()
         }
         Some(scheme) => uri.len() > scheme.len() + 1 && !uri.iter().any(|&b| b <= b' '),
@@ -100,14 +96,8 @@ mod tests {
         let n = NameAddr::parse(b"Anonymous <sip:c8oqz84zk7z@privacy.org>;tag=hyh8").unwrap();
         assert_eq!(n.display, Some(&b"Anonymous"[..]));
         let n = NameAddr::parse(b"sip:alice@atlanta.com;tag=1928301774").unwrap();
-        assert_eq!(
-            (n.uri, n.tag()),
-            (&b"sip:alice@atlanta.com"[..], Some(&b"1928301774"[..]))
-        );
-        assert_eq!(
-            NameAddr::parse(b"<tel:+1-212-555-1212>").unwrap().uri,
-            b"tel:+1-212-555-1212"
-        );
+        assert_eq!((n.uri, n.tag()), (&b"sip:alice@atlanta.com"[..], Some(&b"1928301774"[..])));
+        assert_eq!(NameAddr::parse(b"<tel:+1-212-555-1212>").unwrap().uri, b"tel:+1-212-555-1212");
     }
 
     #[test]
@@ -119,12 +109,9 @@ mod tests {
             b"sip:a b@c",
             b"no-scheme",
             b"<sip:a@b c>",
+            b"sip:a@b?Route=x",
         ] {
-            assert!(
-                NameAddr::parse(bad).is_none(),
-                "{}",
-                String::from_utf8_lossy(bad)
-            );
+            assert!(NameAddr::parse(bad).is_none(), "{}", String::from_utf8_lossy(bad));
         }
     }
 }

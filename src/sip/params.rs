@@ -16,9 +16,7 @@ impl<'a> Params<'a> {
     /// The parameter with this name (case-insensitive, RFC 3261 7.3.1): `Some(None)` when it
     /// is present without a value.
     pub fn get(&self, name: &[u8]) -> Option<Option<&'a [u8]>> {
-        self.iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v)
+        self.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v)
     }
 
     /// The value of a parameter that has one.
@@ -37,13 +35,19 @@ impl<'a> Params<'a> {
     /// Checks every name is a token and every value a token, host or quoted string;
     /// `allow` lists extra bytes a value may hold (URIs allow `[]/:&+$`).
     pub fn is_well_formed(&self, allow: &[u8]) -> bool {
+        let mut rest = (!self.0.is_empty()).then_some(self.0);
+        while let Some(text) = rest {
+            let (item, next) = split_outside_quotes(text, b';');
+            if trim(item).is_empty() {
+                return false;
+            }
+            rest = next;
+        }
         self.iter().all(|(n, v)| {
             super::lex::is_token(n)
                 && v.is_none_or(|v| {
                     (v.first() == Some(&b'"') && super::lex::quoted_string_end(v) == Some(v.len()))
-                        || (!v.is_empty()
-                            && v.iter()
-                                .all(|&b| super::lex::is_token_byte(b) || allow.contains(&b)))
+                        || (!v.is_empty() && v.iter().all(|&b| super::lex::is_token_byte(b) || allow.contains(&b)))
                 })
         })
     }
@@ -87,5 +91,7 @@ mod tests {
         assert_eq!(p.iter().count(), 4);
         assert!(p.is_well_formed(b""));
         assert!(!Params(b"a=b c").is_well_formed(b""));
+        assert!(!Params(b"a;;b").is_well_formed(b""));
+        assert!(!Params(b"a;").is_well_formed(b""));
     }
 }

@@ -28,25 +28,23 @@ pub struct Scanned {
     pub body_start: usize,
 }
 
-/// Indexes `buf`, refusing more than `max_headers` header fields.
+/// Indexes `buf`, refusing more than `max_headers` header fields. A datagram that ends right
+/// after a complete header line is taken as having an empty body: the empty line is missing,
+/// but nothing else can be meant (RFC 4475 3.1.2.15 is such a message).
 pub fn scan(buf: &[u8], max_headers: usize) -> Result<Scanned, ParseError> {
     // RFC 3261 7.5: CRLFs before the start line are ignored (keep-alives).
-    let mut pos = buf
-        .iter()
-        .take_while(|&&b| b == b'\r' || b == b'\n')
-        .count();
+    let mut pos = buf.iter().take_while(|&&b| b == b'\r' || b == b'\n').count();
     let (line_end, next) = line_at(buf, pos).ok_or(ParseError::Unterminated)?;
     let start = start_line::split(buf, pos, line_end)?;
     pos = next;
     let mut headers = HeaderIndex::new();
     loop {
+        if pos == buf.len() && !headers.is_empty() {
+            return Ok(Scanned { start, headers, body_start: pos });
+        }
         let (line_end, next) = line_at(buf, pos).ok_or(ParseError::Unterminated)?;
         if line_end == pos {
-            return Ok(Scanned {
-                start,
-                headers,
-                body_start: next,
-            });
+            return Ok(Scanned { start, headers, body_start: next });
         }
         if matches!(buf[pos], b' ' | b'\t') {
             // RFC 3261 7.3.1: a line starting with white space continues the previous value.
@@ -74,16 +72,8 @@ fn header_line(buf: &[u8], pos: usize, end: usize) -> Result<HeaderField, ParseE
     }
     let value_start = pos + colon + 1;
     let value = trim(&buf[value_start..end]);
-    let value = if value.is_empty() {
-        Span::new(end, end)
-    } else {
-        Span::within(buf, value)
-    };
-    Ok(HeaderField {
-        name: Span::within(buf, name),
-        value,
-        kind: HeaderName::classify(name),
-    })
+    let value = if value.is_empty() { Span::new(end, end) } else { Span::within(buf, value) };
+    Ok(HeaderField { name: Span::within(buf, name), value, kind: HeaderName::classify(name) })
 }
 
 /// The line starting at `pos`: `(end of content, start of next line)`. Accepts CRLF and,
@@ -91,11 +81,7 @@ fn header_line(buf: &[u8], pos: usize, end: usize) -> Result<HeaderField, ParseE
 #[inline]
 fn line_at(buf: &[u8], pos: usize) -> Option<(usize, usize)> {
     let nl = pos + memchr::memchr(b'\n', buf.get(pos..)?)?;
-    let end = if nl > pos && buf[nl - 1] == b'\r' {
-        nl - 1
-    } else {
-        nl
-    };
+    let end = if nl > pos && buf[nl - 1] == b'\r' { nl - 1 } else { nl };
     Some((end, nl + 1))
 }
 
@@ -105,7 +91,8 @@ mod tests {
 
     #[test]
     fn indexes_headers_and_folds_continuations() {
-        let m = b"OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nSubject: one\r\n  two\r\nl: 0\r\n\r\n";
+        let m =
+            b"OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nSubject: one\r\n  two\r\nl: 0\r\n\r\n";
         let s = scan(m, 32).unwrap();
         assert_eq!(s.headers.len(), 3);
         assert_eq!(s.headers[1].value.of(m), b"one\r\n  two");
@@ -115,21 +102,11 @@ mod tests {
 
     #[test]
     fn structural_errors() {
-        assert_eq!(
-            scan(b"OPTIONS sip:a@b SIP/2.0\r\nVia x\r\n\r\n", 8).err(),
-            Some(ParseError::BadHeaderLine)
-        );
-        assert_eq!(
-            scan(b"OPTIONS sip:a@b SIP/2.0\r\nVia: x\r\n", 8).err(),
-            Some(ParseError::Unterminated)
-        );
-        assert_eq!(
-            scan(b"OPTIONS sip:a@b SIP/2.0\r\n a\r\n\r\n", 8).err(),
-            Some(ParseError::BadHeaderLine)
-        );
-        assert_eq!(
-            scan(b"OPTIONS sip:a@b SIP/2.0\r\na: 1\r\nb: 2\r\n\r\n", 1).err(),
-            Some(ParseError::TooManyHeaders)
-        );
+        assert_eq!(scan(b"OPTIONS sip:a@b SIP/2.0\r\nVia x\r\n\r\n", 8).err(), Some(ParseError::BadHeaderLine));
+        assert_eq!(scan(b"OPTIONS sip:a@b SIP/2.0\r\nVia: x", 8).err(), Some(ParseError::Unterminated));
+        assert_eq!(scan(b"OPTIONS sip:a@b SIP/2.0\r\n", 8).err(), Some(ParseError::Unterminated));
+        assert_eq!(scan(b"OPTIONS sip:a@b SIP/2.0\r\nVia: x\r\n", 8).unwrap().body_start, 33);
+        assert_eq!(scan(b"OPTIONS sip:a@b SIP/2.0\r\n a\r\n\r\n", 8).err(), Some(ParseError::BadHeaderLine));
+        assert_eq!(scan(b"OPTIONS sip:a@b SIP/2.0\r\na: 1\r\nb: 2\r\n\r\n", 1).err(), Some(ParseError::TooManyHeaders));
     }
 }

@@ -12,10 +12,7 @@ impl Span {
     /// A span from `usize` offsets; callers guarantee they fit (message size is bounded).
     #[inline]
     pub fn new(start: usize, end: usize) -> Span {
-        Span {
-            start: start as u32,
-            end: end as u32,
-        }
+        Span { start: start as u32, end: end as u32 }
     }
 
     /// The bytes this span covers in `buf`.

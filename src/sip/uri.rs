@@ -38,9 +38,7 @@ pub fn scheme_of(uri: &[u8]) -> Option<&[u8]> {
     let colon = memchr::memchr(b':', uri)?;
     let scheme = &uri[..colon];
     let ok = scheme.first().is_some_and(u8::is_ascii_alphabetic)
-        && scheme
-            .iter()
-            .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'));
+        && scheme.iter().all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'));
     ok.then_some(scheme)
 }
 
@@ -56,10 +54,7 @@ impl<'a> SipUri<'a> {
         } else {
             return Err(UriError::UnknownScheme);
         };
-        if rest
-            .iter()
-            .any(|&b| b <= b' ' || matches!(b, b'<' | b'>' | b'"' | 0x7f..))
-        {
+        if rest.iter().any(|&b| b <= b' ' || matches!(b, b'<' | b'>' | b'"' | 0x7f..)) {
             return Err(UriError::Malformed);
         }
         let (userinfo, hostpart) = match memchr::memchr(b'@', rest) {
@@ -92,15 +87,7 @@ impl<'a> SipUri<'a> {
         if !params.is_well_formed(b"[]/:&+$%") || !escapes_ok(headers) {
             return Err(UriError::Malformed);
         }
-        Ok(SipUri {
-            scheme,
-            user,
-            password,
-            host,
-            port,
-            params,
-            headers,
-        })
+        Ok(SipUri { scheme, user, password, host, port, params, headers })
     }
 
     /// The `transport` parameter, if any.
@@ -133,10 +120,8 @@ mod tests {
 
     #[test]
     fn parses_every_part() {
-        let u = SipUri::parse(
-            b"sips:alice:secret@[2001:db8::1]:5061;transport=tcp;lr?subject=hi&priority=urgent",
-        )
-        .unwrap();
+        let u =
+            SipUri::parse(b"sips:alice:secret@[2001:db8::1]:5061;transport=tcp;lr?subject=hi&priority=urgent").unwrap();
         assert_eq!(u.scheme, Scheme::Sips);
         assert_eq!(u.user, Some(&b"alice"[..]));
         assert_eq!(u.password, Some(&b"secret"[..]));
@@ -158,21 +143,10 @@ mod tests {
     #[test]
     fn refuses_bad_uris() {
         assert_eq!(SipUri::parse(b"mailto:a@b"), Err(UriError::UnknownScheme));
-        for bad in [
-            &b"sip:"[..],
-            b"sip:@host",
-            b"sip:a b@host",
-            b"sip:host:99999",
-            b"sip:u%4@host",
-            b"sip:<host>",
-            b"nocolon",
-        ] {
-            assert_eq!(
-                SipUri::parse(bad),
-                Err(UriError::Malformed),
-                "{}",
-                String::from_utf8_lossy(bad)
-            );
+        for bad in
+            [&b"sip:"[..], b"sip:@host", b"sip:a b@host", b"sip:host:99999", b"sip:u%4@host", b"sip:<host>", b"nocolon"]
+        {
+            assert_eq!(SipUri::parse(bad), Err(UriError::Malformed), "{}", String::from_utf8_lossy(bad));
         }
     }
 }

@@ -31,13 +31,11 @@ fn opt_eq(a: Option<&[u8]>, b: Option<&[u8]>, ignore_case: bool) -> bool {
 
 /// Decisive parameters must agree; any other parameter is compared only when both have it.
 fn params_equivalent(a: Params<'_>, b: Params<'_>) -> bool {
-    let decisive_ok = DECISIVE
-        .iter()
-        .all(|name| match (a.get(name), b.get(name)) {
-            (None, None) => true,
-            (Some(x), Some(y)) => opt_eq(x, y, true),
-            _ => false,
-        });
+    let decisive_ok = DECISIVE.iter().all(|name| match (a.get(name), b.get(name)) {
+        (None, None) => true,
+        (Some(x), Some(y)) => opt_eq(x, y, true),
+        _ => false,
+    });
     decisive_ok
         && a.iter().all(|(name, va)| match b.get(name) {
             Some(vb) => opt_eq(va, vb, true),
@@ -51,8 +49,7 @@ fn headers_equivalent(a: &[u8], b: &[u8]) -> bool {
     items(a) == items(b)
         && a.split(|&c| c == b'&').filter(|h| !h.is_empty()).all(|h| {
             let (n, v) = h.split_at(memchr::memchr(b'=', h).unwrap_or(h.len()));
-            find_header(b, n)
-                .is_some_and(|vb| unescaped_eq(v.strip_prefix(b"=").unwrap_or(v), vb, false))
+            find_header(b, n).is_some_and(|vb| unescaped_eq(v.strip_prefix(b"=").unwrap_or(v), vb, false))
         })
 }
 
@@ -99,32 +96,16 @@ mod tests {
     use super::super::uri::SipUri;
 
     fn eq(a: &str, b: &str) -> bool {
-        let (a, b) = (
-            SipUri::parse(a.as_bytes()).unwrap(),
-            SipUri::parse(b.as_bytes()).unwrap(),
-        );
-        assert_eq!(
-            a.equivalent(&b),
-            b.equivalent(&a),
-            "comparison must be symmetric"
-        );
+        let (a, b) = (SipUri::parse(a.as_bytes()).unwrap(), SipUri::parse(b.as_bytes()).unwrap());
+        assert_eq!(a.equivalent(&b), b.equivalent(&a), "comparison must be symmetric");
         a.equivalent(&b)
     }
 
     #[test]
     fn rfc3261_19_1_4_equal_examples() {
-        assert!(eq(
-            "sip:%61lice@atlanta.com;transport=TCP",
-            "sip:alice@AtLanTa.CoM;Transport=tcp"
-        ));
-        assert!(eq(
-            "sip:carol@chicago.com",
-            "sip:carol@chicago.com;newparam=5"
-        ));
-        assert!(eq(
-            "sip:carol@chicago.com",
-            "sip:carol@chicago.com;security=on"
-        ));
+        assert!(eq("sip:%61lice@atlanta.com;transport=TCP", "sip:alice@AtLanTa.CoM;Transport=tcp"));
+        assert!(eq("sip:carol@chicago.com", "sip:carol@chicago.com;newparam=5"));
+        assert!(eq("sip:carol@chicago.com", "sip:carol@chicago.com;security=on"));
         assert!(eq(
             "sip:biloxi.com;transport=tcp;method=REGISTER?to=sip:bob%40biloxi.com",
             "sip:biloxi.com;method=REGISTER;transport=tcp?to=sip:bob%40biloxi.com"
@@ -137,27 +118,12 @@ mod tests {
 
     #[test]
     fn rfc3261_19_1_4_unequal_examples() {
-        assert!(!eq(
-            "SIP:ALICE@AtLanTa.CoM;Transport=udp",
-            "sip:alice@AtLanTa.CoM;Transport=UDP"
-        ));
+        assert!(!eq("SIP:ALICE@AtLanTa.CoM;Transport=udp", "sip:alice@AtLanTa.CoM;Transport=UDP"));
         assert!(!eq("sip:bob@biloxi.com", "sip:bob@biloxi.com:5060"));
-        assert!(!eq(
-            "sip:bob@biloxi.com",
-            "sip:bob@biloxi.com;transport=udp"
-        ));
-        assert!(!eq(
-            "sip:bob@biloxi.com",
-            "sip:bob@biloxi.com:6000;transport=tcp"
-        ));
-        assert!(!eq(
-            "sip:carol@chicago.com",
-            "sip:carol@chicago.com?Subject=next%20meeting"
-        ));
+        assert!(!eq("sip:bob@biloxi.com", "sip:bob@biloxi.com;transport=udp"));
+        assert!(!eq("sip:bob@biloxi.com", "sip:bob@biloxi.com:6000;transport=tcp"));
+        assert!(!eq("sip:carol@chicago.com", "sip:carol@chicago.com?Subject=next%20meeting"));
         assert!(!eq("sip:bob@phone21.boxesbybob.com", "sip:bob@192.0.2.4"));
-        assert!(!eq(
-            "sip:carol@chicago.com;security=on",
-            "sip:carol@chicago.com;security=off"
-        ));
+        assert!(!eq("sip:carol@chicago.com;security=on", "sip:carol@chicago.com;security=off"));
     }
 }

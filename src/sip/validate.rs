@@ -2,6 +2,7 @@
 //! start line and of the headers every transaction and dialog rule relies on
 //! (RFC 3261 8.1.1, 8.2.2, 18.3).
 
+use super::date::is_sip_date;
 use super::error::ParseError;
 use super::header_name::HeaderName;
 use super::lex::is_token;
@@ -41,6 +42,12 @@ impl Message {
             return Err(ParseError::CSeqMethodMismatch);
         }
         self.max_forwards()?;
+        if self.header(HeaderName::Date).is_some_and(|d| !is_sip_date(d)) {
+            return Err(ParseError::bad("Date", "not an RFC 1123 date in GMT"));
+        }
+        if self.is_request() && self.contacts().any(|c| c.is_none()) {
+            return Err(ParseError::bad("Contact", "unreadable name-addr"));
+        }
         self.frame_body()
     }
 
@@ -48,11 +55,7 @@ impl Message {
         let version = self.version();
         if !version.eq_ignore_ascii_case(b"SIP/2.0") {
             let looks_sip = version.len() > 4 && version[..4].eq_ignore_ascii_case(b"SIP/");
-            return Err(if looks_sip {
-                ParseError::UnsupportedVersion
-            } else {
-                ParseError::BadStartLine
-            });
+            return Err(if looks_sip { ParseError::UnsupportedVersion } else { ParseError::BadStartLine });
         }
         let StartLine::Request { .. } = self.start else {
             return Ok(());
@@ -69,10 +72,10 @@ impl Message {
             };
         }
         match SipUri::parse(uri) {
+            // RFC 3261 19.1.1: URI headers are not allowed in a Request-URI (RFC 4475 3.1.2.11).
+            Ok(u) if !u.headers.is_empty() => Err(ParseError::BadRequestUri),
             Ok(_) => Ok(()),
-            Err(UriError::UnknownScheme) if !uri.iter().any(|&b| b <= b' ') => {
-                Err(ParseError::UnsupportedUriScheme)
-            }
+            Err(UriError::UnknownScheme) if !uri.iter().any(|&b| b <= b' ') => Err(ParseError::UnsupportedUriScheme),
             Err(_) => Err(ParseError::BadRequestUri),
         }
     }

@@ -10,6 +10,8 @@ pub const MAGIC_COOKIE: &[u8] = b"z9hG4bK";
 /// One Via value: `SIP / 2.0 / UDP host:port;params`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Via<'a> {
+    /// The protocol version, `2.0` unless parsed leniently.
+    pub version: &'a [u8],
     /// The transport token (`UDP`, `TCP`, `TLS`, `SCTP`, `WS`, ...), as written.
     pub transport: &'a [u8],
     pub host: Host<'a>,
@@ -21,10 +23,20 @@ impl<'a> Via<'a> {
     /// Parses one comma-separated element of a Via header. White space is allowed around
     /// the slashes and before the parameters (SWS rules of RFC 3261 25.1).
     pub fn parse(s: &'a [u8]) -> Option<Via<'a>> {
+        Via::parse_with(s, true)
+    }
+
+    /// Reads only what routing a response needs (any version, parameters unchecked), so that
+    /// a request with a broken Via can still get its 400 or 505 (RFC 4475 3.1.2.1, 3.1.2.16).
+    pub fn parse_lenient(s: &'a [u8]) -> Option<Via<'a>> {
+        Via::parse_with(s, false)
+    }
+
+    fn parse_with(s: &'a [u8], strict: bool) -> Option<Via<'a>> {
         let mut parts = s.splitn(3, |&b| b == b'/');
         let name = trim(parts.next()?);
         let version = trim(parts.next()?);
-        if !name.eq_ignore_ascii_case(b"SIP") || version != b"2.0" {
+        if !name.eq_ignore_ascii_case(b"SIP") || (strict && version != b"2.0") || !is_token(version) {
             return None;
         }
         let rest = trim_start(parts.next()?);
@@ -39,15 +51,10 @@ impl<'a> Via<'a> {
         };
         let (host, port) = parse_host_port(sent_by)?;
         let params = Params(params);
-        if !params.is_well_formed(b":[]") {
+        if strict && !params.is_well_formed(b":[]") {
             return None;
         }
-        Some(Via {
-            transport,
-            host,
-            port,
-            params,
-        })
+        Some(Via { version, transport, host, port, params })
     }
 
     /// The `branch` parameter.
@@ -87,8 +94,7 @@ mod tests {
 
     #[test]
     fn parses_plain_and_spaced_vias() {
-        let v =
-            Via::parse(b"SIP/2.0/UDP pc33.atlanta.com:5066;branch=z9hG4bK776asdhds;rport").unwrap();
+        let v = Via::parse(b"SIP/2.0/UDP pc33.atlanta.com:5066;branch=z9hG4bK776asdhds;rport").unwrap();
         assert_eq!(v.transport, b"UDP");
         assert_eq!(v.host, Host::Name(b"pc33.atlanta.com"));
         assert_eq!(v.port, Some(5066));
@@ -96,19 +102,19 @@ mod tests {
         assert!(v.has_rfc3261_branch());
         assert_eq!(v.rport(), Some(None));
 
-        let v = Via::parse(
-            b"SIP  /   2.0\r\n /UDP\r\n    192.0.2.2;branch=390skdjuw ; received=192.0.2.9",
-        )
-        .unwrap();
+        let v = Via::parse(b"SIP  /   2.0\r\n /UDP\r\n    192.0.2.2;branch=390skdjuw ; received=192.0.2.9").unwrap();
         assert_eq!(v.host, Host::Ipv4([192, 0, 2, 2].into()));
         assert!(!v.has_rfc3261_branch());
         assert_eq!(v.received(), Some(&b"192.0.2.9"[..]));
-        assert_eq!(
-            Via::parse(b"SIP/2.0/TCP [2001:db8::9]:5070;rport=5070")
-                .unwrap()
-                .rport(),
-            Some(Some(5070))
-        );
+        assert_eq!(Via::parse(b"SIP/2.0/TCP [2001:db8::9]:5070;rport=5070").unwrap().rport(), Some(Some(5070)));
+    }
+
+    #[test]
+    fn lenient_parse_reads_enough_to_route() {
+        let v = Via::parse_lenient(b"SIP/7.0/UDP c.example.com;branch=z9hG4bKkdjuw").unwrap();
+        assert_eq!((v.version, v.host), (&b"7.0"[..], Host::Name(b"c.example.com")));
+        assert!(Via::parse(b"SIP/2.0/UDP 192.0.2.15;;").is_none());
+        assert!(Via::parse_lenient(b"SIP/2.0/UDP 192.0.2.15;;").is_some());
     }
 
     #[test]
@@ -121,11 +127,7 @@ mod tests {
             b"SIP/2.0/UDPhost",
             b"SIP/2.0/UDP a b",
         ] {
-            assert!(
-                Via::parse(bad).is_none(),
-                "{}",
-                String::from_utf8_lossy(bad)
-            );
+            assert!(Via::parse(bad).is_none(), "{}", String::from_utf8_lossy(bad));
         }
     }
 }

@@ -1,1 +1,42 @@
-fn main() {}
+//! The `callshard` command line.
+
+mod inspect;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "callshard", version, about = "SIP signalling and RTP media core on thread-per-core shards")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Parse SIP messages from files (or standard input) and show what the server would do
+    /// with each: its key fields, or the error response it would send, or that it drops it.
+    Inspect {
+        /// Files holding one SIP message each; none reads standard input.
+        files: Vec<std::path::PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if e.use_stderr() => {
+            let text = e.to_string();
+            eprintln!("{}", text.lines().next().unwrap_or("bad arguments"));
+            return ExitCode::from(2);
+        }
+        Err(e) => {
+            print!("{e}");
+            return ExitCode::SUCCESS;
+        }
+    };
+    match cli.command {
+        Command::Inspect { files } => inspect::run(&files),
+    }
+}

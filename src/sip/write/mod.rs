@@ -75,9 +75,6 @@ mod tests {
         assert_eq!(&out[..], b"0 18446744073709551615");
         out.clear();
         put_body(&mut out, Some((b"text/plain", b"hi")));
-        assert_eq!(
-            &out[..],
-            b"Content-Type: text/plain\r\nContent-Length: 2\r\n\r\nhi"
-        );
+        assert_eq!(&out[..], b"Content-Type: text/plain\r\nContent-Length: 2\r\n\r\nhi");
     }
 }

@@ -20,12 +20,7 @@ pub fn write_ack_for_non_2xx(out: &mut BytesMut, invite: &Message, response: &Me
     write_invite_sibling(out, invite, b"ACK", Some(response))
 }
 
-fn write_invite_sibling(
-    out: &mut BytesMut,
-    invite: &Message,
-    method: &[u8],
-    to_from: Option<&Message>,
-) -> bool {
+fn write_invite_sibling(out: &mut BytesMut, invite: &Message, method: &[u8], to_from: Option<&Message>) -> bool {
     let (Some(via), Ok(cseq)) = (invite.values(HeaderName::Via).next(), invite.cseq()) else {
         return false;
     };

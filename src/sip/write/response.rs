@@ -29,10 +29,7 @@ pub struct Response<'a> {
 impl Response<'_> {
     /// A response with just a code (reason from the RFC).
     pub fn new(code: u16) -> Response<'static> {
-        Response {
-            code,
-            ..Response::default()
-        }
+        Response { code, ..Response::default() }
     }
 }
 
@@ -41,11 +38,7 @@ pub fn write_response(out: &mut BytesMut, req: &Message, resp: &Response<'_>) {
     out.put_slice(b"SIP/2.0 ");
     put_decimal(out, resp.code.into());
     out.put_u8(b' ');
-    out.put_slice(if resp.reason.is_empty() {
-        reason_phrase(resp.code)
-    } else {
-        resp.reason
-    });
+    out.put_slice(if resp.reason.is_empty() { reason_phrase(resp.code) } else { resp.reason });
     out.put_slice(b"\r\n");
     copy_vias_stamped(out, req, resp.via);
     if resp.record_route {
@@ -63,11 +56,7 @@ pub fn write_response(out: &mut BytesMut, req: &Message, resp: &Response<'_>) {
 
 /// The To line, with our tag appended when the request's To has none.
 fn copy_to(out: &mut BytesMut, req: &Message, resp: &Response<'_>) {
-    let Some(field) = req
-        .header_fields()
-        .iter()
-        .find(|h| h.kind == HeaderName::To)
-    else {
+    let Some(field) = req.header_fields().iter().find(|h| h.kind == HeaderName::To) else {
         return;
     };
     let buf = req.bytes();

@@ -21,11 +21,7 @@ pub struct ViaStamp<'a> {
 pub fn copy_vias_stamped(out: &mut BytesMut, req: &Message, stamp: ViaStamp<'_>) {
     let buf = req.bytes();
     let mut first = true;
-    for h in req
-        .header_fields()
-        .iter()
-        .filter(|h| h.kind == HeaderName::Via)
-    {
+    for h in req.header_fields().iter().filter(|h| h.kind == HeaderName::Via) {
         let line = &buf[h.name.start as usize..h.value.end as usize];
         if !std::mem::take(&mut first) || stamp == ViaStamp::default() {
             out.put_slice(line);
@@ -46,9 +42,7 @@ pub fn copy_vias_stamped(out: &mut BytesMut, req: &Message, stamp: ViaStamp<'_>)
 /// `received` appended.
 fn put_stamped_element(out: &mut BytesMut, prefix: &[u8], top: &[u8], stamp: ViaStamp<'_>) {
     let params = memchr::memchr(b';', top).map_or(&b""[..], |semi| &top[semi + 1..]);
-    let bare_rport = Params(params)
-        .iter()
-        .find(|(n, v)| v.is_none() && n.eq_ignore_ascii_case(b"rport"));
+    let bare_rport = Params(params).iter().find(|(n, v)| v.is_none() && n.eq_ignore_ascii_case(b"rport"));
     match (bare_rport, stamp.rport) {
         (Some((name, _)), Some(port)) => {
             let after = name.as_ptr() as usize - prefix.as_ptr() as usize + name.len();
