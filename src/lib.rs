@@ -4,3 +4,5 @@
 //! or clocks. See `ARCHITECTURE.md` for the layers and the path of one datagram.
 
 pub mod sip;
+pub mod timer;
+pub mod transaction;

@@ -14,6 +14,8 @@ pub struct Via<'a> {
     pub version: &'a [u8],
     /// The transport token (`UDP`, `TCP`, `TLS`, `SCTP`, `WS`, ...), as written.
     pub transport: &'a [u8],
+    /// The sent-by as written (`host[:port]`), which transaction matching compares (17.2.3).
+    pub sent_by: &'a [u8],
     pub host: Host<'a>,
     pub port: Option<u16>,
     pub params: Params<'a>,
@@ -54,7 +56,7 @@ impl<'a> Via<'a> {
         if strict && !params.is_well_formed(b":[]") {
             return None;
         }
-        Some(Via { version, transport, host, port, params })
+        Some(Via { version, transport, sent_by: trim(sent_by), host, port, params })
     }
 
     /// The `branch` parameter.

@@ -110,11 +110,13 @@ pub fn reason_phrase(code: u16) -> &'static [u8] {
         603 => b"Decline",
         604 => b"Does Not Exist Anywhere",
         606 => b"Not Acceptable",
-        101..=199 => b"Session Progress",
-        201..=299 => b"OK",
-        300..=399 => b"Redirection",
-        400..=499 => b"Client Error",
-        500..=599 => b"Server Error",
-        _ => b"Global Failure",
+        _ => match code / 100 {
+            1 => b"Session Progress",
+            2 => b"OK",
+            3 => b"Redirection",
+            4 => b"Client Error",
+            5 => b"Server Error",
+            _ => b"Global Failure",
+        },
     }
 }

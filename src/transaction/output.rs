@@ -1,0 +1,54 @@
+//! What the transaction table hands back to its driver: datagrams to send and events for
+//! the transaction user (the dialog and call layer).
+
+use std::net::SocketAddr;
+
+use bytes::Bytes;
+
+use crate::sip::Message;
+use crate::timer::Handle;
+
+/// A server transaction, as the TU refers to it when responding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ServerTxId(pub(super) Handle);
+
+/// A client transaction, as responses and timeouts name it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ClientTxId(pub(super) Handle);
+
+#[derive(Debug)]
+pub enum TxOutput {
+    /// Put these bytes on the wire.
+    Send { to: SocketAddr, data: Bytes },
+    /// A new request: the TU must answer it through [`super::TxTable::respond`].
+    Request { tx: ServerTxId, request: Message, from: SocketAddr },
+    /// A CANCEL matched this pending INVITE; the CANCEL got its 200 already. The TU should
+    /// answer the INVITE with 487 (RFC 3261 9.2).
+    Cancelled { invite: ServerTxId },
+    /// An ACK that matched no INVITE transaction: the ACK for a 2xx, which is the TU's
+    /// (RFC 3261 13.3.1.4, 17.2.1).
+    Ack { ack: Message, from: SocketAddr },
+    /// A response to one of our requests.
+    Response { tx: ClientTxId, response: Message },
+    /// A response that matched no client transaction, e.g. a 2xx retransmitted after the
+    /// INVITE transaction ended; the UAC core ACKs it again (RFC 3261 13.2.2.4).
+    StrayResponse { response: Message, from: SocketAddr },
+    /// Timer B or F fired: no final response came.
+    Timeout { tx: ClientTxId },
+    /// Timer H fired: our non-2xx final response was never ACKed.
+    AckTimeout { tx: ServerTxId },
+}
+
+/// Counters of one table, merged across shards by the runtime.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TxStats {
+    pub server_created: u64,
+    pub client_created: u64,
+    /// Requests and responses we sent again on a timer.
+    pub retransmissions_sent: u64,
+    /// Retransmitted requests absorbed (answered from the transaction, not the TU).
+    pub retransmissions_absorbed: u64,
+    pub timeouts: u64,
+    /// New requests refused with 503 because the table was full.
+    pub rejected_full: u64,
+}

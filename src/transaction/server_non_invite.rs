@@ -1,0 +1,52 @@
+//! The non-INVITE server transaction: RFC 3261 17.2.2 (figure 8).
+
+use bytes::Bytes;
+
+use super::config::{TimerKind, TxConfig};
+use super::step::{Step, TxError};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum State {
+    Trying,
+    Proceeding,
+    Completed,
+}
+
+#[derive(Debug)]
+pub struct ServerNonInvite {
+    pub state: State,
+    last: Option<Bytes>,
+}
+
+impl ServerNonInvite {
+    pub fn start() -> ServerNonInvite {
+        ServerNonInvite { state: State::Trying, last: None }
+    }
+
+    /// The request arrived again: silence in Trying, the last response otherwise.
+    pub fn on_retransmission(&self) -> Step {
+        self.last.as_ref().map_or_else(Step::none, Step::send)
+    }
+
+    pub fn on_response(&mut self, code: u16, data: Bytes, cfg: &TxConfig) -> Result<Step, TxError> {
+        if self.state == State::Completed {
+            return Err(TxError::AlreadyFinal);
+        }
+        let mut step = Step::send(&data);
+        self.last = Some(data);
+        if code < 200 {
+            self.state = State::Proceeding;
+        } else {
+            self.state = State::Completed;
+            step.arm.push((TimerKind::J, cfg.timeout()));
+        }
+        Ok(step)
+    }
+
+    pub fn on_timer(&mut self, kind: TimerKind) -> Step {
+        match (self.state, kind) {
+            (State::Completed, TimerKind::J) => Step::terminate(None),
+            _ => Step::none(),
+        }
+    }
+}

@@ -1,0 +1,155 @@
+//! Server transactions in the table: new requests, retransmissions, ACK and CANCEL matching
+//! (RFC 3261 17.2.3, 9.2), and the responses the TU sends through them.
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use super::config::TimerKind;
+use super::key::ServerKey;
+use super::output::{ServerTxId, TxOutput};
+use super::server_invite::{ServerInvite, State as InviteState};
+use super::server_non_invite::ServerNonInvite;
+use super::step::{Notice, Step, TxError};
+use super::table::{ServerMachine, TxTable};
+use super::tx::{Side, Tx, TxTimer};
+use super::via_stamp::{response_destination, stamp_for, IpText};
+use crate::sip::write::{write_response, Response};
+use crate::sip::{Message, Method};
+use crate::timer::Handle;
+
+impl TxTable {
+    pub(super) fn on_request(&mut self, msg: Message, from: SocketAddr, now: Instant, out: &mut Vec<TxOutput>) {
+        let Some(key) = ServerKey::of(&msg) else { return };
+        if msg.method() == Some(Method::Ack) {
+            return self.on_ack(&key, msg, from, now, out);
+        }
+        if let Some(&h) = self.server_keys.get(&key) {
+            let Some(tx) = self.servers.get(h) else { return };
+            let step = match &tx.machine {
+                ServerMachine::Invite(m) => m.on_retransmission(),
+                ServerMachine::NonInvite(m) => m.on_retransmission(),
+            };
+            self.stats.retransmissions_absorbed += 1;
+            return self.run_server_step(h, step, now, out, false);
+        }
+        if self.len() >= self.cfg.max_transactions {
+            // A full table answers statelessly: the client retries after Retry-After.
+            self.stats.rejected_full += 1;
+            let mut text = IpText::default();
+            let resp = Response {
+                via: stamp_for(&msg, from, &mut text),
+                headers: &[(b"Retry-After", b"5")],
+                ..Response::new(503)
+            };
+            write_response(&mut self.buf, &msg, &resp);
+            out.push(TxOutput::Send { to: response_destination(&msg, from), data: self.buf.split().freeze() });
+            return;
+        }
+        let (machine, step) = match msg.method() {
+            Some(Method::Invite) => {
+                let (m, step) = ServerInvite::start(&self.cfg);
+                (ServerMachine::Invite(m), step)
+            }
+            _ => (ServerMachine::NonInvite(ServerNonInvite::start()), Step::none()),
+        };
+        let is_cancel = msg.method() == Some(Method::Cancel);
+        let peer = response_destination(&msg, from);
+        let h = self.servers.insert(Tx::new(key.clone(), msg.clone(), peer, from, machine));
+        self.server_keys.insert(key, h);
+        self.stats.server_created += 1;
+        self.run_server_step(h, step, now, out, false);
+        if is_cancel {
+            self.on_cancel(h, now, out);
+        } else {
+            out.push(TxOutput::Request { tx: ServerTxId(h), request: msg, from });
+        }
+    }
+
+    /// RFC 3261 9.2: a CANCEL for a pending INVITE gets 200 and tells the TU; for an INVITE
+    /// already answered it still gets 200; without a matching INVITE, 481.
+    fn on_cancel(&mut self, cancel: Handle, now: Instant, out: &mut Vec<TxOutput>) {
+        let Some(tx) = self.servers.get(cancel) else { return };
+        let invite = self.server_keys.get(&tx.key.invite_of_cancel()).copied();
+        let pending = invite
+            .and_then(|h| self.servers.get(h))
+            .is_some_and(|t| matches!(&t.machine, ServerMachine::Invite(m) if m.state == InviteState::Proceeding));
+        let code = if invite.is_some() { 200 } else { 481 };
+        let _ = self.respond(ServerTxId(cancel), &Response { to_tag: None, ..Response::new(code) }, now, out);
+        if let (true, Some(invite)) = (pending, invite) {
+            out.push(TxOutput::Cancelled { invite: ServerTxId(invite) });
+        }
+    }
+
+    fn on_ack(&mut self, key: &ServerKey, ack: Message, from: SocketAddr, now: Instant, out: &mut Vec<TxOutput>) {
+        let Some(&h) = self.server_keys.get(key) else {
+            return out.push(TxOutput::Ack { ack, from });
+        };
+        let cfg = self.cfg;
+        let step = match self.servers.get_mut(h).map(|t| &mut t.machine) {
+            Some(ServerMachine::Invite(m)) => m.on_ack(&cfg),
+            _ => Step::none(),
+        };
+        if step.notify == Some(Notice::Ack) {
+            out.push(TxOutput::Ack { ack, from });
+        }
+        self.run_server_step(h, Step { notify: None, ..step }, now, out, false);
+    }
+
+    /// Sends a response through a server transaction. The response echoes the request's
+    /// headers and carries the transport's `received`/`rport` stamp.
+    pub fn respond(
+        &mut self,
+        tx: ServerTxId,
+        resp: &Response<'_>,
+        now: Instant,
+        out: &mut Vec<TxOutput>,
+    ) -> Result<(), TxError> {
+        let t = self.servers.get(tx.0).ok_or(TxError::Unknown)?;
+        let mut text = IpText::default();
+        let stamped = Response { via: stamp_for(&t.request, t.source, &mut text), ..*resp };
+        write_response(&mut self.buf, &t.request, &stamped);
+        let data = self.buf.split().freeze();
+        let cfg = self.cfg;
+        let step = match self.servers.get_mut(tx.0).map(|t| &mut t.machine) {
+            Some(ServerMachine::Invite(m)) => m.on_response(resp.code, data, &cfg)?,
+            Some(ServerMachine::NonInvite(m)) => m.on_response(resp.code, data, &cfg)?,
+            None => return Err(TxError::Unknown),
+        };
+        self.run_server_step(tx.0, step, now, out, false);
+        Ok(())
+    }
+
+    /// The request that created a server transaction.
+    pub fn request(&self, tx: ServerTxId) -> Option<&Message> {
+        self.servers.get(tx.0).map(|t| &t.request)
+    }
+
+    pub(super) fn on_server_timer(&mut self, t: TxTimer, now: Instant, out: &mut Vec<TxOutput>) {
+        let cfg = self.cfg;
+        let Some(tx) = self.servers.get_mut(t.tx) else { return };
+        tx.fired(t.kind);
+        let step = match &mut tx.machine {
+            ServerMachine::Invite(m) => m.on_timer(t.kind, &cfg),
+            ServerMachine::NonInvite(m) => m.on_timer(t.kind),
+        };
+        self.run_server_step(t.tx, step, now, out, t.kind != TimerKind::Trying);
+    }
+
+    fn run_server_step(&mut self, h: Handle, step: Step, now: Instant, out: &mut Vec<TxOutput>, timer: bool) {
+        let Some(tx) = self.servers.get_mut(h) else { return };
+        tx.apply((Side::Server, h), &step, &mut TxTable::cx(&mut self.wheel, &mut self.stats, now, out, timer));
+        if step.send_trying {
+            let _ = self.respond(ServerTxId(h), &Response::new(100), now, out);
+        }
+        if step.notify == Some(Notice::AckTimeout) {
+            self.stats.timeouts += 1;
+            out.push(TxOutput::AckTimeout { tx: ServerTxId(h) });
+        }
+        if step.terminate {
+            if let Some(mut tx) = self.servers.remove(h) {
+                tx.stop_timers(&mut self.wheel);
+                self.server_keys.remove(&tx.key);
+            }
+        }
+    }
+}

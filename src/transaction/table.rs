@@ -1,0 +1,120 @@
+//! The transaction table of one shard: server and client transactions by key, their timers,
+//! and the scratch buffer responses are written into. Sans-IO: messages and `now` in,
+//! [`TxOutput`]s out.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use ahash::AHashMap;
+use bytes::BytesMut;
+
+use super::client_invite::ClientInvite;
+use super::client_non_invite::ClientNonInvite;
+use super::config::TxConfig;
+use super::key::{ClientKey, ServerKey};
+use super::output::{TxOutput, TxStats};
+use super::server_invite::ServerInvite;
+use super::server_non_invite::ServerNonInvite;
+use super::tx::{Apply, Side, Tx, TxTimer};
+use crate::sip::Message;
+use crate::timer::{GenSlab, TimerWheel};
+
+#[derive(Debug)]
+pub enum ServerMachine {
+    Invite(ServerInvite),
+    NonInvite(ServerNonInvite),
+}
+
+#[derive(Debug)]
+pub enum ClientMachine {
+    Invite(ClientInvite),
+    NonInvite(ClientNonInvite),
+}
+
+pub type ServerTx = Tx<ServerKey, ServerMachine>;
+pub type ClientTx = Tx<ClientKey, ClientMachine>;
+
+/// All transactions of one shard.
+pub struct TxTable {
+    pub(super) cfg: TxConfig,
+    pub(super) servers: GenSlab<ServerTx>,
+    pub(super) server_keys: AHashMap<ServerKey, crate::timer::Handle>,
+    pub(super) clients: GenSlab<ClientTx>,
+    pub(super) client_keys: AHashMap<ClientKey, crate::timer::Handle>,
+    pub(super) wheel: TimerWheel<TxTimer>,
+    pub(super) buf: BytesMut,
+    pub(super) stats: TxStats,
+    fired: Vec<TxTimer>,
+}
+
+impl TxTable {
+    /// An empty table whose clock starts at `now`.
+    pub fn new(cfg: TxConfig, now: Instant) -> TxTable {
+        TxTable {
+            cfg,
+            servers: GenSlab::default(),
+            server_keys: AHashMap::new(),
+            clients: GenSlab::default(),
+            client_keys: AHashMap::new(),
+            wheel: TimerWheel::new(now, Duration::from_millis(1), 4096),
+            buf: BytesMut::with_capacity(64 * 1024),
+            stats: TxStats::default(),
+            fired: Vec::new(),
+        }
+    }
+
+    pub fn config(&self) -> &TxConfig {
+        &self.cfg
+    }
+
+    pub fn stats(&self) -> TxStats {
+        self.stats
+    }
+
+    /// Live transactions, server and client.
+    pub fn len(&self) -> usize {
+        self.servers.len() + self.clients.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Feeds one valid message from `from`.
+    pub fn on_message(&mut self, msg: Message, from: SocketAddr, now: Instant, out: &mut Vec<TxOutput>) {
+        if msg.is_request() {
+            self.on_request(msg, from, now, out);
+        } else {
+            self.on_response(msg, from, now, out);
+        }
+    }
+
+    /// When [`TxTable::on_timer`] must next be called.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        self.wheel.next_deadline()
+    }
+
+    /// Fires every timer due at `now`.
+    pub fn on_timer(&mut self, now: Instant, out: &mut Vec<TxOutput>) {
+        let mut fired = std::mem::take(&mut self.fired);
+        self.wheel.expire(now, |t| fired.push(t));
+        for t in fired.drain(..) {
+            match t.side {
+                Side::Server => self.on_server_timer(t, now, out),
+                Side::Client => self.on_client_timer(t, now, out),
+            }
+        }
+        self.fired = fired;
+    }
+
+    /// The parts of the table a step needs.
+    pub(super) fn cx<'a>(
+        wheel: &'a mut TimerWheel<TxTimer>,
+        stats: &'a mut TxStats,
+        now: Instant,
+        out: &'a mut Vec<TxOutput>,
+        retransmission: bool,
+    ) -> Apply<'a> {
+        Apply { wheel, now, out, stats, retransmission }
+    }
+}
