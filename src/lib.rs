@@ -3,6 +3,9 @@
 //! The crate is layered sans-IO first: [`sip`] parses and writes messages without sockets
 //! or clocks. See `ARCHITECTURE.md` for the layers and the path of one datagram.
 
+pub mod dialog;
+pub mod sdp;
+pub mod session;
 pub mod sip;
 pub mod timer;
 pub mod transaction;

@@ -40,12 +40,13 @@ struct Clocked {
     t0: Instant,
     now: Instant,
     out: Vec<(Duration, TxOutput)>,
+    ended: usize,
 }
 
 impl Clocked {
     fn new(cfg: TxConfig) -> Clocked {
         let t0 = Instant::now();
-        Clocked { table: TxTable::new(cfg, t0), t0, now: t0, out: Vec::new() }
+        Clocked { table: TxTable::new(cfg, t0), t0, now: t0, out: Vec::new(), ended: 0 }
     }
 
     fn feed(&mut self, msg: Message) {
@@ -54,9 +55,15 @@ impl Clocked {
         self.take(out);
     }
 
+    /// Keeps what a test looks at; transaction-ended notices are counted apart.
     fn take(&mut self, out: Vec<TxOutput>) {
         let at = self.now - self.t0;
-        self.out.extend(out.into_iter().map(|o| (at, o)));
+        for o in out {
+            match o {
+                TxOutput::ClientEnded { .. } | TxOutput::ServerEnded { .. } => self.ended += 1,
+                o => self.out.push((at, o)),
+            }
+        }
     }
 
     fn run_until(&mut self, at: Duration) {
@@ -102,6 +109,7 @@ fn timer_a_doubles_and_timer_b_times_out() {
     assert_eq!(timeouts.len(), 1);
     assert_eq!(timeouts[0].0, Duration::from_secs(32));
     assert!(c.table.is_empty());
+    assert_eq!(c.ended, 1, "the TU hears the transaction is over");
 }
 
 #[test]

@@ -110,7 +110,7 @@ fn cancel_and_ack_match_the_invite_transaction() {
 
 #[test]
 fn dialog_request_from_stored_state() {
-    let routes = [Bytes::from_static(b"<sip:p1.example.com;lr>"), Bytes::from_static(b"<sip:p2.example.com;lr>")];
+    let routes: [&[u8]; 2] = [b"<sip:p1.example.com;lr>", b"<sip:p2.example.com;lr>"];
     let req = DialogRequest {
         method: b"BYE",
         request_uri: b"sip:bob@192.0.2.4:5060",

@@ -9,8 +9,13 @@ const MONTHS: [&[u8]; 12] =
 /// True for `Www, DD Mon YYYY HH:MM:SS GMT`. Other zones are refused: RFC 3261 allows
 /// only GMT (RFC 4475 3.1.2.12).
 pub fn is_sip_date(s: &[u8]) -> bool {
-    let [d0, d1, d2, b',', b' ', day @ .., b' ', b'G', b'M', b'T'] = s else { return false };
-    if !DAYS.contains(&&[*d0, *d1, *d2][..]) || day.len() != 20 {
+    // ABNF literals are case-insensitive: `gmt` and `mon` are as good as `GMT` and `Mon`.
+    let [d0, d1, d2, b',', b' ', day @ .., b' ', g, m, t] = s else { return false };
+    let weekday = [*d0, *d1, *d2];
+    if !DAYS.iter().any(|d| d.eq_ignore_ascii_case(&weekday))
+        || day.len() != 20
+        || !b"GMT".eq_ignore_ascii_case(&[*g, *m, *t])
+    {
         return false;
     }
     let num = |range: std::ops::Range<usize>, max| parse_decimal(&day[range], max).is_some();
@@ -20,7 +25,7 @@ pub fn is_sip_date(s: &[u8]) -> bool {
         && day[14] == b':'
         && day[17] == b':'
         && num(0..2, 31)
-        && MONTHS.contains(&&day[3..6])
+        && MONTHS.iter().any(|m| m.eq_ignore_ascii_case(&day[3..6]))
         && num(7..11, 9999)
         && num(12..14, 23)
         && num(15..17, 59)
@@ -34,6 +39,7 @@ mod tests {
     #[test]
     fn only_gmt_rfc1123_dates() {
         assert!(is_sip_date(b"Sat, 13 Nov 2010 23:29:00 GMT"));
+        assert!(is_sip_date(b"sat, 13 nov 2010 23:29:00 gmt"));
         assert!(!is_sip_date(b"Fri, 01 Jan 2010 16:00:00 EST"));
         assert!(!is_sip_date(b"Sat, 13 Nov 2010 23:29:00 UTC"));
         assert!(!is_sip_date(b"Sat, 13 Foo 2010 23:29:00 GMT"));

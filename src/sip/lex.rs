@@ -61,10 +61,11 @@ pub fn trim_start(s: &[u8]) -> &[u8] {
     &s[n..]
 }
 
-/// Parses a run of ASCII digits into a `u64`, refusing empty input, other bytes and overflow
-/// past `max` (so a 30-digit Content-Length is an error, not a wrap-around).
+/// Parses a run of ASCII digits into a `u64`, refusing empty input, other bytes and values
+/// past `max` (so a 30-digit Content-Length is an error, not a wrap-around; leading zeros
+/// are fine, however many).
 pub fn parse_decimal(s: &[u8], max: u64) -> Option<u64> {
-    if s.is_empty() || s.len() > 20 {
+    if s.is_empty() {
         return None;
     }
     let mut n: u64 = 0;
@@ -144,6 +145,7 @@ mod tests {
         assert_eq!(parse_decimal(b"18446744073709551616", u64::MAX), None);
         assert_eq!(parse_decimal(b"12a", 100), None);
         assert_eq!(parse_decimal(b"", 100), None);
+        assert_eq!(parse_decimal(b"0000000000000000000000070", 255), Some(70));
     }
 
     #[test]

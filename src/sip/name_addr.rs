@@ -44,7 +44,8 @@ impl<'a> NameAddr<'a> {
             [b';', p @ ..] => p,
             _ => return None,
         };
-        (display_ok && valid_uri(uri)).then_some(NameAddr {
+        let params_ok = params.is_empty() || Params(params).is_well_formed(b":[]");
+        (display_ok && params_ok && valid_uri(uri)).then_some(NameAddr {
             display: (!display.is_empty()).then_some(display),
             uri,
             params: Params(params),
@@ -58,7 +59,12 @@ impl<'a> NameAddr<'a> {
         };
         // RFC 3261 20.10: a URI with `,`, `?` or `;` must be written in angle brackets.
         let bracket_only = uri.iter().any(|&b| b == b',' || b == b'?');
-        (!bracket_only && valid_uri(uri)).then_some(NameAddr { display: None, uri, params: Params(params) })
+        let params_ok = params.is_empty() || Params(params).is_well_formed(b":[]");
+        (!bracket_only && params_ok && valid_uri(uri)).then_some(NameAddr {
+            display: None,
+            uri,
+            params: Params(params),
+        })
     }
 
     /// The `tag` parameter (dialog identification, RFC 3261 19.3).

@@ -75,11 +75,13 @@ impl<'a> SipUri<'a> {
             None => (None, None),
         };
         let (before_headers, headers) = match memchr::memchr(b'?', hostpart) {
-            Some(q) => (&hostpart[..q], &hostpart[q + 1..]),
+            Some(q) if q + 1 < hostpart.len() => (&hostpart[..q], &hostpart[q + 1..]),
+            Some(_) => return Err(UriError::Malformed),
             None => (hostpart, &b""[..]),
         };
         let (hostport, params) = match memchr::memchr(b';', before_headers) {
-            Some(semi) => (&before_headers[..semi], &before_headers[semi + 1..]),
+            Some(semi) if semi + 1 < before_headers.len() => (&before_headers[..semi], &before_headers[semi + 1..]),
+            Some(_) => return Err(UriError::Malformed),
             None => (before_headers, &b""[..]),
         };
         let (host, port) = parse_host_port(hostport).ok_or(UriError::Malformed)?;
@@ -143,9 +145,17 @@ mod tests {
     #[test]
     fn refuses_bad_uris() {
         assert_eq!(SipUri::parse(b"mailto:a@b"), Err(UriError::UnknownScheme));
-        for bad in
-            [&b"sip:"[..], b"sip:@host", b"sip:a b@host", b"sip:host:99999", b"sip:u%4@host", b"sip:<host>", b"nocolon"]
-        {
+        for bad in [
+            &b"sip:"[..],
+            b"sip:@host",
+            b"sip:a b@host",
+            b"sip:host:99999",
+            b"sip:u%4@host",
+            b"sip:<host>",
+            b"nocolon",
+            b"sip:alice@x;",
+            b"sip:alice@x?",
+        ] {
             assert_eq!(SipUri::parse(bad), Err(UriError::Malformed), "{}", String::from_utf8_lossy(bad));
         }
     }

@@ -30,33 +30,38 @@ fn opt_eq(a: Option<&[u8]>, b: Option<&[u8]>, ignore_case: bool) -> bool {
 }
 
 /// Decisive parameters must agree; any other parameter is compared only when both have it.
+/// A name used more than once is compared occurrence by occurrence.
 fn params_equivalent(a: Params<'_>, b: Params<'_>) -> bool {
-    let decisive_ok = DECISIVE.iter().all(|name| match (a.get(name), b.get(name)) {
-        (None, None) => true,
-        (Some(x), Some(y)) => opt_eq(x, y, true),
-        _ => false,
-    });
-    decisive_ok
-        && a.iter().all(|(name, va)| match b.get(name) {
-            Some(vb) => opt_eq(va, vb, true),
-            None => true,
-        })
+    let same = |name: &[u8]| {
+        param_values(a, name).count() == param_values(b, name).count()
+            && param_values(a, name).zip(param_values(b, name)).all(|(x, y)| opt_eq(x, y, true))
+    };
+    DECISIVE.iter().all(|name| same(name)) && a.iter().all(|(name, _)| !b.contains(name) || same(name))
 }
 
-/// URI headers must all be present in both, values compared case-sensitively.
+fn param_values<'a>(p: Params<'a>, name: &'a [u8]) -> impl Iterator<Item = Option<&'a [u8]>> + 'a {
+    p.iter().filter(move |(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v)
+}
+
+/// URI headers must all be present in both, values compared case-sensitively, a repeated
+/// name occurrence by occurrence.
 fn headers_equivalent(a: &[u8], b: &[u8]) -> bool {
-    let items = |s: &[u8]| s.split(|&c| c == b'&').filter(|h| !h.is_empty()).count();
-    items(a) == items(b)
-        && a.split(|&c| c == b'&').filter(|h| !h.is_empty()).all(|h| {
-            let (n, v) = h.split_at(memchr::memchr(b'=', h).unwrap_or(h.len()));
-            find_header(b, n).is_some_and(|vb| unescaped_eq(v.strip_prefix(b"=").unwrap_or(v), vb, false))
+    split_headers(a).count() == split_headers(b).count()
+        && split_headers(a).all(|(name, _)| {
+            header_values(a, name).count() == header_values(b, name).count()
+                && header_values(a, name).zip(header_values(b, name)).all(|(x, y)| unescaped_eq(x, y, false))
         })
 }
 
-fn find_header<'a>(s: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
-    s.split(|&c| c == b'&').find_map(|h| {
+fn header_values<'a>(s: &'a [u8], name: &'a [u8]) -> impl Iterator<Item = &'a [u8]> + 'a {
+    split_headers(s).filter(move |(n, _)| unescaped_eq(n, name, true)).map(|(_, v)| v)
+}
+
+/// `name=value` pairs of a URI's headers part.
+fn split_headers(s: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
+    s.split(|&c| c == b'&').filter(|h| !h.is_empty()).map(|h| {
         let (n, v) = h.split_at(memchr::memchr(b'=', h).unwrap_or(h.len()));
-        unescaped_eq(n, name, true).then(|| v.strip_prefix(b"=").unwrap_or(v))
+        (n, v.strip_prefix(b"=").unwrap_or(v))
     })
 }
 
@@ -125,5 +130,13 @@ mod tests {
         assert!(!eq("sip:carol@chicago.com", "sip:carol@chicago.com?Subject=next%20meeting"));
         assert!(!eq("sip:bob@phone21.boxesbybob.com", "sip:bob@192.0.2.4"));
         assert!(!eq("sip:carol@chicago.com;security=on", "sip:carol@chicago.com;security=off"));
+        assert!(!eq("sip:a@b;x=1;x=2", "sip:a@b;x=2;x=1"));
+    }
+
+    #[test]
+    fn repeated_names_compare_occurrence_by_occurrence() {
+        for uri in ["sip:a@b;transport=udp;transport=tcp", "sip:a@b;x=1;x=2", "sip:a@b?x=1&x=2"] {
+            assert!(eq(uri, uri), "{uri}");
+        }
     }
 }

@@ -48,6 +48,7 @@ impl<'a> Via<'a> {
             return None;
         }
         let (sent_by, params) = match memchr::memchr(b';', rest) {
+            Some(semi) if strict && trim(&rest[semi + 1..]).is_empty() => return None,
             Some(semi) => (&rest[..semi], &rest[semi + 1..]),
             None => (rest, &b""[..]),
         };

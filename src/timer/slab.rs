@@ -8,6 +8,17 @@ pub struct Handle {
     generation: u32,
 }
 
+impl Handle {
+    /// The handle as one number (index in the low half), for encoding into tags.
+    pub fn to_u64(self) -> u64 {
+        u64::from(self.generation) << 32 | u64::from(self.index)
+    }
+
+    pub fn from_u64(v: u64) -> Handle {
+        Handle { index: v as u32, generation: (v >> 32) as u32 }
+    }
+}
+
 enum Slot<T> {
     Full { generation: u32, value: T },
     Free { generation: u32, next_free: u32 },
@@ -18,13 +29,16 @@ pub struct GenSlab<T> {
     slots: Vec<Slot<T>>,
     free_head: u32,
     len: usize,
+    /// Generation new slots start at: above every generation handed out before a
+    /// [`GenSlab::release_if_empty`], so no old handle can match a new entry.
+    base_generation: u32,
 }
 
 const NONE: u32 = u32::MAX;
 
 impl<T> Default for GenSlab<T> {
     fn default() -> Self {
-        GenSlab { slots: Vec::new(), free_head: NONE, len: 0 }
+        GenSlab { slots: Vec::new(), free_head: NONE, len: 0, base_generation: 0 }
     }
 }
 
@@ -51,8 +65,9 @@ impl<T> GenSlab<T> {
             return Handle { index, generation };
         }
         let index = self.slots.len() as u32;
-        self.slots.push(Slot::Full { generation: 0, value });
-        Handle { index, generation: 0 }
+        let generation = self.base_generation;
+        self.slots.push(Slot::Full { generation, value });
+        Handle { index, generation }
     }
 
     pub fn get(&self, h: Handle) -> Option<&T> {
@@ -75,13 +90,24 @@ impl<T> GenSlab<T> {
         if !matches!(slot, Slot::Full { generation, .. } if *generation == h.generation) {
             return None;
         }
-        let freed = Slot::Free { generation: h.generation.wrapping_add(1), next_free: self.free_head };
+        let next_generation = h.generation.wrapping_add(1);
+        self.base_generation = self.base_generation.max(next_generation);
+        let freed = Slot::Free { generation: next_generation, next_free: self.free_head };
         let old = std::mem::replace(slot, freed);
         self.free_head = h.index;
         self.len -= 1;
         match old {
             Slot::Full { value, .. } => Some(value),
             Slot::Free { .. } => None,
+        }
+    }
+
+    /// Frees all storage once the slab is empty and holds more than `keep` slots, so a
+    /// burst does not pin its peak memory. Old handles stay stale.
+    pub fn release_if_empty(&mut self, keep: usize) {
+        if self.len == 0 && self.slots.capacity() > keep {
+            self.slots = Vec::new();
+            self.free_head = NONE;
         }
     }
 
@@ -109,5 +135,9 @@ mod tests {
         assert_eq!(s.get(b), Some(&"b"));
         assert_eq!(s.len(), 1);
         assert_eq!(s.iter().count(), 1);
+        s.remove(b);
+        s.release_if_empty(0);
+        let c = s.insert("c");
+        assert_eq!((s.get(a), s.get(b), s.get(c)), (None, None, Some(&"c")), "old handles miss after a release");
     }
 }

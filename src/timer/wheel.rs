@@ -117,6 +117,7 @@ impl<T> TimerWheel<T> {
             }
         }
         self.done_tick = now_tick;
+        self.entries.release_if_empty(1024);
     }
 
     /// A lower bound for the next deadline: the tick of the nearest non-empty slot within

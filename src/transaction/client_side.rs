@@ -46,7 +46,7 @@ impl TxTable {
                 (ClientMachine::NonInvite(m), step)
             }
         };
-        let h = self.clients.insert(Tx::new(key.clone(), request, to, to, machine));
+        let h = self.clients.insert(Box::new(Tx::new(key.clone(), request, to, to, machine)));
         self.client_keys.insert(key, h);
         self.stats.client_created += 1;
         self.run_client_step(h, step, None, now, out, false);
@@ -137,6 +137,7 @@ impl TxTable {
             if let Some(mut tx) = self.clients.remove(h) {
                 tx.stop_timers(&mut self.wheel);
                 self.client_keys.remove(&tx.key);
+                out.push(TxOutput::ClientEnded { tx: ClientTxId(h) });
             }
         }
     }

@@ -22,4 +22,5 @@ pub use config::{TimerKind, TxConfig};
 pub use key::{ClientKey, ServerKey};
 pub use output::{ClientTxId, ServerTxId, TxOutput, TxStats};
 pub use step::TxError;
-pub use table::TxTable;
+pub use table::{shrink_sparse, TxTable};
+pub use via_stamp::{response_destination, stamp_for, IpText};

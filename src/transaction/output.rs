@@ -37,6 +37,10 @@ pub enum TxOutput {
     Timeout { tx: ClientTxId },
     /// Timer H fired: our non-2xx final response was never ACKed.
     AckTimeout { tx: ServerTxId },
+    /// A client transaction is over: its id will not be seen again.
+    ClientEnded { tx: ClientTxId },
+    /// A server transaction is over: its id will not be seen again.
+    ServerEnded { tx: ServerTxId },
 }
 
 /// Counters of one table, merged across shards by the runtime.

@@ -4,6 +4,8 @@
 use std::net::SocketAddr;
 use std::time::Instant;
 
+use bytes::Bytes;
+
 use super::config::TimerKind;
 use super::key::ServerKey;
 use super::output::{ServerTxId, TxOutput};
@@ -54,7 +56,7 @@ impl TxTable {
         };
         let is_cancel = msg.method() == Some(Method::Cancel);
         let peer = response_destination(&msg, from);
-        let h = self.servers.insert(Tx::new(key.clone(), msg.clone(), peer, from, machine));
+        let h = self.servers.insert(Box::new(Tx::new(key.clone(), msg.clone(), peer, from, machine)));
         self.server_keys.insert(key, h);
         self.stats.server_created += 1;
         self.run_server_step(h, step, now, out, false);
@@ -96,14 +98,15 @@ impl TxTable {
     }
 
     /// Sends a response through a server transaction. The response echoes the request's
-    /// headers and carries the transport's `received`/`rport` stamp.
+    /// headers and carries the transport's `received`/`rport` stamp. Returns the bytes sent,
+    /// which the TU keeps to retransmit a 2xx (RFC 3261 13.3.1.4).
     pub fn respond(
         &mut self,
         tx: ServerTxId,
         resp: &Response<'_>,
         now: Instant,
         out: &mut Vec<TxOutput>,
-    ) -> Result<(), TxError> {
+    ) -> Result<Bytes, TxError> {
         let t = self.servers.get(tx.0).ok_or(TxError::Unknown)?;
         let mut text = IpText::default();
         let stamped = Response { via: stamp_for(&t.request, t.source, &mut text), ..*resp };
@@ -111,12 +114,17 @@ impl TxTable {
         let data = self.buf.split().freeze();
         let cfg = self.cfg;
         let step = match self.servers.get_mut(tx.0).map(|t| &mut t.machine) {
-            Some(ServerMachine::Invite(m)) => m.on_response(resp.code, data, &cfg)?,
-            Some(ServerMachine::NonInvite(m)) => m.on_response(resp.code, data, &cfg)?,
+            Some(ServerMachine::Invite(m)) => m.on_response(resp.code, data.clone(), &cfg)?,
+            Some(ServerMachine::NonInvite(m)) => m.on_response(resp.code, data.clone(), &cfg)?,
             None => return Err(TxError::Unknown),
         };
         self.run_server_step(tx.0, step, now, out, false);
-        Ok(())
+        Ok(data)
+    }
+
+    /// Where a server transaction's responses go (RFC 3261 18.2.2).
+    pub fn response_target(&self, tx: ServerTxId) -> Option<SocketAddr> {
+        self.servers.get(tx.0).map(|t| t.peer)
     }
 
     /// The request that created a server transaction.
@@ -149,6 +157,7 @@ impl TxTable {
             if let Some(mut tx) = self.servers.remove(h) {
                 tx.stop_timers(&mut self.wheel);
                 self.server_keys.remove(&tx.key);
+                out.push(TxOutput::ServerEnded { tx: ServerTxId(h) });
             }
         }
     }

@@ -37,9 +37,10 @@ pub type ClientTx = Tx<ClientKey, ClientMachine>;
 /// All transactions of one shard.
 pub struct TxTable {
     pub(super) cfg: TxConfig,
-    pub(super) servers: GenSlab<ServerTx>,
+    /// Boxed: a burst of transactions leaves slab capacity of a pointer per slot behind.
+    pub(super) servers: GenSlab<Box<ServerTx>>,
     pub(super) server_keys: AHashMap<ServerKey, crate::timer::Handle>,
-    pub(super) clients: GenSlab<ClientTx>,
+    pub(super) clients: GenSlab<Box<ClientTx>>,
     pub(super) client_keys: AHashMap<ClientKey, crate::timer::Handle>,
     pub(super) wheel: TimerWheel<TxTimer>,
     pub(super) buf: BytesMut,
@@ -104,7 +105,18 @@ impl TxTable {
                 Side::Client => self.on_client_timer(t, now, out),
             }
         }
+        fired.shrink_to(256);
         self.fired = fired;
+        self.release_spare_capacity();
+    }
+
+    /// After a burst, tables far below their capacity give memory back (hash maps never
+    /// shrink on their own).
+    fn release_spare_capacity(&mut self) {
+        shrink_sparse(&mut self.server_keys);
+        shrink_sparse(&mut self.client_keys);
+        self.servers.release_if_empty(1024);
+        self.clients.release_if_empty(1024);
     }
 
     /// The parts of the table a step needs.
@@ -116,5 +128,13 @@ impl TxTable {
         retransmission: bool,
     ) -> Apply<'a> {
         Apply { wheel, now, out, stats, retransmission }
+    }
+}
+
+/// Shrinks a map that holds under a quarter of its capacity (and more than 1024 slots).
+pub fn shrink_sparse<K: std::hash::Hash + Eq, V>(map: &mut AHashMap<K, V>) {
+    let len = map.len();
+    if map.capacity() > 1024 && len * 4 < map.capacity() {
+        map.shrink_to(len * 2);
     }
 }

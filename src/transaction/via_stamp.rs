@@ -37,7 +37,7 @@ pub fn stamp_for<'t>(req: &Message, source: SocketAddr, text: &'t mut IpText) ->
     let wants_rport = via.rport() == Some(None);
     let add_received = wants_rport || via.host.ip() != Some(source.ip());
     ViaStamp {
-        received: add_received.then(move || &*text.write(source.ip())),
+        received: add_received.then(move || text.write(source.ip())),
         rport: wants_rport.then_some(source.port()),
     }
 }

@@ -2,7 +2,7 @@
 //! dialog state (RFC 3261 12.2.1.1): remote target as Request-URI, route set as Route,
 //! local and remote URIs and tags, the dialog's Call-ID and CSeq.
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::{BufMut, BytesMut};
 
 use super::{put_body, put_decimal, put_header};
 
@@ -32,7 +32,7 @@ pub struct DialogRequest<'a> {
     pub call_id: &'a [u8],
     pub cseq: u32,
     /// Route set, in order (each a `name-addr`, e.g. `<sip:p1.example.com;lr>`).
-    pub route_set: &'a [Bytes],
+    pub route_set: &'a [&'a [u8]],
     /// Our Contact URI, for target-refresh requests.
     pub contact: Option<&'a [u8]>,
     pub max_forwards: u8,

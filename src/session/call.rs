@@ -1,0 +1,120 @@
+//! One call's state: role, progress, its dialog(s), its offer/answer session and timers.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use bytes::Bytes;
+use smallvec::SmallVec;
+
+use crate::dialog::Dialog;
+use crate::sdp::SdpSession;
+use crate::timer::{Handle, TimerId};
+use crate::transaction::{ClientTxId, ServerTxId};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// We placed the call.
+    Uac,
+    /// We received it.
+    Uas,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CallState {
+    /// UAS: INVITE received, no provisional with a tag sent yet.
+    Received,
+    /// UAS: 18x sent. UAC: 1xx received.
+    Early,
+    /// UAS: 2xx sent, waiting for the ACK.
+    Answered,
+    /// UAC: INVITE sent, nothing back yet.
+    Calling,
+    /// The dialog is confirmed.
+    Confirmed,
+}
+
+/// Timers the call layer runs (the RFC's TU timers and the application's own).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CallTimerKind {
+    /// Retransmit our 2xx: T1, doubling up to T2 (RFC 3261 13.3.1.4).
+    Retransmit2xx,
+    /// 64*T1 without an ACK: the call is given up with a BYE.
+    AckTimeout,
+    /// Try a re-INVITE again after a 491 (RFC 3261 14.1).
+    GlareRetry,
+    /// An application timer.
+    App(u32),
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct CallTimer {
+    pub call: Handle,
+    pub kind: CallTimerKind,
+}
+
+/// A 2xx we retransmit until its ACK arrives.
+#[derive(Debug)]
+pub struct Pending2xx {
+    pub data: Bytes,
+    pub to: SocketAddr,
+    pub interval: Duration,
+}
+
+/// An outgoing re-INVITE and what it asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReInvite {
+    pub direction: crate::sdp::Direction,
+}
+
+#[derive(Debug)]
+pub struct Call {
+    pub role: Role,
+    pub state: CallState,
+    /// The dialog (UAS: from our first tagged response; UAC: the confirmed one).
+    pub dialog: Option<Dialog>,
+    /// UAC: early dialogs from forked 1xx responses, by remote tag (RFC 3261 12.1.2).
+    pub early: Vec<Dialog>,
+    pub sdp: SdpSession,
+    /// UAS: the INVITE or re-INVITE waiting for our final response.
+    pub invite_tx: Option<ServerTxId>,
+    /// UAC: our INVITE or re-INVITE in progress.
+    pub client_invite: Option<ClientTxId>,
+    pub pending_2xx: Option<Pending2xx>,
+    pub reinvite: Option<ReInvite>,
+    /// UAC: cancel as soon as a provisional response arrives (RFC 3261 9.1).
+    pub cancel_pending: bool,
+    /// We cancelled; the 487 ends the call as cancelled.
+    pub cancelled: bool,
+    /// UAS: hang up once the 2xx is ACKed (RFC 3261 15: no BYE before the ACK).
+    pub bye_after_ack: bool,
+    /// UAC: our ACK for the 2xx carries the SDP answer (late offer), so every repeat must too.
+    pub ack_has_sdp: bool,
+    pub rtp_port: super::ports::MediaPort,
+    /// The peer's address for the INVITE (its source, or where we sent ours).
+    pub peer: SocketAddr,
+    pub timers: SmallVec<[(CallTimerKind, TimerId); 2]>,
+}
+
+impl Call {
+    pub fn new(role: Role, sdp: SdpSession, rtp_port: super::ports::MediaPort, peer: SocketAddr) -> Call {
+        let state = if role == Role::Uas { CallState::Received } else { CallState::Calling };
+        Call {
+            role,
+            state,
+            dialog: None,
+            early: Vec::new(),
+            sdp,
+            invite_tx: None,
+            client_invite: None,
+            pending_2xx: None,
+            reinvite: None,
+            cancel_pending: false,
+            cancelled: false,
+            bye_after_ack: false,
+            ack_has_sdp: false,
+            rtp_port,
+            peer,
+            timers: SmallVec::new(),
+        }
+    }
+}

@@ -1,0 +1,53 @@
+//! What an endpoint needs to know about itself, with every bound named.
+
+use std::net::SocketAddr;
+
+use crate::sdp::Codec;
+use crate::sip::ParseLimits;
+use crate::transaction::TxConfig;
+
+/// One shard's endpoint configuration.
+#[derive(Clone, Debug)]
+pub struct EndpointConfig {
+    /// Our SIP address: sent-by of our Via and host of our Contact.
+    pub local: SocketAddr,
+    /// The user part of our Contact and of the From of calls we place.
+    pub user: Vec<u8>,
+    /// Most calls alive at once; beyond it new INVITEs get 503 with Retry-After.
+    pub max_calls: usize,
+    /// Seconds a client is asked to wait in Retry-After when we are full.
+    pub retry_after_secs: u32,
+    /// RTP ports this endpoint may hand out, `low..=high`; even ports only (RTCP takes +1).
+    pub rtp_ports: (u16, u16),
+    /// Addresses media is offered on; each has the whole port range. Empty: `local`'s address.
+    pub media_addresses: Vec<std::net::IpAddr>,
+    /// Our codecs, most preferred first.
+    pub codecs: Vec<Codec>,
+    pub tx: TxConfig,
+    /// Message size and header count bounds.
+    pub limits: ParseLimits,
+}
+
+impl EndpointConfig {
+    /// Defaults for an endpoint at `local`: 100 000 calls, ports 20000-39999, G.711 and G.722.
+    pub fn new(local: SocketAddr) -> EndpointConfig {
+        EndpointConfig {
+            local,
+            user: b"callshard".to_vec(),
+            max_calls: 100_000,
+            retry_after_secs: 5,
+            rtp_ports: (20_000, 39_999),
+            media_addresses: Vec::new(),
+            codecs: Codec::ALL.to_vec(),
+            tx: TxConfig::default(),
+            limits: ParseLimits::default(),
+        }
+    }
+}
+
+/// Methods we implement, for Allow (RFC 3261 20.5).
+pub const ALLOW: &[u8] = b"INVITE, ACK, CANCEL, BYE, OPTIONS";
+/// Bodies we read, for Accept (RFC 3261 20.1).
+pub const ACCEPT: &[u8] = b"application/sdp";
+/// Extensions we support: none yet, so any Require gets 420.
+pub const SUPPORTED: &[u8] = b"";

@@ -1,0 +1,172 @@
+//! `Endpoint`: one shard's user agent core. It owns the transaction table, the calls, their
+//! timers and RTP port range; it takes datagrams, timer ticks and application commands with
+//! `now`, and queues [`Output`]s. Sans-IO: the shard runtime moves the bytes.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use ahash::AHashMap;
+use bytes::{Bytes, BytesMut};
+
+use super::call::{Call, CallTimer};
+use super::config::EndpointConfig;
+use super::events::{CallEvent, CallId, EndReason, Output};
+use super::ids::Ids;
+use super::ports::RtpPorts;
+use super::stats::CallStats;
+use crate::dialog::TagCodec;
+use crate::sip::{Message, Parsed};
+use crate::timer::{GenSlab, Handle, TimerWheel};
+use crate::transaction::{ClientTxId, ServerTxId, TxOutput, TxTable};
+
+/// Entries an output queue keeps allocated between bursts.
+const QUEUE_KEEP: usize = 256;
+
+pub struct Endpoint {
+    pub(super) cfg: EndpointConfig,
+    pub(super) tx: TxTable,
+    /// Boxed, so the slab's spare capacity costs a pointer per slot, not a whole call.
+    pub(super) calls: GenSlab<Box<Call>>,
+    pub(super) tags: TagCodec,
+    pub(super) ids: Ids,
+    pub(super) ports: RtpPorts,
+    pub(super) by_server_tx: AHashMap<ServerTxId, Handle>,
+    pub(super) by_client_tx: AHashMap<ClientTxId, Handle>,
+    pub(super) wheel: TimerWheel<CallTimer>,
+    pub(super) buf: BytesMut,
+    pub(super) tx_out: Vec<TxOutput>,
+    pub(super) out: Vec<Output>,
+    pub(super) stats: CallStats,
+    /// `sip:user@host:port`, our Contact URI.
+    pub(super) contact: Vec<u8>,
+    /// `host:port`, the sent-by of our Via.
+    pub(super) sent_by: Vec<u8>,
+    fired: Vec<CallTimer>,
+    /// The latest `now` seen, for routing what commands left in the transaction queue.
+    last_now: Instant,
+}
+
+impl Endpoint {
+    pub fn new(cfg: EndpointConfig, now: Instant) -> Endpoint {
+        let mut ids = Ids::new();
+        let tags = TagCodec::new(ids.next_u64());
+        let sent_by = cfg.local.to_string().into_bytes();
+        let mut contact = b"sip:".to_vec();
+        contact.extend_from_slice(&cfg.user);
+        contact.push(b'@');
+        contact.extend_from_slice(&sent_by);
+        Endpoint {
+            tx: TxTable::new(cfg.tx, now),
+            calls: GenSlab::default(),
+            tags,
+            ids,
+            ports: RtpPorts::new(cfg.rtp_ports.0, cfg.rtp_ports.1, cfg.media_addresses.len()),
+            by_server_tx: AHashMap::new(),
+            by_client_tx: AHashMap::new(),
+            wheel: TimerWheel::new(now, Duration::from_millis(1), 4096),
+            buf: BytesMut::with_capacity(64 * 1024),
+            tx_out: Vec::new(),
+            out: Vec::new(),
+            stats: CallStats::default(),
+            contact,
+            sent_by,
+            fired: Vec::new(),
+            last_now: now,
+            cfg,
+        }
+    }
+
+    /// Takes one received datagram.
+    pub fn on_datagram(&mut self, data: Bytes, from: SocketAddr, now: Instant) {
+        match Message::parse_datagram(data, &self.cfg.limits) {
+            Parsed::Valid(msg) => self.tx.on_message(msg, from, now, &mut self.tx_out),
+            Parsed::Reject(msg, error) => self.reject_malformed(&msg, from, error),
+            Parsed::Drop(_) => self.stats.dropped += 1,
+        }
+        self.pump(now);
+    }
+
+    /// Runs every timer due at `now`.
+    pub fn on_timer(&mut self, now: Instant) {
+        self.tx.on_timer(now, &mut self.tx_out);
+        self.pump(now);
+        let mut fired = std::mem::take(&mut self.fired);
+        self.wheel.expire(now, |t| fired.push(t));
+        for t in fired.drain(..) {
+            self.on_call_timer(t, now);
+            self.pump(now);
+        }
+        fired.shrink_to(QUEUE_KEEP);
+        self.fired = fired;
+        crate::transaction::shrink_sparse(&mut self.by_server_tx);
+        crate::transaction::shrink_sparse(&mut self.by_client_tx);
+    }
+
+    /// When [`Endpoint::on_timer`] must next run.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        match (self.tx.next_deadline(), self.wheel.next_deadline()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Everything queued since the last call, in order.
+    pub fn drain_outputs(&mut self) -> std::vec::Drain<'_, Output> {
+        self.pump(self.last_now);
+        if self.out.len() < QUEUE_KEEP && self.out.capacity() > QUEUE_KEEP {
+            self.out.shrink_to(QUEUE_KEEP);
+        }
+        self.out.drain(..)
+    }
+
+    /// Hands transaction outputs to the call layer until none are left.
+    pub(super) fn pump(&mut self, now: Instant) {
+        self.last_now = self.last_now.max(now);
+        while !self.tx_out.is_empty() {
+            let mut batch = std::mem::take(&mut self.tx_out);
+            for o in batch.drain(..) {
+                self.dispatch(o, now);
+            }
+            if self.tx_out.is_empty() {
+                self.tx_out = batch;
+            }
+        }
+        // A burst (a timer wave ending thousands of transactions) must not pin its peak.
+        if self.tx_out.capacity() > QUEUE_KEEP {
+            self.tx_out.shrink_to(QUEUE_KEEP);
+        }
+    }
+
+    fn dispatch(&mut self, o: TxOutput, now: Instant) {
+        match o {
+            TxOutput::Send { to, data } => self.out.push(Output::Transmit { to, data }),
+            TxOutput::Request { tx, request, from } => self.on_request(tx, request, from, now),
+            TxOutput::Cancelled { invite } => self.on_cancelled(invite, now),
+            TxOutput::Ack { ack, .. } => self.on_ack(ack, now),
+            TxOutput::Response { tx, response } => self.on_response(tx, response, now),
+            TxOutput::StrayResponse { response, .. } => self.on_stray_response(response, now),
+            TxOutput::Timeout { tx } => self.on_client_timeout(tx, now),
+            TxOutput::AckTimeout { .. } => {}
+            TxOutput::ClientEnded { tx } => {
+                self.by_client_tx.remove(&tx);
+            }
+            TxOutput::ServerEnded { tx } => {
+                self.by_server_tx.remove(&tx);
+            }
+        }
+    }
+
+    /// Removes a call: its timers, port and id go; the application hears why.
+    pub(super) fn end_call(&mut self, h: Handle, reason: EndReason) {
+        let Some(mut call) = self.calls.remove(h) else { return };
+        for (_, id) in call.timers.drain(..) {
+            self.wheel.cancel(id);
+        }
+        if let Some(tx) = call.invite_tx {
+            self.by_server_tx.remove(&tx);
+        }
+        self.ports.give_back(call.rtp_port);
+        self.stats.ended(reason);
+        self.out.push(Output::Event(CallEvent::Ended { call: CallId(h), reason }));
+    }
+}

@@ -1,0 +1,52 @@
+//! What an endpoint tells its driver: datagrams to send and call events for the application.
+
+use std::net::SocketAddr;
+
+use bytes::Bytes;
+
+use crate::sdp::Negotiated;
+use crate::timer::Handle;
+
+/// A call, as the application names it. Stale ids are refused, never misdirected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct CallId(pub(crate) Handle);
+
+/// Why a call ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EndReason {
+    /// We hung up (BYE sent, or an unanswered call we placed was cancelled by us).
+    LocalHangup,
+    /// The peer sent BYE.
+    RemoteHangup,
+    /// A final non-2xx response ended the call setup: the code we sent or received.
+    Rejected(u16),
+    /// The caller cancelled before the call was answered (RFC 3261 9).
+    Cancelled,
+    /// No final response to our INVITE (Timer B), or to our BYE or re-INVITE.
+    Timeout,
+    /// Our 2xx was never ACKed within 64*T1 (RFC 3261 13.3.1.4); we sent BYE.
+    NoAck,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CallEvent {
+    /// A new INVITE; read it with `Endpoint::invite_of`, then ring, answer or reject.
+    Incoming { call: CallId },
+    /// A provisional response to a call we placed (180, 183, ...).
+    Progress { call: CallId, status: u16 },
+    /// The call is established: the 2xx was ACKed (UAS) or received and ACKed (UAC).
+    Established { call: CallId },
+    /// An offer/answer exchange completed: where and how to send media now.
+    MediaChanged { call: CallId, media: Negotiated },
+    /// The call is over; its id is no longer valid.
+    Ended { call: CallId, reason: EndReason },
+    /// A timer the application set with `Endpoint::set_timer` fired.
+    Timer { call: CallId, token: u32 },
+}
+
+/// One output, in the order it happened.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Output {
+    Transmit { to: SocketAddr, data: Bytes },
+    Event(CallEvent),
+}

@@ -1,0 +1,29 @@
+//! Calls: the user agent core that turns transactions, dialogs and SDP offer/answer into
+//! calls an application rings, answers, rejects, holds and hangs up, and places. Sans-IO.
+
+mod ack;
+mod call;
+mod config;
+mod endpoint;
+mod events;
+mod hangup;
+mod ids;
+mod in_dialog;
+mod ports;
+mod reinvite;
+mod respond;
+mod stats;
+mod timers;
+mod uac;
+mod uac_invite;
+mod uas;
+
+pub use call::{CallState, Role};
+pub use config::{EndpointConfig, ACCEPT, ALLOW, SUPPORTED};
+pub use endpoint::Endpoint;
+pub use events::{CallEvent, CallId, EndReason, Output};
+pub use ids::Ids;
+pub use ports::{MediaPort, RtpPorts};
+pub use stats::CallStats;
+pub use uac::PlaceCall;
+pub use uas::CallError;

@@ -1,0 +1,133 @@
+//! Writing what the call layer sends: responses through server transactions (with our tag,
+//! Contact and SDP), stateless answers to malformed requests, and requests inside a dialog.
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use bytes::Bytes;
+
+use super::endpoint::Endpoint;
+use crate::dialog::InDialog;
+use crate::sip::write::{write_response, Response};
+use crate::sip::{Message, ParseError};
+use crate::timer::Handle;
+use crate::transaction::{response_destination, stamp_for, ClientTxId, IpText, ServerTxId};
+
+/// What a response adds besides the code.
+#[derive(Default)]
+pub struct Reply<'a> {
+    /// Reason phrase; empty for the RFC's.
+    pub reason: &'a [u8],
+    /// Our To tag: the call's handle, encoded.
+    pub call: Option<Handle>,
+    pub contact: bool,
+    pub record_route: bool,
+    pub headers: &'a [(&'a [u8], &'a [u8])],
+    /// Write the call's current SDP description as the body.
+    pub sdp: bool,
+}
+
+impl Endpoint {
+    /// Answers through a server transaction; returns the bytes sent (kept to retransmit a 2xx).
+    pub(super) fn reply(&mut self, tx: ServerTxId, code: u16, r: Reply<'_>, now: Instant) -> Option<Bytes> {
+        let tag = r.call.map(|h| self.tags.encode(h));
+        let mut sdp = bytes::BytesMut::new();
+        if r.sdp {
+            let call = r.call.and_then(|h| self.calls.get(h))?;
+            call.sdp.write_local(&mut sdp);
+        }
+        let mut contact = Vec::new();
+        if r.contact {
+            contact.push(b'<');
+            contact.extend_from_slice(&self.contact);
+            contact.push(b'>');
+        }
+        let mut headers: smallvec::SmallVec<[(&[u8], &[u8]); 6]> = r.headers.iter().copied().collect();
+        if r.contact {
+            headers.push((b"Contact", &contact));
+        }
+        let resp = Response {
+            reason: r.reason,
+            to_tag: tag.as_ref().map(|t| &t[..]),
+            record_route: r.record_route,
+            headers: &headers,
+            body: (!sdp.is_empty()).then_some((&b"application/sdp"[..], &sdp[..])),
+            ..Response::new(code)
+        };
+        self.tx.respond(tx, &resp, now, &mut self.tx_out).ok()
+    }
+
+    /// A malformed request whose Via is readable gets a stateless answer naming its defect.
+    pub(super) fn reject_malformed(&mut self, msg: &Message, from: SocketAddr, error: ParseError) {
+        let mut text = IpText::default();
+        let reason = error.to_string();
+        // A random tag that names no call: the answer creates no dialog.
+        let tag = self.tags.encode(Handle::from_u64(self.ids.next_u64()));
+        let resp = Response {
+            reason: reason.as_bytes(),
+            to_tag: Some(&tag),
+            via: stamp_for(msg, from, &mut text),
+            ..Response::new(error.status_code())
+        };
+        write_response(&mut self.buf, msg, &resp);
+        let data = self.buf.split().freeze();
+        self.out.push(super::events::Output::Transmit { to: response_destination(msg, from), data });
+        self.stats.malformed_answered += 1;
+    }
+
+    /// Sends a request in the call's dialog through a new client transaction.
+    pub(super) fn send_in_dialog(
+        &mut self,
+        h: Handle,
+        method: &[u8],
+        cseq: Option<u32>,
+        sdp: bool,
+        now: Instant,
+    ) -> Option<ClientTxId> {
+        let mut branch = bytes::BytesMut::with_capacity(24);
+        self.ids.put_branch(&mut branch);
+        let call = self.calls.get_mut(h)?;
+        let dialog = call.dialog.as_mut()?;
+        let cseq = cseq.unwrap_or_else(|| dialog.next_cseq());
+        let mut body = bytes::BytesMut::new();
+        if sdp {
+            call.sdp.write_local(&mut body);
+        }
+        let dialog = call.dialog.as_ref()?;
+        dialog.write_request(
+            &InDialog {
+                method,
+                cseq,
+                branch: &branch,
+                sent_by: &self.sent_by,
+                contact: (method == b"INVITE").then_some(&self.contact[..]),
+                headers: &[],
+                body: (!body.is_empty()).then_some((&b"application/sdp"[..], &body[..])),
+            },
+            &mut self.buf,
+        );
+        let to = dialog.next_hop;
+        let request = Message::parse(self.buf.split().freeze()).ok()?;
+        if method == b"ACK" {
+            self.out.push(super::events::Output::Transmit { to, data: request.bytes().clone() });
+            return None;
+        }
+        let tx = self.tx.send_request(request, to, now, &mut self.tx_out).ok()?;
+        self.by_client_tx.insert(tx, h);
+        Some(tx)
+    }
+}
+
+/// `n` in decimal, for header values built at run time (Retry-After).
+pub fn decimal(mut n: u64) -> smallvec::SmallVec<[u8; 20]> {
+    let mut v = smallvec::SmallVec::new();
+    loop {
+        v.push(b'0' + (n % 10) as u8);
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    v.reverse();
+    v
+}

@@ -1,0 +1,193 @@
+//! The answering side: a new INVITE becomes a call (or a refusal that says why), and the
+//! application rings, answers or rejects it. RFC 3261 13.3, RFC 3264 6.
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use super::call::{Call, CallState, CallTimerKind, Pending2xx, Role};
+use super::config::{ACCEPT, ALLOW};
+use super::endpoint::Endpoint;
+use super::events::{CallEvent, CallId, EndReason, Output};
+use super::respond::{decimal, Reply};
+use crate::dialog::{Dialog, DialogState};
+use crate::sdp::{LocalConfig, LocalOrigin, NegotiationError, SdpSession, SessionDescription};
+use crate::sip::Message;
+use crate::transaction::ServerTxId;
+
+/// Why an application command could not be carried out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CallError {
+    #[error("no such call")]
+    UnknownCall,
+    #[error("the call is not in a state that allows this")]
+    WrongState,
+    #[error("an offer/answer exchange is already in progress")]
+    OfferPending,
+    #[error("no RTP port or call slot free")]
+    Busy,
+    #[error("the request could not be built")]
+    Build,
+}
+
+impl Endpoint {
+    /// A new INVITE (no To tag). Refusals first, each with the header that explains it.
+    pub(super) fn on_new_invite(&mut self, tx: ServerTxId, req: Message, from: SocketAddr, now: Instant) {
+        if let Some(tag) = req.require().next() {
+            // RFC 3261 8.2.2.3: we support no extension, so any Require is unsupported.
+            let tag = tag.to_vec();
+            self.reply(tx, 420, Reply { headers: &[(b"Unsupported", &tag)], ..Reply::default() }, now);
+            return;
+        }
+        let is_sdp = req.content_type().ok().flatten().is_some_and(|t| t.is(b"application", b"sdp"));
+        if !req.body().is_empty() && !is_sdp {
+            self.reply(tx, 415, Reply { headers: &[(b"Accept", ACCEPT)], ..Reply::default() }, now);
+            return;
+        }
+        let port = match (self.calls.len() < self.cfg.max_calls).then(|| self.ports.take()).flatten() {
+            Some(port) => port,
+            None => {
+                self.stats.refused_busy += 1;
+                let retry = decimal(self.cfg.retry_after_secs.into());
+                self.reply(tx, 503, Reply { headers: &[(b"Retry-After", &retry)], ..Reply::default() }, now);
+                return;
+            }
+        };
+        let mut sdp = self.new_sdp_session(port);
+        if !req.body().is_empty() {
+            let answered =
+                SessionDescription::parse(req.body()).map_err(NegotiationError::from).and_then(|o| sdp.answer_to(&o));
+            if let Err(e) = answered {
+                // 488 when nothing is acceptable, 400 naming the bad SDP line otherwise.
+                self.ports.give_back(port);
+                let reason = e.to_string();
+                self.reply(tx, e.status_code(), Reply { reason: reason.as_bytes(), ..Reply::default() }, now);
+                return;
+            }
+        }
+        let h = self.calls.insert(Box::new(Call::new(Role::Uas, sdp, port, from)));
+        let tag = self.tags.encode(h);
+        let Some(dialog) = Dialog::uas(&req, &tag, from) else {
+            self.end_call(h, EndReason::Rejected(400));
+            return;
+        };
+        let Some(call) = self.calls.get_mut(h) else { return };
+        call.dialog = Some(dialog);
+        call.invite_tx = Some(tx);
+        self.by_server_tx.insert(tx, h);
+        self.stats.incoming += 1;
+        self.out.push(Output::Event(CallEvent::Incoming { call: CallId(h) }));
+    }
+
+    pub(super) fn new_sdp_session(&mut self, port: super::ports::MediaPort) -> SdpSession {
+        let address = self.cfg.media_addresses.get(usize::from(port.address)).copied().unwrap_or(self.cfg.local.ip());
+        let mut config = LocalConfig::new(address, port.port);
+        config.codecs = self.cfg.codecs.iter().copied().collect();
+        let id = self.ids.next_u64() >> 2;
+        SdpSession::new(
+            config,
+            LocalOrigin { username: self.cfg.user.iter().copied().collect(), session_id: id, version: id },
+        )
+    }
+
+    /// The INVITE of a call still waiting for our answer.
+    pub fn invite_of(&self, call: CallId) -> Option<&Message> {
+        self.calls.get(call.0)?.invite_tx.and_then(|tx| self.tx.request(tx))
+    }
+
+    /// Sends 180 Ringing.
+    pub fn ring(&mut self, call: CallId, now: Instant) -> Result<(), CallError> {
+        self.provisional(call, 180, false, now)
+    }
+
+    /// Sends 183 Session Progress with our SDP answer (early media). Needs an offer in the
+    /// INVITE: a late offer cannot go in an unreliable provisional response.
+    pub fn early_media(&mut self, call: CallId, now: Instant) -> Result<(), CallError> {
+        let c = self.calls.get(call.0).ok_or(CallError::UnknownCall)?;
+        if c.sdp.local().is_none() {
+            return Err(CallError::WrongState);
+        }
+        self.provisional(call, 183, true, now)?;
+        self.media_changed(call.0);
+        Ok(())
+    }
+
+    fn provisional(&mut self, call: CallId, code: u16, sdp: bool, now: Instant) -> Result<(), CallError> {
+        let c = self.calls.get_mut(call.0).ok_or(CallError::UnknownCall)?;
+        let (CallState::Received | CallState::Early, Some(tx)) = (c.state, c.invite_tx) else {
+            return Err(CallError::WrongState);
+        };
+        c.state = CallState::Early;
+        let r = Reply { call: Some(call.0), contact: true, record_route: true, sdp, ..Reply::default() };
+        self.reply(tx, code, r, now).map(|_| ()).ok_or(CallError::WrongState)
+    }
+
+    /// Sends 200 OK with our SDP (the answer, or our offer when the INVITE had none) and
+    /// retransmits it until the ACK (RFC 3261 13.3.1.4).
+    pub fn answer(&mut self, call: CallId, now: Instant) -> Result<(), CallError> {
+        let c = self.calls.get_mut(call.0).ok_or(CallError::UnknownCall)?;
+        let (CallState::Received | CallState::Early, Some(tx)) = (c.state, c.invite_tx) else {
+            return Err(CallError::WrongState);
+        };
+        if c.sdp.local().is_none() {
+            c.sdp.offer(crate::sdp::Direction::SendRecv).map_err(|_| CallError::OfferPending)?;
+        }
+        let answered = c.sdp.negotiated().is_some();
+        c.state = CallState::Answered;
+        if let Some(d) = c.dialog.as_mut() {
+            d.state = DialogState::Confirmed;
+        }
+        self.send_2xx(call.0, tx, now)?;
+        if answered {
+            self.media_changed(call.0);
+        }
+        Ok(())
+    }
+
+    /// Sends a 2xx to an INVITE or re-INVITE and starts its retransmission and ACK timers.
+    pub(super) fn send_2xx(&mut self, h: crate::timer::Handle, tx: ServerTxId, now: Instant) -> Result<(), CallError> {
+        let r = Reply { call: Some(h), contact: true, record_route: true, sdp: true, ..Reply::default() };
+        let data = self.reply(tx, 200, r, now).ok_or(CallError::Build)?;
+        let to = self.tx.response_target(tx);
+        let t1 = self.cfg.tx.t1;
+        let c = self.calls.get_mut(h).ok_or(CallError::UnknownCall)?;
+        c.invite_tx = None;
+        c.pending_2xx = Some(Pending2xx { data, to: to.unwrap_or(c.peer), interval: t1 });
+        self.by_server_tx.remove(&tx);
+        self.arm(h, CallTimerKind::Retransmit2xx, now + t1);
+        self.arm(h, CallTimerKind::AckTimeout, now + self.cfg.tx.timeout());
+        Ok(())
+    }
+
+    /// Rejects a call not yet answered with a 3xx-6xx final response.
+    pub fn reject(&mut self, call: CallId, code: u16, now: Instant) -> Result<(), CallError> {
+        let c = self.calls.get(call.0).ok_or(CallError::UnknownCall)?;
+        let (CallState::Received | CallState::Early, Some(tx), 300..=699) = (c.state, c.invite_tx, code) else {
+            return Err(CallError::WrongState);
+        };
+        let headers: &[(&[u8], &[u8])] = if code == 405 { &[(b"Allow", ALLOW)] } else { &[] };
+        self.reply(tx, code, Reply { call: Some(call.0), headers, ..Reply::default() }, now);
+        self.end_call(call.0, EndReason::Rejected(code));
+        Ok(())
+    }
+
+    /// A CANCEL matched a call's pending INVITE: 487 and the call is over (RFC 3261 9.2).
+    pub(super) fn on_cancelled(&mut self, invite: ServerTxId, now: Instant) {
+        let Some(&h) = self.by_server_tx.get(&invite) else { return };
+        let initial = self.calls.get(h).is_some_and(|c| c.state != CallState::Confirmed);
+        self.reply(invite, 487, Reply { call: Some(h), ..Reply::default() }, now);
+        self.by_server_tx.remove(&invite);
+        if initial {
+            self.end_call(h, EndReason::Cancelled);
+        } else if let Some(c) = self.calls.get_mut(h) {
+            // A cancelled re-INVITE leaves the call as it was (RFC 3261 14.2... 9.2).
+            c.invite_tx = None;
+        }
+    }
+
+    /// Queues a media update event with the call's current agreement.
+    pub(super) fn media_changed(&mut self, h: crate::timer::Handle) {
+        if let Some(media) = self.calls.get(h).and_then(|c| c.sdp.negotiated().copied()) {
+            self.out.push(Output::Event(CallEvent::MediaChanged { call: CallId(h), media }));
+        }
+    }
+}

@@ -1,0 +1,370 @@
+//! The seed's call flows between two endpoints joined by an in-memory wire with a virtual
+//! clock: basic call, rejection, cancel, OPTIONS, hold/resume, early media, codec
+//! negotiation (with a codec-changing re-INVITE), late offer, forking and timeouts.
+
+mod support;
+
+use std::time::Instant;
+
+use bytes::{Bytes, BytesMut};
+use callshard::sdp::{Codec, Direction};
+use callshard::session::{CallEvent, CallId, EndReason, Endpoint, PlaceCall};
+use callshard::sip::write::{write_response, Response};
+use callshard::sip::Message;
+use support::{addr, idle, ms, Net, Policy};
+
+const TOKEN_ANSWER: u32 = 1;
+const TOKEN_HANGUP: u32 = 2;
+
+/// UAS: ring at once, answer after `delay` ms.
+pub fn answer_after(delay: u64) -> Policy {
+    Box::new(move |ep: &mut Endpoint, e: &CallEvent, now: Instant| match *e {
+        CallEvent::Incoming { call } => {
+            ep.ring(call, now).unwrap();
+            ep.set_timer(call, now + ms(delay), TOKEN_ANSWER);
+        }
+        CallEvent::Timer { call, token: TOKEN_ANSWER } => {
+            let _ = ep.answer(call, now);
+        }
+        _ => {}
+    })
+}
+
+/// UAC: hang up `after` ms once established.
+pub fn hang_up_after(after: u64) -> Policy {
+    Box::new(move |ep: &mut Endpoint, e: &CallEvent, now: Instant| match *e {
+        CallEvent::Established { call } => {
+            ep.set_timer(call, now + ms(after), TOKEN_HANGUP);
+        }
+        CallEvent::Timer { call, token: TOKEN_HANGUP } => {
+            let _ = ep.hangup(call, now);
+        }
+        _ => {}
+    })
+}
+
+fn place(net: &mut Net, from: usize, to_port: u16, late_offer: bool) -> CallId {
+    let uri = format!("sip:service@127.0.0.1:{to_port}").into_bytes();
+    net.act(from, |ep, now| {
+        ep.place_call(PlaceCall { request_uri: &uri, to: &uri, peer: addr(to_port), late_offer }, now).unwrap()
+    })
+}
+
+fn count(events: &[CallEvent], f: impl Fn(&CallEvent) -> bool) -> usize {
+    events.iter().filter(|e| f(e)).count()
+}
+
+fn ended(events: &[CallEvent]) -> Vec<EndReason> {
+    events.iter().filter_map(|e| if let CallEvent::Ended { reason, .. } = e { Some(*reason) } else { None }).collect()
+}
+
+fn media(events: &[CallEvent]) -> Vec<(Codec, Direction)> {
+    events
+        .iter()
+        .filter_map(|e| {
+            if let CallEvent::MediaChanged { media, .. } = e {
+                Some((media.codec, media.direction))
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
+fn established(events: &[CallEvent]) -> usize {
+    count(events, |e| matches!(e, CallEvent::Established { .. }))
+}
+
+#[test]
+fn basic_call() {
+    let mut net = Net::new();
+    let a = net.add(5060, hang_up_after(1000));
+    let b = net.add(5070, answer_after(100));
+    place(&mut net, a, 5070, false);
+    net.run_for(ms(3000));
+    let (ea, eb) = (net.events(a), net.events(b));
+    assert_eq!(established(&ea), 1);
+    assert_eq!(established(&eb), 1);
+    assert_eq!(count(&ea, |e| matches!(e, CallEvent::Progress { status: 180, .. })), 1);
+    assert_eq!(media(&ea), [(Codec::Pcmu, Direction::SendRecv)]);
+    assert_eq!(media(&eb), [(Codec::Pcmu, Direction::SendRecv)]);
+    assert_eq!(ended(&ea), [EndReason::LocalHangup]);
+    assert_eq!(ended(&eb), [EndReason::RemoteHangup]);
+    let flow: Vec<String> = net.transcript().iter().map(|l| l.split(' ').nth(1).unwrap().to_string()).collect();
+    assert_eq!(flow, ["INVITE", "SIP/2.0", "SIP/2.0", "ACK", "BYE", "SIP/2.0"], "{:?}", net.transcript());
+    assert!(net.transcript()[1].ends_with("180 Ringing") && net.transcript()[2].ends_with("200 OK"));
+}
+
+#[test]
+fn call_rejection_486() {
+    let mut net = Net::new();
+    let a = net.add(5060, idle());
+    let b = net.add(
+        5070,
+        Box::new(|ep, e, now| {
+            if let CallEvent::Incoming { call } = *e {
+                ep.reject(call, 486, now).unwrap();
+            }
+        }),
+    );
+    place(&mut net, a, 5070, false);
+    net.run_for(ms(1000));
+    assert_eq!(ended(&net.events(a)), [EndReason::Rejected(486)]);
+    assert_eq!(ended(&net.events(b)), [EndReason::Rejected(486)]);
+    let t = net.transcript();
+    assert!(t[1].ends_with("486 Busy Here") && t[2].contains(" ACK "), "{t:?}");
+}
+
+#[test]
+fn cancel_while_ringing() {
+    let mut net = Net::new();
+    let a = net.add(
+        5060,
+        Box::new(|ep, e, now| {
+            if let CallEvent::Progress { call, status: 180 } = *e {
+                ep.set_timer(call, now + ms(500), 9);
+            }
+            if let CallEvent::Timer { call, token: 9 } = *e {
+                ep.hangup(call, now).unwrap();
+            }
+        }),
+    );
+    let b = net.add(
+        5070,
+        Box::new(|ep, e, now| {
+            if let CallEvent::Incoming { call } = *e {
+                ep.ring(call, now).unwrap();
+            }
+        }),
+    );
+    place(&mut net, a, 5070, false);
+    net.run_for(ms(2000));
+    assert_eq!(ended(&net.events(a)), [EndReason::Cancelled]);
+    assert_eq!(ended(&net.events(b)), [EndReason::Cancelled]);
+    let t = net.transcript();
+    let order: Vec<&str> = t.iter().map(|l| l.split_once(' ').unwrap().1).collect();
+    assert_eq!(
+        order,
+        [
+            "INVITE sip:service@127.0.0.1:5070 SIP/2.0",
+            "SIP/2.0 180 Ringing",
+            "CANCEL sip:service@127.0.0.1:5070 SIP/2.0",
+            "SIP/2.0 200 OK",
+            "SIP/2.0 487 Request Terminated",
+            "ACK sip:service@127.0.0.1:5070 SIP/2.0"
+        ]
+    );
+    // RFC 3261 9.1 and 17.1.1.3: the CANCEL and the ACK for the 487 carry the INVITE's branch.
+    let branch = |i: usize| Message::parse(net.log[i].3.clone()).unwrap().top_via().unwrap().branch().unwrap().to_vec();
+    assert_eq!(branch(2), branch(0));
+    assert_eq!(branch(5), branch(0));
+}
+
+#[test]
+fn options_ping() {
+    let mut net = Net::new();
+    let b = net.add(5070, idle());
+    let options =
+        "OPTIONS sip:callshard@127.0.0.1:5070 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5099;branch=z9hG4bKopt1;rport\r\n\
+        Max-Forwards: 70\r\nFrom: <sip:ping@127.0.0.1:5099>;tag=p1\r\nTo: <sip:callshard@127.0.0.1:5070>\r\n\
+        Call-ID: opt1@127.0.0.1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+    net.inject(addr(5099), addr(5070), Bytes::from(options));
+    net.run_for(ms(100));
+    let reply = Message::parse(net.log[0].3.clone()).unwrap();
+    assert_eq!(reply.status(), Some(200));
+    assert_eq!(reply.header_named(b"Allow"), Some(&b"INVITE, ACK, CANCEL, BYE, OPTIONS"[..]));
+    assert_eq!(reply.header_named(b"Accept"), Some(&b"application/sdp"[..]));
+    assert!(reply.header_named(b"Supported").is_some());
+    assert!(reply.to().unwrap().tag().is_some());
+    assert_eq!(reply.top_via().unwrap().rport(), Some(Some(5099)));
+    assert!(net.events(b).is_empty(), "OPTIONS creates no call");
+}
+
+#[test]
+fn hold_and_resume() {
+    let mut net = Net::new();
+    let a = net.add(
+        5060,
+        Box::new(|ep, e, now| match *e {
+            CallEvent::Established { call } => {
+                ep.set_timer(call, now + ms(100), 1);
+            }
+            CallEvent::Timer { call, token: 1 } => {
+                ep.hold(call, now).unwrap();
+                ep.set_timer(call, now + ms(500), 2);
+            }
+            CallEvent::Timer { call, token: 2 } => {
+                ep.resume(call, now).unwrap();
+            }
+            _ => {}
+        }),
+    );
+    let b = net.add(5070, answer_after(10));
+    place(&mut net, a, 5070, false);
+    net.run_for(ms(2000));
+    let pcmu = Codec::Pcmu;
+    assert_eq!(
+        media(&net.events(a)),
+        [(pcmu, Direction::SendRecv), (pcmu, Direction::SendOnly), (pcmu, Direction::SendRecv)]
+    );
+    assert_eq!(
+        media(&net.events(b)),
+        [(pcmu, Direction::SendRecv), (pcmu, Direction::RecvOnly), (pcmu, Direction::SendRecv)]
+    );
+    // The answer to the hold says recvonly (RFC 3264 8.4).
+    let hold_answer = net
+        .log
+        .iter()
+        .map(|l| &l.3)
+        .filter(|d| d.starts_with(b"SIP/2.0 200") && d.windows(11).any(|w| w == b"a=recvonly\r"))
+        .count();
+    assert_eq!(hold_answer, 1);
+    assert!(ended(&net.events(a)).is_empty() && ended(&net.events(b)).is_empty());
+}
+
+#[test]
+fn early_media_then_answer() {
+    let mut net = Net::new();
+    let a = net.add(5060, idle());
+    let b = net.add(
+        5070,
+        Box::new(|ep, e, now| match *e {
+            CallEvent::Incoming { call } => {
+                ep.early_media(call, now).unwrap();
+                ep.set_timer(call, now + ms(1000), TOKEN_ANSWER);
+            }
+            CallEvent::Timer { call, token: TOKEN_ANSWER } => ep.answer(call, now).unwrap(),
+            _ => {}
+        }),
+    );
+    place(&mut net, a, 5070, false);
+    net.run_for(ms(2000));
+    let ea = net.events(a);
+    let progress = ea.iter().position(|e| matches!(e, CallEvent::Progress { status: 183, .. })).unwrap();
+    let first_media = ea.iter().position(|e| matches!(e, CallEvent::MediaChanged { .. })).unwrap();
+    let est = ea.iter().position(|e| matches!(e, CallEvent::Established { .. })).unwrap();
+    assert!(first_media < est && progress < est, "early media before the answer: {ea:?}");
+    assert_eq!(established(&net.events(b)), 1);
+    assert!(net.transcript().iter().any(|l| l.ends_with("183 Session Progress")));
+}
+
+#[test]
+fn codec_negotiation_and_codec_changing_reinvite() {
+    let mut net = Net::new();
+    let a = net.add(
+        5060,
+        Box::new(|ep, e, now| match *e {
+            CallEvent::Established { call } => {
+                ep.set_timer(call, now + ms(100), 1);
+            }
+            CallEvent::Timer { call, token: 1 } => {
+                ep.set_codecs(call, &[Codec::G722]).unwrap();
+                ep.reinvite(call, Direction::SendRecv, now).unwrap();
+            }
+            _ => {}
+        }),
+    );
+    let mut cfg = callshard::session::EndpointConfig::new(addr(5070));
+    cfg.codecs = vec![Codec::Pcma, Codec::G722];
+    cfg.rtp_ports = (30_000, 30_100);
+    let b = net.add_with(cfg, answer_after(10));
+    place(&mut net, a, 5070, false);
+    net.run_for(ms(1000));
+    // We offered PCMU, PCMA, G722; B has no PCMU: the answer keeps the offerer's order.
+    assert_eq!(media(&net.events(a)), [(Codec::Pcma, Direction::SendRecv), (Codec::G722, Direction::SendRecv)]);
+    assert_eq!(media(&net.events(b)), [(Codec::Pcma, Direction::SendRecv), (Codec::G722, Direction::SendRecv)]);
+}
+
+#[test]
+fn late_offer_answer_in_ack() {
+    let mut net = Net::new();
+    let a = net.add(5060, idle());
+    let b = net.add(5070, answer_after(10));
+    place(&mut net, a, 5070, true);
+    net.run_for(ms(500));
+    assert_eq!(media(&net.events(a)), [(Codec::Pcmu, Direction::SendRecv)]);
+    assert_eq!(media(&net.events(b)), [(Codec::Pcmu, Direction::SendRecv)]);
+    let invite = &net.log[0].3;
+    assert!(invite.ends_with(b"Content-Length: 0\r\n\r\n"), "no SDP in the INVITE");
+    let ack = net.log.iter().map(|l| &l.3).find(|d| d.starts_with(b"ACK ")).unwrap();
+    assert!(ack.windows(4).any(|w| w == b"v=0\r"), "the answer rides in the ACK");
+}
+
+#[test]
+fn no_answer_times_out_with_timer_b() {
+    let mut net = Net::new();
+    let a = net.add(5060, idle());
+    place(&mut net, a, 5999, false); // nobody listens there
+    net.run_for(ms(31_000));
+    assert!(ended(&net.events(a)).is_empty());
+    net.run_for(ms(2_000));
+    assert_eq!(ended(&net.events(a)), [EndReason::Timeout]);
+    assert_eq!(net.log.len(), 7, "INVITE and six Timer A retransmissions");
+}
+
+#[test]
+fn no_ack_retransmits_2xx_then_hangs_up() {
+    let mut net = Net::new();
+    net.filter = Box::new(|_, d| if d.starts_with(b"ACK ") { support::Fate::Drop } else { support::Fate::Deliver });
+    let a = net.add(5060, idle());
+    let b = net.add(5070, answer_after(0));
+    place(&mut net, a, 5070, false);
+    net.run_for(ms(40_000));
+    let oks = net
+        .log
+        .iter()
+        .filter(|l| {
+            l.1 == addr(5070) && l.3.starts_with(b"SIP/2.0 200 OK") && l.3.windows(12).any(|w| w == b"CSeq: 1 INVI")
+        })
+        .count();
+    // 2xx at 0, then T1 doubling to T2: 0.5 1.5 3.5 7.5 11.5 ... 31.5 (11 in all).
+    assert_eq!(oks, 11);
+    assert_eq!(ended(&net.events(b)), [EndReason::NoAck]);
+    assert!(net.transcript().iter().any(|l| l.starts_with("5070->5060 BYE")));
+    // The UAC ACKed every retransmission (RFC 3261 13.2.2.4), then took the BYE.
+    assert_eq!(net.log.iter().filter(|l| l.3.starts_with(b"ACK ")).count(), 11);
+    assert_eq!(ended(&net.events(a)), [EndReason::RemoteHangup]);
+}
+
+/// Writes a response to `invite` as a fork with its own To tag and Contact port.
+fn fork_response(invite: &Message, code: u16, tag: &str, port: u16, sdp: bool) -> Bytes {
+    let contact = format!("<sip:fork@127.0.0.1:{port}>");
+    let headers: &[(&[u8], &[u8])] = &[(b"Contact", contact.as_bytes())];
+    let body = b"v=0\r\no=f 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 7000 RTP/AVP 0\r\n";
+    let resp = Response {
+        to_tag: Some(tag.as_bytes()),
+        headers,
+        body: sdp.then_some((&b"application/sdp"[..], &body[..])),
+        ..Response::new(code)
+    };
+    let mut out = BytesMut::new();
+    write_response(&mut out, invite, &resp);
+    out.freeze()
+}
+
+#[test]
+fn uac_forking_three_early_dialogs_one_call() {
+    let mut net = Net::new();
+    let a = net.add(5060, idle());
+    place(&mut net, a, 5070, false);
+    let invite = Message::parse(net.log[0].3.clone()).unwrap();
+    for (i, tag) in ["f1", "f2", "f3"].iter().enumerate() {
+        net.inject(addr(5070), addr(5060), fork_response(&invite, 180, tag, 5071 + i as u16, false));
+    }
+    net.run_for(ms(10));
+    assert_eq!(count(&net.events(a), |e| matches!(e, CallEvent::Progress { status: 180, .. })), 3);
+    net.inject(addr(5070), addr(5060), fork_response(&invite, 200, "f2", 5072, true));
+    net.run_for(ms(10));
+    net.inject(addr(5070), addr(5060), fork_response(&invite, 200, "f3", 5073, true));
+    net.run_for(ms(10));
+    let ea = net.events(a);
+    assert_eq!(established(&ea), 1, "one call, however many forks answer");
+    let t = net.transcript();
+    let acks: Vec<_> = t.iter().filter(|l| l.contains(" ACK ")).collect();
+    assert_eq!(acks.len(), 2, "{t:?}");
+    assert!(acks[0].starts_with("5060->5072") && acks[1].starts_with("5060->5073"));
+    let byes: Vec<_> = t.iter().filter(|l| l.contains(" BYE ")).collect();
+    assert_eq!(byes.len(), 1);
+    assert!(byes[0].starts_with("5060->5073"), "the second fork is hung up: {byes:?}");
+    assert!(ended(&ea).is_empty(), "the confirmed call goes on");
+}
