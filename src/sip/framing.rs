@@ -5,7 +5,7 @@ use super::error::ParseError;
 use super::header_name::HeaderName;
 use super::lex::parse_decimal;
 use super::message::ParseLimits;
-use super::scan::scan;
+use super::scan::{scan, HeaderIndex};
 
 /// What the start of a stream buffer holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,8 +31,9 @@ pub fn frame(buf: &[u8], limits: &ParseLimits) -> Result<Frame, ParseError> {
             false => Ok(Frame::NeedMore),
         };
     };
-    let head = scan(&buf[..body_start], limits.max_headers)?;
-    let mut lengths = head.headers.iter().filter(|h| h.kind == HeaderName::ContentLength);
+    let mut headers = HeaderIndex::new();
+    scan(&buf[..body_start], limits.max_headers, &mut headers)?;
+    let mut lengths = headers.iter().filter(|h| h.kind == HeaderName::ContentLength);
     let field = lengths.next().ok_or(ParseError::MissingContentLength)?;
     let value = field.value.of(buf);
     if lengths.any(|h| h.value.of(buf) != value) {

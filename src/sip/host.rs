@@ -42,7 +42,7 @@ pub fn parse_host_port(s: &[u8]) -> Option<(Host<'_>, Option<u16>)> {
         let text = std::str::from_utf8(&s[1..close]).ok()?;
         (Host::Ipv6(text.parse().ok()?), &s[close + 1..])
     } else {
-        let end = memchr::memchr(b':', s).unwrap_or(s.len());
+        let end = s.iter().position(|&b| b == b':').unwrap_or(s.len());
         (parse_host_name(trim(&s[..end]))?, &s[end..])
     };
     let rest = trim(rest);
@@ -53,19 +53,45 @@ pub fn parse_host_port(s: &[u8]) -> Option<(Host<'_>, Option<u16>)> {
     Some((host, Some(parse_decimal(port, 65_535)? as u16)))
 }
 
-/// A domain name (labels of letters, digits, `-` and `_`) or dotted IPv4 address.
+/// A domain name (labels of letters, digits, `-` and `_`) or dotted IPv4 address, checked
+/// in one pass.
 fn parse_host_name(s: &[u8]) -> Option<Host<'_>> {
-    if s.is_empty() {
+    let name = s.strip_suffix(b".").unwrap_or(s);
+    let (mut label_len, mut all_numeric) = (0usize, true);
+    for &b in name {
+        match b {
+            b'.' if label_len == 0 => return None,
+            b'.' => label_len = 0,
+            b'-' if label_len == 0 => return None,
+            b'0'..=b'9' => label_len += 1,
+            b'a'..=b'z' | b'A'..=b'Z' | b'-' | b'_' => {
+                label_len += 1;
+                all_numeric = false;
+            }
+            _ => return None,
+        }
+    }
+    if label_len == 0 {
         return None;
     }
-    if s.iter().all(|&b| b.is_ascii_digit() || b == b'.') {
-        return std::str::from_utf8(s).ok()?.parse().ok().map(Host::Ipv4);
+    if all_numeric {
+        return parse_ipv4(s).map(Host::Ipv4);
     }
-    let name = s.strip_suffix(b".").unwrap_or(s);
-    let label_ok = |l: &[u8]| {
-        !l.is_empty() && l.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') && l[0] != b'-'
-    };
-    name.split(|&b| b == b'.').all(label_ok).then_some(Host::Name(s))
+    Some(Host::Name(s))
+}
+
+/// Four dot-separated decimal octets.
+fn parse_ipv4(s: &[u8]) -> Option<Ipv4Addr> {
+    let mut octets = [0u8; 4];
+    let mut parts = s.split(|&b| b == b'.');
+    for octet in &mut octets {
+        let part = parts.next()?;
+        if part.is_empty() || part.len() > 3 {
+            return None;
+        }
+        *octet = u8::try_from(parse_decimal(part, 255)?).ok()?;
+    }
+    parts.next().is_none().then_some(Ipv4Addr::from(octets))
 }
 
 #[cfg(test)]
@@ -78,7 +104,21 @@ mod tests {
         assert_eq!(parse_host_port(b"192.0.2.1:5060"), Some((Host::Ipv4([192, 0, 2, 1].into()), Some(5060))));
         assert_eq!(parse_host_port(b"[2001:db8::10]:5070").map(|(_, p)| p), Some(Some(5070)));
         assert_eq!(parse_host_port(b"host : 5060").map(|(_, p)| p), Some(Some(5060)));
-        for bad in [&b"ex ample.com"[..], b"host:70000", b"host:", b"1.2.3.256", b"[::1", b"-a.com", b""] {
+        assert_eq!(parse_host_port(b"192.000.002.001"), Some((Host::Ipv4([192, 0, 2, 1].into()), None)));
+        assert_eq!(parse_host_port(b"example.com."), Some((Host::Name(b"example.com."), None)));
+        for bad in [
+            &b"ex ample.com"[..],
+            b"host:70000",
+            b"host:",
+            b"1.2.3.256",
+            b"[::1",
+            b"-a.com",
+            b"",
+            b"a..b",
+            b"1.2.3",
+            b"1.2.3.4.5",
+            b".",
+        ] {
             assert_eq!(parse_host_port(bad), None, "{:?}", String::from_utf8_lossy(bad));
         }
     }

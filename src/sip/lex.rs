@@ -96,27 +96,21 @@ pub fn quoted_string_end(s: &[u8]) -> Option<usize> {
 }
 
 /// Splits `s` at the first `sep` that is outside quoted strings and angle brackets.
-/// Returns `(before, Some(after))`, or `(s, None)` when there is no such separator.
+/// Returns `(before, Some(after))`, or `(s, None)` when there is no such separator (an
+/// unterminated quote or bracket hides everything after it).
 pub fn split_outside_quotes(s: &[u8], sep: u8) -> (&[u8], Option<&[u8]>) {
     let mut i = 0;
-    let mut angle = false;
-    while i < s.len() {
-        let b = s[i];
-        if b == b'"' && !angle {
-            match quoted_string_end(&s[i..]) {
-                Some(n) => i += n,
-                None => return (s, None),
-            }
-            continue;
+    while let Some(off) = memchr::memchr3(sep, b'"', b'<', &s[i..]) {
+        let at = i + off;
+        let skip = match s[at] {
+            b'"' => quoted_string_end(&s[at..]),
+            b'<' => memchr::memchr(b'>', &s[at..]).map(|n| n + 1),
+            _ => return (&s[..at], Some(&s[at + 1..])),
+        };
+        match skip {
+            Some(n) => i = at + n,
+            None => return (s, None),
         }
-        if b == b'<' {
-            angle = true;
-        } else if b == b'>' {
-            angle = false;
-        } else if b == sep && !angle {
-            return (&s[..i], Some(&s[i + 1..]));
-        }
-        i += 1;
     }
     (s, None)
 }

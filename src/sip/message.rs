@@ -74,9 +74,11 @@ impl Message {
         if bytes.len() > limits.max_message_size || bytes.len() > u32::MAX as usize {
             return Err(ParseError::TooLarge);
         }
-        let s = scan(&bytes, limits.max_headers)?;
-        let body = Span::new(s.body_start, bytes.len());
-        Ok(Message { start: s.start, headers: s.headers, body, bytes })
+        let mut msg = Message { start: StartLine::EMPTY, headers: HeaderIndex::new(), body: Span::default(), bytes };
+        let s = scan(&msg.bytes, limits.max_headers, &mut msg.headers)?;
+        msg.start = s.start;
+        msg.body = Span::new(s.body_start, msg.bytes.len());
+        Ok(msg)
     }
 
     /// A request that is not an ACK and whose top Via reads can be answered (RFC 3261 8.2.6,
@@ -167,6 +169,9 @@ impl Message {
 
     /// The value of the first header with this name (case-insensitive), for extension headers.
     pub fn header_named(&self, name: &[u8]) -> Option<&[u8]> {
+        if !super::lex::is_token(name) {
+            return None;
+        }
         let kind = HeaderName::classify(name);
         self.headers
             .iter()

@@ -78,15 +78,14 @@ impl<'a> NameAddr<'a> {
     }
 }
 
-/// An absolute URI with no white space; SIP and SIPS URIs must also parse fully.
+/// An absolute URI with no white space.
+///
+/// Only the shape is checked here (a scheme, then visible characters, none of `<>"`); the
+/// parts of a SIP URI are parsed when asked for ([`NameAddr::sip_uri`]). From and To are read
+/// for their tags far more often than for their URIs, so the full parse is not paid up front.
 fn valid_uri(uri: &[u8]) -> bool {
-    match scheme_of(uri) {
-        Some(scheme) if scheme.eq_ignore_ascii_case(b"sip") || scheme.eq_ignore_ascii_case(b"sips") => {
-            SipUri::parse(uri).is_ok()
-        }
-        Some(scheme) => uri.len() > scheme.len() + 1 && !uri.iter().any(|&b| b <= b' '),
-        None => false,
-    }
+    scheme_of(uri).is_some_and(|scheme| uri.len() > scheme.len() + 1)
+        && !uri.iter().any(|&b| b <= b' ' || matches!(b, b'<' | b'>' | b'"' | 0x7f..))
 }
 
 #[cfg(test)]

@@ -38,18 +38,21 @@ impl<'a> Params<'a> {
         let mut rest = (!self.0.is_empty()).then_some(self.0);
         while let Some(text) = rest {
             let (item, next) = split_outside_quotes(text, b';');
-            if trim(item).is_empty() {
+            rest = next;
+            let item = trim(item);
+            let (name, value) = match memchr::memchr(b'=', item) {
+                Some(eq) => (trim(&item[..eq]), Some(trim(&item[eq + 1..]))),
+                None => (item, None),
+            };
+            let value_ok = value.is_none_or(|v| {
+                (v.first() == Some(&b'"') && super::lex::quoted_string_end(v) == Some(v.len()))
+                    || (!v.is_empty() && v.iter().all(|&b| super::lex::is_token_byte(b) || allow.contains(&b)))
+            });
+            if !super::lex::is_token(name) || !value_ok {
                 return false;
             }
-            rest = next;
         }
-        self.iter().all(|(n, v)| {
-            super::lex::is_token(n)
-                && v.is_none_or(|v| {
-                    (v.first() == Some(&b'"') && super::lex::quoted_string_end(v) == Some(v.len()))
-                        || (!v.is_empty() && v.iter().all(|&b| super::lex::is_token_byte(b) || allow.contains(&b)))
-                })
-        })
+        true
     }
 }
 

@@ -15,6 +15,12 @@ pub enum StartLine {
     Response { version: Span, code: u16, reason: Span },
 }
 
+impl StartLine {
+    /// A placeholder before the start line is read.
+    pub(crate) const EMPTY: StartLine =
+        StartLine::Response { version: Span { start: 0, end: 0 }, code: 0, reason: Span { start: 0, end: 0 } };
+}
+
 /// Splits the start line `buf[start..end]` (without its CRLF) into spans.
 pub fn split(buf: &[u8], start: usize, end: usize) -> Result<StartLine, ParseError> {
     let line = &buf[start..end];

@@ -7,6 +7,7 @@ use super::error::ParseError;
 use super::header_name::HeaderName;
 use super::lex::is_token;
 use super::message::Message;
+use super::name_addr::NameAddr;
 use super::span::Span;
 use super::start_line::StartLine;
 use super::uri::{scheme_of, SipUri, UriError};
@@ -45,7 +46,9 @@ impl Message {
         if self.header(HeaderName::Date).is_some_and(|d| !is_sip_date(d)) {
             return Err(ParseError::bad("Date", "not an RFC 1123 date in GMT"));
         }
-        if self.is_request() && self.contacts().any(|c| c.is_none()) {
+        // Contact is where in-dialog requests go: its SIP URI must parse in full.
+        let contact_ok = |c: Option<NameAddr<'_>>| c.is_some_and(|c| !matches!(c.sip_uri(), Err(UriError::Malformed)));
+        if self.is_request() && !self.contacts().all(contact_ok) {
             return Err(ParseError::bad("Contact", "unreadable name-addr"));
         }
         self.frame_body()
