@@ -368,3 +368,126 @@ fn uac_forking_three_early_dialogs_one_call() {
     assert!(byes[0].starts_with("5060->5073"), "the second fork is hung up: {byes:?}");
     assert!(ended(&ea).is_empty(), "the confirmed call goes on");
 }
+
+/// Sends a hand-written request from 127.0.0.1:5099 and returns the first response to it.
+fn ask(net: &mut Net, to_port: u16, text: String) -> Message {
+    let before = net.log.len();
+    net.inject(addr(5099), addr(to_port), Bytes::from(text));
+    net.run_for(ms(50));
+    let reply = net.log[before..].iter().find(|l| l.2 == addr(5099)).expect("an answer");
+    Message::parse(reply.3.clone()).unwrap()
+}
+
+fn request(method: &str, branch: &str, call_id: &str, to_tag: &str, cseq: u32, extra: &str) -> String {
+    format!(
+        "{method} sip:callshard@127.0.0.1:5070 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5099;branch={branch}\r\n\
+         Max-Forwards: 70\r\nFrom: <sip:x@127.0.0.1:5099>;tag=x1\r\nTo: <sip:callshard@127.0.0.1:5070>{to_tag}\r\n\
+         Call-ID: {call_id}\r\nCSeq: {cseq} {method}\r\nContact: <sip:x@127.0.0.1:5099>\r\n{extra}Content-Length: 0\r\n\r\n"
+    )
+}
+
+#[test]
+fn unknown_dialog_gets_481_and_unknown_methods_405_or_501() {
+    let mut net = Net::new();
+    net.add(5070, idle());
+    let bye = ask(&mut net, 5070, request("BYE", "z9hG4bKu1", "nope@x", ";tag=0123456789abcdef", 2, ""));
+    assert_eq!(bye.status(), Some(481));
+    let register = ask(&mut net, 5070, request("REGISTER", "z9hG4bKu2", "r@x", "", 1, ""));
+    assert_eq!(register.status(), Some(405));
+    assert!(register.header_named(b"Allow").is_some());
+    let weird = ask(&mut net, 5070, request("FROBNICATE", "z9hG4bKu3", "f@x", "", 1, ""));
+    assert_eq!(weird.status(), Some(501));
+    let req = ask(&mut net, 5070, request("INVITE", "z9hG4bKu4", "q@x", "", 1, "Require: 100rel\r\n"));
+    assert_eq!((req.status(), req.header_named(b"Unsupported")), (Some(420), Some(&b"100rel"[..])));
+}
+
+#[test]
+fn nothing_usable_in_the_offer_gets_488_and_no_call() {
+    let mut net = Net::new();
+    let b = net.add(5070, answer_after(0));
+    let sdp = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 7000 RTP/AVP 18\r\na=rtpmap:18 G729/8000\r\n";
+    let invite = request("INVITE", "z9hG4bKn1", "g729@x", "", 1, "Content-Type: application/sdp\r\n")
+        .replace("Content-Length: 0\r\n\r\n", &format!("Content-Length: {}\r\n\r\n{sdp}", sdp.len()));
+    let reply = ask(&mut net, 5070, invite);
+    assert_eq!(reply.status(), Some(488));
+    assert!(net.events(b).is_empty());
+    let text = request("INVITE", "z9hG4bKn2", "text@x", "", 1, "Content-Type: text/plain\r\n")
+        .replace("Content-Length: 0\r\n\r\n", "Content-Length: 2\r\n\r\nhi");
+    let reply = ask(&mut net, 5070, text);
+    assert_eq!((reply.status(), reply.header_named(b"Accept")), (Some(415), Some(&b"application/sdp"[..])));
+}
+
+#[test]
+fn lower_cseq_in_dialog_gets_500() {
+    let mut net = Net::new();
+    let b = net.add(
+        5070,
+        Box::new(|ep, e, now| {
+            if let CallEvent::Incoming { call } = *e {
+                ep.answer(call, now).unwrap();
+            }
+        }),
+    );
+    let sdp = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 7000 RTP/AVP 0\r\n";
+    let invite = request("INVITE", "z9hG4bKc1", "cseq@x", "", 10, "Content-Type: application/sdp\r\n")
+        .replace("Content-Length: 0\r\n\r\n", &format!("Content-Length: {}\r\n\r\n{sdp}", sdp.len()));
+    let ok = ask(&mut net, 5070, invite);
+    assert_eq!(ok.status(), Some(200));
+    let tag = format!(";tag={}", String::from_utf8_lossy(ok.to().unwrap().tag().unwrap()));
+    net.inject(addr(5099), addr(5070), Bytes::from(request("ACK", "z9hG4bKc2", "cseq@x", &tag, 10, "")));
+    net.run_for(ms(10));
+    let stale = ask(&mut net, 5070, request("OPTIONS", "z9hG4bKc3", "cseq@x", &tag, 9, ""));
+    assert_eq!((stale.status(), stale.reason()), (Some(500), &b"CSeq Out Of Order"[..]));
+    let bye = ask(&mut net, 5070, request("BYE", "z9hG4bKc4", "cseq@x", &tag, 11, ""));
+    assert_eq!(bye.status(), Some(200));
+    assert_eq!(ended(&net.events(b)), [EndReason::RemoteHangup]);
+}
+
+#[test]
+fn rfc2543_retransmission_is_answered_from_the_transaction() {
+    let mut net = Net::new();
+    let b = net.add(5070, idle());
+    let options = request("OPTIONS", "oldstyle1", "old@x", "", 1, "");
+    let first = ask(&mut net, 5070, options.clone());
+    let again = ask(&mut net, 5070, options);
+    assert_eq!(first.bytes(), again.bytes(), "the same response, not a new one");
+    assert_eq!(net.ep(b).tx_stats().retransmissions_absorbed, 1);
+}
+
+#[test]
+fn reinvite_glare_gets_491_and_both_sides_recover() {
+    let mut net = Net::new();
+    // Timed so that both re-INVITEs leave at 102 ms and cross on the wire.
+    let hold_at = |delay: u64| {
+        move |ep: &mut Endpoint, e: &CallEvent, now: Instant| match *e {
+            CallEvent::Established { call } => {
+                ep.set_timer(call, now + ms(delay), 7);
+            }
+            CallEvent::Timer { call, token: 7 } => {
+                ep.hold(call, now).unwrap();
+            }
+            _ => {}
+        }
+    };
+    let a = net.add(5060, Box::new(hold_at(100)));
+    let hold_b = hold_at(99);
+    let b = net.add(
+        5070,
+        Box::new(move |ep: &mut Endpoint, e: &CallEvent, now: Instant| {
+            if let CallEvent::Incoming { call } = *e {
+                ep.answer(call, now).unwrap();
+            }
+            hold_b(ep, e, now);
+        }),
+    );
+    place(&mut net, a, 5060 + 10, false);
+    net.run_for(ms(10_000));
+    let t = net.transcript();
+    assert!(t.iter().filter(|l| l.ends_with("491 Request Pending")).count() >= 2, "{t:?}");
+    // Each side held the other in the end: the last offer of each was answered.
+    let last = |n: usize| media(&net.events(n)).last().copied().unwrap();
+    let (la, lb) = (last(a), last(b));
+    assert!(matches!(la.1, Direction::SendOnly | Direction::Inactive | Direction::RecvOnly), "{la:?}");
+    assert!(matches!(lb.1, Direction::SendOnly | Direction::Inactive | Direction::RecvOnly), "{lb:?}");
+    assert!(ended(&net.events(a)).is_empty() && ended(&net.events(b)).is_empty());
+}

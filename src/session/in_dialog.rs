@@ -55,7 +55,9 @@ impl Endpoint {
     /// previous exchange is unfinished; else answer (or offer, if it has no SDP) in a 200.
     fn on_reinvite(&mut self, h: Handle, tx: ServerTxId, req: &Message, now: Instant) {
         let Some(c) = self.calls.get_mut(h) else { return };
-        if c.client_invite.is_some() || c.reinvite.is_some() {
+        // Only a re-INVITE of ours actually in flight is glare; one waiting to be retried
+        // after a 491 yields to the peer's (RFC 3261 14.1).
+        if c.client_invite.is_some() {
             return self.reply_plain(tx, 491, now);
         }
         if c.invite_tx.is_some() || c.pending_2xx.is_some() || c.sdp.offer_pending() {
