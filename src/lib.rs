@@ -6,6 +6,7 @@
 pub mod dialog;
 pub mod sdp;
 pub mod session;
+pub mod shard;
 pub mod sip;
 pub mod timer;
 pub mod transaction;

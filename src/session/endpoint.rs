@@ -44,6 +44,7 @@ pub struct Endpoint {
     fired: Vec<CallTimer>,
     /// The latest `now` seen, for routing what commands left in the transaction queue.
     last_now: Instant,
+    pub(super) draining: bool,
 }
 
 impl Endpoint {
@@ -72,13 +73,20 @@ impl Endpoint {
             sent_by,
             fired: Vec::new(),
             last_now: now,
+            draining: false,
             cfg,
         }
     }
 
     /// Takes one received datagram.
     pub fn on_datagram(&mut self, data: Bytes, from: SocketAddr, now: Instant) {
-        match Message::parse_datagram(data, &self.cfg.limits) {
+        self.on_parsed(Message::parse_datagram(data, &self.cfg.limits), from, now);
+    }
+
+    /// Takes a datagram the caller has parsed already (a runtime that indexed it to find
+    /// its owner need not index it twice).
+    pub fn on_parsed(&mut self, parsed: Parsed, from: SocketAddr, now: Instant) {
+        match parsed {
             Parsed::Valid(msg) => self.tx.on_message(msg, from, now, &mut self.tx_out),
             Parsed::Reject(msg, error) => self.reject_malformed(&msg, from, error),
             Parsed::Drop(_) => self.stats.dropped += 1,

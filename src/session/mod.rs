@@ -13,6 +13,7 @@ mod ports;
 mod reinvite;
 mod respond;
 mod stats;
+mod status;
 mod timers;
 mod uac;
 mod uac_invite;

@@ -36,21 +36,6 @@ impl Endpoint {
         }
     }
 
-    /// Calls alive now.
-    pub fn active_calls(&self) -> usize {
-        self.calls.len()
-    }
-
-    /// Counters since start.
-    pub fn stats(&self) -> super::stats::CallStats {
-        self.stats
-    }
-
-    /// The transaction table's counters.
-    pub fn tx_stats(&self) -> crate::transaction::TxStats {
-        self.tx.stats()
-    }
-
     /// Sets an application timer; its [`CallEvent::Timer`] carries `token`.
     pub fn set_timer(&mut self, call: CallId, at: Instant, token: u32) -> bool {
         let known = self.calls.get(call.0).is_some();

@@ -43,7 +43,8 @@ impl Endpoint {
             self.reply(tx, 415, Reply { headers: &[(b"Accept", ACCEPT)], ..Reply::default() }, now);
             return;
         }
-        let port = match (self.calls.len() < self.cfg.max_calls).then(|| self.ports.take()).flatten() {
+        let room = self.calls.len() < self.cfg.max_calls && !self.draining;
+        let port = match room.then(|| self.ports.take()).flatten() {
             Some(port) => port,
             None => {
                 self.stats.refused_busy += 1;

@@ -59,11 +59,17 @@ impl Message {
     /// whether it is valid, answerable with an error, or only fit to be dropped.
     pub fn parse_datagram(bytes: Bytes, limits: &ParseLimits) -> Parsed {
         match Message::index(bytes, limits) {
-            Ok(mut msg) => match msg.validate() {
-                Ok(()) => Parsed::Valid(msg),
-                Err(e) if msg.can_answer() => Parsed::Reject(msg, e),
-                Err(e) => Parsed::Drop(e),
-            },
+            Ok(msg) => msg.into_parsed(),
+            Err(e) => Parsed::Drop(e),
+        }
+    }
+
+    /// Validates an indexed message and says what a server does with it (the second half
+    /// of [`Message::parse_datagram`], for a caller that indexed the message already).
+    pub fn into_parsed(mut self) -> Parsed {
+        match self.validate() {
+            Ok(()) => Parsed::Valid(self),
+            Err(e) if self.can_answer() => Parsed::Reject(self, e),
             Err(e) => Parsed::Drop(e),
         }
     }

@@ -1,0 +1,108 @@
+//! `callshard serve`: the shards on real sockets, a live statistics line, and a clean stop on
+//! SIGINT or SIGTERM (new calls get 503 while the others drain, then a final report, exit 0).
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use callshard::shard::{run, Routes, ServeConfig, ShardStats};
+
+/// The flags of `serve`, already parsed by clap.
+pub struct ServeArgs {
+    pub listen: SocketAddr,
+    pub shards: Option<usize>,
+    pub rtp_ports: (u16, u16),
+    pub routes: Vec<String>,
+    pub max_calls: usize,
+    pub stats_interval: u64,
+}
+
+pub fn serve(args: ServeArgs) -> ExitCode {
+    let mut cfg = ServeConfig::new(args.listen);
+    if let Some(n) = args.shards {
+        cfg.shards = n;
+    }
+    cfg.rtp_ports = args.rtp_ports;
+    cfg.max_calls = args.max_calls;
+    cfg.stats_interval = Duration::from_secs(args.stats_interval);
+    let mut routes = Routes::default();
+    for spec in &args.routes {
+        if let Err(e) = routes.add(spec) {
+            eprintln!("error: --route {spec}: {e}");
+            return ExitCode::from(2);
+        }
+    }
+    cfg.routes = routes;
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        if let Err(e) = signal_hook::flag::register(signal, stop.clone()) {
+            eprintln!("error: cannot handle signal {signal}: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    let live = Arc::new(Mutex::new(Vec::new()));
+    let done = Arc::new(AtomicBool::new(false));
+    let reporter = (args.stats_interval > 0).then(|| spawn_reporter(cfg.stats_interval, live.clone(), done.clone()));
+    eprintln!("callshard serve: {} shard(s) on {}", cfg.shards, cfg.listen);
+    let result = run(cfg, stop, live);
+    done.store(true, Ordering::Relaxed);
+    if let Some(r) = reporter {
+        let _ = r.join();
+    }
+    match result {
+        Ok(total) => {
+            eprintln!("final: {}", total.line());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: cannot serve on {}: {e}", args.listen);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Prints the merged statistics of all shards every `interval` on stderr.
+fn spawn_reporter(
+    interval: Duration,
+    live: Arc<Mutex<Vec<ShardStats>>>,
+    done: Arc<AtomicBool>,
+) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        let tick = Duration::from_millis(50);
+        let mut waited = Duration::ZERO;
+        while !done.load(Ordering::Relaxed) {
+            std::thread::sleep(tick);
+            waited += tick;
+            if waited < interval {
+                continue;
+            }
+            waited = Duration::ZERO;
+            let mut total = ShardStats::new();
+            for s in live.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+                total.merge(s);
+            }
+            eprintln!("{}", total.line());
+        }
+    })
+}
+
+/// `LOW-HIGH`, both ports, LOW <= HIGH, at least two ports.
+pub fn parse_port_range(s: &str) -> Result<(u16, u16), String> {
+    let (low, high) = s.split_once('-').ok_or_else(|| format!("`{s}` is not LOW-HIGH"))?;
+    let port = |p: &str| p.parse::<u16>().map_err(|_| format!("`{p}` is not a port number"));
+    let (low, high) = (port(low)?, port(high)?);
+    if low >= high || low == 0 {
+        return Err(format!("`{s}`: LOW must be above 0 and below HIGH"));
+    }
+    Ok((low, high))
+}
+
+/// A shard count of at least one.
+pub fn parse_shards(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if (1..=1024).contains(&n) => Ok(n),
+        _ => Err(format!("`{s}` is not a shard count from 1 to 1024")),
+    }
+}

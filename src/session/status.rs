@@ -1,0 +1,28 @@
+//! What an endpoint reports about itself, and the switch for shutting down gracefully.
+
+use super::endpoint::Endpoint;
+use super::stats::CallStats;
+use crate::transaction::TxStats;
+
+impl Endpoint {
+    /// Calls alive now.
+    pub fn active_calls(&self) -> usize {
+        self.calls.len()
+    }
+
+    /// Counters since start.
+    pub fn stats(&self) -> CallStats {
+        self.stats
+    }
+
+    /// The transaction table's counters.
+    pub fn tx_stats(&self) -> TxStats {
+        self.tx.stats()
+    }
+
+    /// While draining (shutting down), new INVITEs get 503 with Retry-After; calls in
+    /// progress go on.
+    pub fn set_draining(&mut self, draining: bool) {
+        self.draining = draining;
+    }
+}

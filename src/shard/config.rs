@@ -1,0 +1,65 @@
+//! What `callshard serve` is asked to run, every bound named.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use super::route::Routes;
+
+#[derive(Clone, Debug)]
+pub struct ServeConfig {
+    pub listen: SocketAddr,
+    /// Shards, one per core; each gets the core of its index (modulo the online cores).
+    pub shards: usize,
+    /// RTP ports, split into one contiguous range per shard.
+    pub rtp_ports: (u16, u16),
+    pub routes: Routes,
+    /// Calls alive at once, all shards together; beyond it new INVITEs get 503.
+    pub max_calls: usize,
+    /// Period of the live statistics line on stderr; zero turns it off.
+    pub stats_interval: Duration,
+    /// After SIGINT/SIGTERM, how long calls in progress may take to end before exit.
+    pub drain: Duration,
+}
+
+impl ServeConfig {
+    pub fn new(listen: SocketAddr) -> ServeConfig {
+        ServeConfig {
+            listen,
+            shards: online_cores(),
+            rtp_ports: (20_000, 39_999),
+            routes: Routes::default(),
+            max_calls: 100_000,
+            stats_interval: Duration::from_secs(1),
+            drain: Duration::from_secs(2),
+        }
+    }
+
+    /// The RTP port range of shard `i`: the whole range cut into equal parts.
+    pub fn shard_ports(&self, i: usize) -> (u16, u16) {
+        let (low, high) = (u32::from(self.rtp_ports.0), u32::from(self.rtp_ports.1));
+        let n = self.shards.max(1) as u32;
+        let width = (high - low + 1) / n;
+        let start = low + width * i as u32;
+        (start as u16, (start + width).saturating_sub(1).min(high) as u16)
+    }
+}
+
+/// Cores this process may run on.
+pub fn online_cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ServeConfig;
+
+    #[test]
+    fn port_ranges_split_without_overlap() {
+        let mut c = ServeConfig::new("127.0.0.1:5060".parse().unwrap());
+        c.shards = 3;
+        c.rtp_ports = (20_000, 29_999);
+        assert_eq!(c.shard_ports(0), (20_000, 23_332));
+        assert_eq!(c.shard_ports(1), (23_333, 26_665));
+        assert_eq!(c.shard_ports(2), (26_666, 29_998));
+    }
+}

@@ -1,0 +1,170 @@
+//! The thread-per-core runtime: one glommio executor per shard, pinned to its core, each
+//! with its own socket (`SO_REUSEPORT`), endpoint, policy and timers; datagrams for a call
+//! another shard owns cross a glommio channel mesh as the same `Bytes`.
+
+use std::cell::RefCell;
+use std::io;
+use std::net::SocketAddr;
+use std::os::fd::{AsRawFd, FromRawFd};
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use glommio::channels::channel_mesh::{Full, MeshBuilder, Senders};
+use glommio::{LocalExecutorBuilder, Placement};
+
+use super::config::{online_cores, ServeConfig};
+use super::policy::Policy;
+use super::worker::Shard;
+use super::socket::{bind, Datagrams};
+use super::stats::ShardStats;
+use crate::session::{Endpoint, EndpointConfig};
+
+type Handoff = (Bytes, SocketAddr);
+type Nudge = glommio::channels::local_channel::LocalSender<()>;
+type Nudged = glommio::channels::local_channel::LocalReceiver<()>;
+/// Longest the timer loop sleeps: how soon an idle server notices a stop request. A datagram
+/// that arms an earlier timer nudges it awake.
+const IDLE_TICK: Duration = Duration::from_millis(100);
+
+/// Runs the shards until `stop` is set and their calls have drained; returns the merged
+/// final statistics. `live` receives each shard's snapshot once per statistics interval.
+pub fn run(cfg: ServeConfig, stop: Arc<AtomicBool>, live: Arc<Mutex<Vec<ShardStats>>>) -> io::Result<ShardStats> {
+    let n = cfg.shards.max(1);
+    // Bind every shard's socket here, so an address in use is reported before anything runs.
+    let sockets = (0..n).map(|_| bind(cfg.listen)).collect::<io::Result<Vec<_>>>()?;
+    *live.lock().unwrap_or_else(|e| e.into_inner()) = vec![ShardStats::new(); n];
+    let mesh = MeshBuilder::<Handoff, Full>::full(n, 4096);
+    let mut handles = Vec::with_capacity(n);
+    for (i, socket) in sockets.into_iter().enumerate() {
+        let (cfg, stop, live, mesh) = (cfg.clone(), stop.clone(), live.clone(), mesh.clone());
+        let handle = LocalExecutorBuilder::new(Placement::Fixed(i % online_cores()))
+            .name(&format!("shard{i}"))
+            .spawn(move || async move { shard_main(i, n, cfg, socket, stop, live, mesh).await })
+            .map_err(|e| io::Error::other(e.to_string()))?;
+        handles.push(handle);
+    }
+    let mut total = ShardStats::new();
+    for h in handles {
+        let s = h.join().map_err(|e| io::Error::other(e.to_string()))??;
+        total.merge(&s);
+    }
+    Ok(total)
+}
+
+async fn shard_main(
+    id: usize,
+    shards: usize,
+    cfg: ServeConfig,
+    socket: socket2::Socket,
+    stop: Arc<AtomicBool>,
+    live: Arc<Mutex<Vec<ShardStats>>>,
+    mesh: MeshBuilder<Handoff, Full>,
+) -> io::Result<ShardStats> {
+    let now = Instant::now();
+    let mut ep_cfg = EndpointConfig::new(cfg.listen);
+    ep_cfg.max_calls = cfg.max_calls.div_ceil(shards);
+    ep_cfg.rtp_ports = cfg.shard_ports(id);
+    ep_cfg.tx.max_transactions = ep_cfg.max_calls * 4;
+    // A second descriptor of the same socket, for glommio to wait on when the socket is empty.
+    // SAFETY: `dup` returns a new descriptor we own, handed straight to glommio.
+    let waker = unsafe { glommio::net::UdpSocket::from_raw_fd(libc::dup(socket.as_raw_fd())) };
+    let limits = ep_cfg.limits;
+    let endpoint = Endpoint::new(ep_cfg, now);
+    let shard = Rc::new(RefCell::new(Shard::new(
+        id,
+        shards,
+        endpoint,
+        Policy::new(cfg.routes.clone()),
+        Datagrams::new(socket),
+        limits,
+    )));
+    let (senders, mut receivers) = mesh.join().await.map_err(|_| io::Error::other("channel mesh"))?;
+    for (_, stream) in receivers.streams() {
+        let shard = shard.clone();
+        glommio::spawn_local(async move {
+            while let Some((data, from)) = stream.recv().await {
+                shard.borrow_mut().on_handoff(data, from, Instant::now());
+            }
+        })
+        .detach();
+    }
+    // The receive loop nudges the timer loop after each batch: a datagram may have armed a
+    // timer earlier than the one it sleeps for.
+    let (nudge, nudged) = glommio::channels::local_channel::new_bounded(1);
+    let rx_shard = shard.clone();
+    glommio::spawn_local(async move { receive_loop(rx_shard, waker, senders, nudge).await }).detach();
+    timer_loop(&shard, &cfg, &stop, &live, &nudged).await;
+    let final_stats = shard.borrow().snapshot();
+    Ok(final_stats)
+}
+
+/// Drains the socket while datagrams wait; when it is empty, parks on glommio until one
+/// arrives (no spinning when idle).
+async fn receive_loop(
+    shard: Rc<RefCell<Shard>>,
+    waker: glommio::net::UdpSocket,
+    senders: Senders<Handoff>,
+    nudge: Nudge,
+) {
+    let mut peek = [0u8; 1];
+    loop {
+        let got = shard.borrow_mut().poll_socket(Instant::now());
+        let handoffs = std::mem::take(&mut shard.borrow_mut().handoffs);
+        for (owner, data, from) in handoffs {
+            if senders.try_send_to(owner, (data.clone(), from)).is_err() {
+                // The owner's queue is full: wait for room rather than lose the datagram.
+                let _ = senders.send_to(owner, (data, from)).await;
+            }
+        }
+        if got == 0 {
+            let _ = waker.peek_from(&mut peek).await;
+        } else {
+            let _ = nudge.try_send(());
+            glommio::yield_if_needed().await;
+        }
+    }
+}
+
+/// Fires timers, publishes statistics, and on a stop request drains the calls and returns.
+async fn timer_loop(
+    shard: &Rc<RefCell<Shard>>,
+    cfg: &ServeConfig,
+    stop: &AtomicBool,
+    live: &Mutex<Vec<ShardStats>>,
+    nudged: &Nudged,
+) {
+    let mut next_publish = Instant::now();
+    let mut drain_until: Option<Instant> = None;
+    loop {
+        let now = Instant::now();
+        shard.borrow_mut().on_timer(now);
+        if now >= next_publish {
+            let snapshot = shard.borrow().snapshot();
+            let id = shard.borrow().id;
+            if let Some(slot) = live.lock().unwrap_or_else(|e| e.into_inner()).get_mut(id) {
+                *slot = snapshot;
+            }
+            next_publish = now + cfg.stats_interval.max(Duration::from_millis(500));
+        }
+        if stop.load(Ordering::Relaxed) && drain_until.is_none() {
+            shard.borrow_mut().ep.set_draining(true);
+            drain_until = Some(now + cfg.drain);
+        }
+        if let Some(until) = drain_until {
+            if now >= until || shard.borrow().ep.active_calls() == 0 {
+                return;
+            }
+        }
+        let wait = match shard.borrow().ep.next_deadline() {
+            Some(deadline) => deadline.saturating_duration_since(now).clamp(Duration::from_micros(200), IDLE_TICK),
+            None => IDLE_TICK,
+        };
+        futures_lite::future::or(glommio::timer::sleep(wait), async {
+            let _ = nudged.recv().await;
+        })
+        .await;
+    }
+}
