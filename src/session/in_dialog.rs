@@ -17,6 +17,12 @@ use crate::transaction::ServerTxId;
 impl Endpoint {
     pub(super) fn on_request(&mut self, tx: ServerTxId, req: Message, from: SocketAddr, now: Instant) {
         let method = req.method();
+        if method != Some(Method::Cancel) && req.require().next().is_some() {
+            // RFC 3261 8.2.2.3: we support no extension, so every Require tag is unsupported.
+            let tags: Vec<u8> = req.require().collect::<Vec<_>>().join(&b", "[..]);
+            self.reply(tx, 420, Reply { headers: &[(b"Unsupported", &tags)], ..Reply::default() }, now);
+            return;
+        }
         let Some(to_tag) = req.to().ok().and_then(|t| t.tag()) else {
             return match method {
                 Some(Method::Invite) => self.on_new_invite(tx, req, from, now),

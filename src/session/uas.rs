@@ -32,10 +32,9 @@ pub enum CallError {
 impl Endpoint {
     /// A new INVITE (no To tag). Refusals first, each with the header that explains it.
     pub(super) fn on_new_invite(&mut self, tx: ServerTxId, req: Message, from: SocketAddr, now: Instant) {
-        if let Some(tag) = req.require().next() {
-            // RFC 3261 8.2.2.3: we support no extension, so any Require is unsupported.
-            let tag = tag.to_vec();
-            self.reply(tx, 420, Reply { headers: &[(b"Unsupported", &tag)], ..Reply::default() }, now);
+        if !accepts_sdp(&req) {
+            // RFC 3261 21.4.7 (RFC 4475 3.3.15): our answers carry SDP, which it refuses.
+            self.reply(tx, 406, Reply { headers: &[(b"Accept", ACCEPT)], ..Reply::default() }, now);
             return;
         }
         let is_sdp = req.content_type().ok().flatten().is_some_and(|t| t.is(b"application", b"sdp"));
@@ -191,4 +190,14 @@ impl Endpoint {
             self.out.push(Output::Event(CallEvent::MediaChanged { call: CallId(h), media }));
         }
     }
+}
+
+/// True when the request has no Accept, or one that admits `application/sdp`.
+fn accepts_sdp(req: &Message) -> bool {
+    let mut ranges = req.values(crate::sip::HeaderName::Accept).peekable();
+    ranges.peek().is_none()
+        || ranges.any(|r| {
+            let media = crate::sip::lex::trim(r.split(|&b| b == b';').next().unwrap_or_default());
+            [&b"application/sdp"[..], b"application/*", b"*/*"].iter().any(|m| m.eq_ignore_ascii_case(media))
+        })
 }

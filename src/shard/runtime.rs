@@ -7,7 +7,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::os::fd::{AsRawFd, FromRawFd};
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -23,6 +23,13 @@ use super::stats::ShardStats;
 use crate::session::{Endpoint, EndpointConfig};
 
 type Handoff = (Bytes, SocketAddr);
+
+/// The stop request and, once it came, each shard's calls still alive (`usize::MAX` until
+/// the shard has looked). Touched once per timer tick while stopping, never per message.
+struct Stopping {
+    stop: Arc<AtomicBool>,
+    calls_left: Vec<AtomicUsize>,
+}
 type Nudge = glommio::channels::local_channel::LocalSender<()>;
 type Nudged = glommio::channels::local_channel::LocalReceiver<()>;
 /// Longest the timer loop sleeps: how soon an idle server notices a stop request. A datagram
@@ -33,16 +40,20 @@ const IDLE_TICK: Duration = Duration::from_millis(100);
 /// final statistics. `live` receives each shard's snapshot once per statistics interval.
 pub fn run(cfg: ServeConfig, stop: Arc<AtomicBool>, live: Arc<Mutex<Vec<ShardStats>>>) -> io::Result<ShardStats> {
     let n = cfg.shards.max(1);
+    // SO_REUSEPORT would let us share a port with another server without a word: a plain
+    // bind first tells whether the port is really free.
+    drop(std::net::UdpSocket::bind(cfg.listen)?);
     // Bind every shard's socket here, so an address in use is reported before anything runs.
     let sockets = (0..n).map(|_| bind(cfg.listen)).collect::<io::Result<Vec<_>>>()?;
     *live.lock().unwrap_or_else(|e| e.into_inner()) = vec![ShardStats::new(); n];
     let mesh = MeshBuilder::<Handoff, Full>::full(n, 4096);
+    let stopping = Arc::new(Stopping { stop, calls_left: (0..n).map(|_| AtomicUsize::new(usize::MAX)).collect() });
     let mut handles = Vec::with_capacity(n);
     for (i, socket) in sockets.into_iter().enumerate() {
-        let (cfg, stop, live, mesh) = (cfg.clone(), stop.clone(), live.clone(), mesh.clone());
+        let (cfg, stopping, live, mesh) = (cfg.clone(), stopping.clone(), live.clone(), mesh.clone());
         let handle = LocalExecutorBuilder::new(Placement::Fixed(i % online_cores()))
             .name(&format!("shard{i}"))
-            .spawn(move || async move { shard_main(i, n, cfg, socket, stop, live, mesh).await })
+            .spawn(move || async move { shard_main(i, n, cfg, socket, stopping, live, mesh).await })
             .map_err(|e| io::Error::other(e.to_string()))?;
         handles.push(handle);
     }
@@ -59,7 +70,7 @@ async fn shard_main(
     shards: usize,
     cfg: ServeConfig,
     socket: socket2::Socket,
-    stop: Arc<AtomicBool>,
+    stopping: Arc<Stopping>,
     live: Arc<Mutex<Vec<ShardStats>>>,
     mesh: MeshBuilder<Handoff, Full>,
 ) -> io::Result<ShardStats> {
@@ -96,7 +107,7 @@ async fn shard_main(
     let (nudge, nudged) = glommio::channels::local_channel::new_bounded(1);
     let rx_shard = shard.clone();
     glommio::spawn_local(async move { receive_loop(rx_shard, waker, senders, nudge).await }).detach();
-    timer_loop(&shard, &cfg, &stop, &live, &nudged).await;
+    timer_loop(&shard, &cfg, &stopping, &live, &nudged).await;
     let final_stats = shard.borrow().snapshot();
     Ok(final_stats)
 }
@@ -132,7 +143,7 @@ async fn receive_loop(
 async fn timer_loop(
     shard: &Rc<RefCell<Shard>>,
     cfg: &ServeConfig,
-    stop: &AtomicBool,
+    stopping: &Stopping,
     live: &Mutex<Vec<ShardStats>>,
     nudged: &Nudged,
 ) {
@@ -149,12 +160,16 @@ async fn timer_loop(
             }
             next_publish = now + cfg.stats_interval.max(Duration::from_millis(500));
         }
-        if stop.load(Ordering::Relaxed) && drain_until.is_none() {
+        if stopping.stop.load(Ordering::Relaxed) && drain_until.is_none() {
             shard.borrow_mut().ep.set_draining(true);
             drain_until = Some(now + cfg.drain);
         }
         if let Some(until) = drain_until {
-            if now >= until || shard.borrow().ep.active_calls() == 0 {
+            // Every shard stays until all are empty: a stopped shard could not take the
+            // datagrams the others hand to it.
+            let id = shard.borrow().id;
+            stopping.calls_left[id].store(shard.borrow().ep.active_calls(), Ordering::Relaxed);
+            if now >= until || stopping.calls_left.iter().all(|c| c.load(Ordering::Relaxed) == 0) {
                 return;
             }
         }

@@ -87,6 +87,7 @@ pub fn reason_phrase(code: u16) -> &'static [u8] {
         403 => b"Forbidden",
         404 => b"Not Found",
         405 => b"Method Not Allowed",
+        406 => b"Not Acceptable",
         408 => b"Request Timeout",
         413 => b"Request Entity Too Large",
         415 => b"Unsupported Media Type",
