@@ -6,9 +6,9 @@ mod owner;
 mod policy;
 mod route;
 mod runtime;
-mod worker;
 mod socket;
 mod stats;
+mod worker;
 
 pub use config::{online_cores, ServeConfig};
 pub use owner::owner_of;

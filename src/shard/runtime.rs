@@ -17,9 +17,9 @@ use glommio::{LocalExecutorBuilder, Placement};
 
 use super::config::{online_cores, ServeConfig};
 use super::policy::Policy;
-use super::worker::Shard;
 use super::socket::{bind, Datagrams};
 use super::stats::ShardStats;
+use super::worker::Shard;
 use crate::session::{Endpoint, EndpointConfig};
 
 type Handoff = (Bytes, SocketAddr);
@@ -133,7 +133,9 @@ async fn receive_loop(
         if got == 0 {
             let _ = waker.peek_from(&mut peek).await;
         } else {
-            let _ = nudge.try_send(());
+            if shard.borrow().timer_needs_nudge() {
+                let _ = nudge.try_send(());
+            }
             glommio::yield_if_needed().await;
         }
     }
@@ -177,6 +179,7 @@ async fn timer_loop(
             Some(deadline) => deadline.saturating_duration_since(now).clamp(Duration::from_micros(200), IDLE_TICK),
             None => IDLE_TICK,
         };
+        shard.borrow_mut().timer_wake = Some(now + wait);
         futures_lite::future::or(glommio::timer::sleep(wait), async {
             let _ = nudged.recv().await;
         })

@@ -30,6 +30,9 @@ pub struct Shard {
     /// Datagrams for other shards: `(owner, datagram, source)`, sent by the runtime.
     pub handoffs: Vec<(usize, Bytes, SocketAddr)>,
     pub counters: ShardStats,
+    /// When the timer task will next wake by itself; the receive task wakes it sooner only
+    /// when a datagram armed an earlier timer.
+    pub timer_wake: Option<Instant>,
 }
 
 impl Shard {
@@ -46,6 +49,7 @@ impl Shard {
             sends: Vec::new(),
             handoffs: Vec::new(),
             counters: ShardStats::new(),
+            timer_wake: None,
         }
     }
 
@@ -55,8 +59,13 @@ impl Shard {
         let mut total = 0;
         for _ in 0..BATCHES_PER_WAKE {
             match self.io.recv_batch(&mut self.received) {
-                Ok(0) | Err(_) => break,
+                // A short batch emptied the socket: asking again would only return EAGAIN.
+                Ok(n) if n < super::socket::BATCH => {
+                    total += n;
+                    break;
+                }
                 Ok(n) => total += n,
+                Err(_) => break,
             }
         }
         self.counters.received += self.received.len() as u64;
@@ -119,6 +128,15 @@ impl Shard {
             // UDP may drop anyway; the transaction layer retransmits what matters.
             self.counters.send_dropped += (self.sends.len() - sent) as u64;
             self.sends.clear();
+        }
+    }
+
+    /// True when the endpoint now has a deadline before the timer task's planned wake-up.
+    pub fn timer_needs_nudge(&self) -> bool {
+        match (self.ep.next_deadline(), self.timer_wake) {
+            (Some(deadline), Some(wake)) => deadline < wake,
+            (Some(_), None) => true,
+            (None, _) => false,
         }
     }
 
