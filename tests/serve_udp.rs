@@ -154,7 +154,9 @@ fn options_and_unknown_methods() {
     let sock = client();
     let reply = exchange(&sock, server.port, &options("opt2")).remove(0);
     assert!(reply.starts_with("SIP/2.0 200 OK\r\n"));
-    for header in ["\r\nAllow: INVITE, ACK, CANCEL, BYE, OPTIONS\r\n", "\r\nAccept: application/sdp\r\n", "\r\nSupported: "] {
+    for header in
+        ["\r\nAllow: INVITE, ACK, CANCEL, BYE, OPTIONS\r\n", "\r\nAccept: application/sdp\r\n", "\r\nSupported: "]
+    {
         assert!(reply.contains(header), "{header:?} in {reply}");
     }
     assert!(reply.contains(";rport=") && reply.contains(";received=127.0.0.1"), "{reply}");
@@ -166,7 +168,12 @@ fn options_and_unknown_methods() {
 
 #[test]
 fn bad_flags_are_one_line_errors_with_exit_code_2() {
-    for args in [&["serve", "--shards", "zero"][..], &["serve", "--route", "x=dance"], &["serve", "--rtp-ports", "5000"], &["serve", "--nope"]] {
+    for args in [
+        &["serve", "--shards", "zero"][..],
+        &["serve", "--route", "x=dance"],
+        &["serve", "--rtp-ports", "5000"],
+        &["serve", "--nope"],
+    ] {
         let out = Command::new(BIN).args(args).output().unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");

@@ -1,0 +1,112 @@
+//! `callshard serve` under real SIPp: every scenario of `sipp_stress/scenarios` runs against
+//! a fresh server and must end with every call successful (SIPp exits 0) and the server
+//! stopping cleanly. SIPp comes from the Debian package `sip-tester` (`scripts/test.sh`
+//! installs it).
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_callshard");
+const SCENARIOS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/sipp_stress/scenarios");
+
+/// Runs `scenario` as user `user` with `calls` calls at `rate` calls/s against a server on
+/// `port`, with SIPp on `port + 1`. Panics with SIPp's own words when a call fails.
+fn run(scenario: &str, user: &str, calls: u32, rate: u32, port: u16, extra: &[&str]) {
+    assert!(
+        Command::new("sipp").arg("-v").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok(),
+        "SIPp is not installed: run scripts/test.sh, which installs the Debian package sip-tester"
+    );
+    let listen = format!("127.0.0.1:{port}");
+    let mut server = Command::new(BIN)
+        .args(["serve", "--listen", &listen, "--shards", "2", "--stats-interval", "0"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let dir = std::env::temp_dir().join(format!("callshard-sipp-{scenario}-{port}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let started = Instant::now();
+    let (calls, rate, local) = (calls.to_string(), rate.to_string(), (port + 1).to_string());
+    let out = Command::new("sipp")
+        .current_dir(&dir)
+        .args([&listen, "-sf", &format!("{SCENARIOS}/{scenario}.xml"), "-s", user, "-i", "127.0.0.1"])
+        .args(["-p", &local, "-m", &calls, "-r", &rate, "-timeout", "60s", "-timeout_error", "-nostdin"])
+        .args(["-trace_err", "-buff_size", "4194304"])
+        .args(extra)
+        .output()
+        .unwrap();
+    unsafe { libc::kill(server.id() as i32, libc::SIGTERM) };
+    let status = server.wait().unwrap();
+    let errors = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with("_errors.log"))
+        .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+        .collect::<String>();
+    let screen = String::from_utf8_lossy(&out.stdout);
+    let tail: String = screen.lines().rev().take(40).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{scenario}: SIPp reported failed calls after {:?}\n{tail}\n{}\n{errors}",
+        started.elapsed(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(screen.contains("Successful call"), "{scenario}: no SIPp summary\n{tail}");
+    assert_eq!(status.code(), Some(0), "{scenario}: the server did not exit cleanly");
+}
+
+#[test]
+fn basic_call() {
+    run("basic_call", "basic", 10, 10, 16_000, &["-d", "200"]);
+}
+
+#[test]
+fn call_rejection() {
+    run("call_rejection", "busy", 10, 10, 16_010, &[]);
+}
+
+#[test]
+fn call_cancel() {
+    run("call_cancel", "slow", 10, 10, 16_020, &[]);
+}
+
+#[test]
+fn options_ping() {
+    run("options_ping", "callshard", 10, 10, 16_030, &[]);
+}
+
+#[test]
+fn hold_resume() {
+    run("hold_resume", "hold", 5, 5, 16_040, &[]);
+}
+
+#[test]
+fn early_media() {
+    run("early_media", "early", 5, 5, 16_050, &[]);
+}
+
+#[test]
+fn multiple_codecs() {
+    run("multiple_codecs", "codecs", 5, 5, 16_060, &[]);
+}
+
+#[test]
+fn forking_test() {
+    run("forking_test", "fork", 5, 5, 16_070, &[]);
+}
+
+#[test]
+fn stress_test() {
+    run("stress_test", "stress", 1000, 500, 16_080, &[]);
+}
+
+#[test]
+fn timeout_test() {
+    run("timeout_test", "slow", 2, 2, 16_090, &[]);
+}
+
+#[test]
+fn timeout_noack() {
+    run("timeout_noack", "basic", 1, 1, 16_100, &["-nr"]);
+}
