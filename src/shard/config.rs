@@ -46,7 +46,25 @@ impl ServeConfig {
 
 /// Cores this process may run on.
 pub fn online_cores() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
+    allowed_cpus().len()
+}
+
+/// The CPUs this process may run on (its affinity mask, so `taskset` is respected), in
+/// order; shard `i` is pinned to the `i mod len`-th of them.
+pub fn allowed_cpus() -> Vec<usize> {
+    // SAFETY: a zeroed cpu_set_t is valid; sched_getaffinity writes at most its size.
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    let ok = unsafe { libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) } == 0;
+    let cpus: Vec<usize> = if ok {
+        (0..libc::CPU_SETSIZE as usize).filter(|&c| unsafe { libc::CPU_ISSET(c, &set) }).collect()
+    } else {
+        Vec::new()
+    };
+    if cpus.is_empty() {
+        (0..std::thread::available_parallelism().map_or(1, |n| n.get())).collect()
+    } else {
+        cpus
+    }
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ mod socket;
 mod stats;
 mod worker;
 
-pub use config::{online_cores, ServeConfig};
+pub use config::{allowed_cpus, online_cores, ServeConfig};
 pub use owner::owner_of;
 pub use policy::Policy;
 pub use route::{Action, RouteError, Routes};

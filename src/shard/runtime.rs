@@ -15,7 +15,7 @@ use bytes::Bytes;
 use glommio::channels::channel_mesh::{Full, MeshBuilder, Senders};
 use glommio::{LocalExecutorBuilder, Placement};
 
-use super::config::{online_cores, ServeConfig};
+use super::config::{allowed_cpus, ServeConfig};
 use super::policy::Policy;
 use super::socket::{bind, Datagrams};
 use super::stats::ShardStats;
@@ -49,9 +49,10 @@ pub fn run(cfg: ServeConfig, stop: Arc<AtomicBool>, live: Arc<Mutex<Vec<ShardSta
     let mesh = MeshBuilder::<Handoff, Full>::full(n, 4096);
     let stopping = Arc::new(Stopping { stop, calls_left: (0..n).map(|_| AtomicUsize::new(usize::MAX)).collect() });
     let mut handles = Vec::with_capacity(n);
+    let cpus = allowed_cpus();
     for (i, socket) in sockets.into_iter().enumerate() {
         let (cfg, stopping, live, mesh) = (cfg.clone(), stopping.clone(), live.clone(), mesh.clone());
-        let handle = LocalExecutorBuilder::new(Placement::Fixed(i % online_cores()))
+        let handle = LocalExecutorBuilder::new(Placement::Fixed(cpus[i % cpus.len()]))
             .name(&format!("shard{i}"))
             .spawn(move || async move { shard_main(i, n, cfg, socket, stopping, live, mesh).await })
             .map_err(|e| io::Error::other(e.to_string()))?;

@@ -61,7 +61,7 @@ impl ShardStats {
         let p = |q: f64| self.latency_us.value_at_quantile(q);
         format!(
             "calls in={} active={} established={} rejected={} cancelled={} timeouts={} busy503={} | \
-             rx={} handoff={} retrans={} absorbed={} malformed={} dropped={} | final-response us p50={} p99={} max={}",
+             rx={} handoff={} retrans={} absorbed={} malformed={} dropped:unreadable={},send={} | final-response us p50={} p99={} max={}",
             c.incoming,
             self.active_calls,
             c.established,
@@ -74,7 +74,8 @@ impl ShardStats {
             self.tx.retransmissions_sent + c.retransmitted_2xx,
             self.tx.retransmissions_absorbed,
             c.malformed_answered,
-            c.dropped + self.send_dropped,
+            c.dropped,
+            self.send_dropped,
             p(0.5),
             p(0.99),
             self.latency_us.max(),
