@@ -6,16 +6,16 @@
 //! bursts of 32), a server on CPU 1 echoes each one back; then 10 000 one-at-a-time round trips
 //! give the latency. Server CPU is getrusage(RUSAGE_THREAD) of the server thread, sampled by the
 //! server itself when it receives a control datagram, so only the measured phase is counted.
-//! `UDP_N=n` / `UDP_RTT_N=n` change the counts, `UDP_PATHS=14` runs paths 1 and 4 only. Under
-//! `cargo test` (no `--bench` argument) a
-//! tiny version only checks that every path echoes every datagram.
+//! `UDP_N=n` / `UDP_RTT_N=n` change the counts, `UDP_IDLE_MS=n` the idle phase (1000), and
+//! `UDP_PATHS=14` runs paths 1 and 4 only. Under `cargo test` (no `--bench` argument) a tiny
+//! version only checks that every path echoes every datagram.
 //!
 //! Paths:
-//!  1. `std-blocking`   std::net::UdpSocket recv_from + send_to on a blocking socket (floor).
-//!  2. `mmsg+poll`      non-blocking raw socket, recvmmsg (batch 64) + sendmmsg, poll(2) when empty.
-//!  3. `glommio-socket` glommio::net::UdpSocket recv_from + send_to in a LocalExecutor.
-//!  4. `glommio+mmsg`   glommio LocalExecutor; the socket is drained with recvmmsg/sendmmsg, and
-//!                      glommio is used only to wait: `UdpSocket::peek_from` on the same fd.
+//!  1. `std-blocking`: std::net::UdpSocket recv_from + send_to on a blocking socket (the floor).
+//!  2. `mmsg+poll`: non-blocking raw socket, recvmmsg (batch 64) + sendmmsg, poll(2) when empty.
+//!  3. `glommio-socket`: glommio::net::UdpSocket recv_from + send_to in a LocalExecutor.
+//!  4. `glommio+mmsg`: glommio LocalExecutor; the socket is drained with recvmmsg/sendmmsg, and
+//!     glommio is used only to wait: `UdpSocket::peek_from` on the same fd.
 
 use std::io;
 use std::mem::{size_of, zeroed};
@@ -354,13 +354,18 @@ async fn serve_glommio_socket(sock: UdpSocket) -> ServerStats {
     }
 }
 
-/// The recommended design: glommio owns the thread and the waiting, the datagram path is
-/// recvmmsg/sendmmsg on the socket's own fd. `peek_from` is used purely as a readiness wait.
+/// The recommended design (the one src/shard uses): glommio owns the thread and the waiting;
+/// the datagram path is recvmmsg/sendmmsg on a non-blocking socket, and a glommio `UdpSocket`
+/// on a dup of its descriptor is used only to wait (`peek_from`) when the socket is empty.
 async fn serve_glommio_mmsg(sock: UdpSocket) -> ServerStats {
-    // The fd stays in blocking mode: every raw call passes MSG_DONTWAIT, and glommio's
-    // io_uring recvmsg (behind peek_from) must see a socket it may wait on.
-    let gsock = unsafe { glommio::net::UdpSocket::from_raw_fd(sock.into_raw_fd()) };
-    let fd = gsock.as_raw_fd();
+    // io_uring's IORING_OP_RECVMSG (behind peek_from) still waits on an O_NONBLOCK socket: only
+    // MSG_DONTWAIT in the request makes it fail with EAGAIN, and glommio passes MSG_PEEK only.
+    sock.set_nonblocking(true).unwrap();
+    let fd = sock.as_raw_fd();
+    let dup = unsafe { libc::dup(fd) };
+    assert!(dup >= 0, "dup: {}", io::Error::last_os_error());
+    // Must run inside the executor: the glommio socket binds to this thread's reactor.
+    let gsock = unsafe { glommio::net::UdpSocket::from_raw_fd(dup) };
     let mut st = ServerStats::default();
     let mut b = MmsgBatch::new();
     let mut probe = [0u8; 1];
@@ -445,9 +450,9 @@ impl Server {
 
 /// Sends a control datagram and waits for its echo (load echoes still in flight are skipped).
 fn ctrl_roundtrip(sock: &UdpSocket, code: u32) {
-    sock.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(1))).unwrap();
     let mut buf = [0u8; BUF];
-    for _ in 0..10 {
+    for _ in 0..5 {
         sock.send(&ctrl(code)).expect("send ctrl");
         loop {
             match sock.recv(&mut buf) {
@@ -462,7 +467,8 @@ fn ctrl_roundtrip(sock: &UdpSocket, code: u32) {
 
 /// N datagrams, at most WINDOW outstanding, refilled in bursts of REFILL. Returns (wall, lost).
 fn load(sock: &UdpSocket, n: usize) -> (Duration, usize) {
-    sock.set_read_timeout(Some(Duration::from_millis(100))).unwrap();
+    // Only a real loss can take this long on loopback (even on a busy machine).
+    sock.set_read_timeout(Some(Duration::from_secs(1))).unwrap();
     let payload = [0x5au8; PAYLOAD];
     let mut buf = [0u8; BUF];
     let (mut sent, mut outstanding, mut received, mut lost) = (0, 0, 0, 0);
@@ -491,7 +497,7 @@ fn load(sock: &UdpSocket, n: usize) -> (Duration, usize) {
 
 /// One-at-a-time round trips; returns sorted RTTs in ns and the number lost.
 fn rtt(sock: &UdpSocket, n: usize) -> (Vec<u64>, usize) {
-    sock.set_read_timeout(Some(Duration::from_millis(100))).unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(1))).unwrap();
     let payload = [0x3cu8; PAYLOAD];
     let mut buf = [0u8; BUF];
     let mut v = Vec::with_capacity(n);
@@ -530,10 +536,45 @@ struct Row {
     batch: f64,
     waits_per_k: Option<f64>,
     idle_ms_per_s: f64,
+    /// Server CPU per datagram in the one-at-a-time test (a park/wake cycle each).
+    rtt_cpu_ns: f64,
+    /// Other work on both CPUs during the round trips (share of one CPU).
+    rtt_other: f64,
     p50: f64,
     p99: f64,
     lost: usize,
     echoed: u64,
+}
+
+/// /proc/stat busy share of the client and server CPUs and the client thread's CPU time over
+/// one phase, to tell how much other work shared those CPUs (interference).
+struct Probe {
+    ticks: [Option<(u64, u64)>; 2],
+    client_ns: u64,
+    at: Instant,
+}
+
+impl Probe {
+    fn now() -> Probe {
+        let (u, s) = thread_cpu();
+        Probe { ticks: [cpu_ticks(CLIENT_CPU), cpu_ticks(SERVER_CPU)], client_ns: u + s, at: Instant::now() }
+    }
+
+    /// Share of a CPU (1.0 = all of it) used on [client CPU, server CPU] by anything but the
+    /// client thread and the server thread (`server_ns` of CPU) between `self` and `end`.
+    fn other(&self, end: &Probe, server_ns: f64) -> [f64; 2] {
+        let secs = (end.at - self.at).as_secs_f64();
+        let ours = [(end.client_ns - self.client_ns) as f64 / 1e9 / secs, server_ns / 1e9 / secs];
+        let mut out = [f64::NAN; 2];
+        for i in 0..2 {
+            if let (Some((b0, t0)), Some((b1, t1))) = (self.ticks[i], end.ticks[i]) {
+                if t1 > t0 {
+                    out[i] = ((b1 - b0) as f64 / (t1 - t0) as f64 - ours[i]).max(0.0);
+                }
+            }
+        }
+        out
+    }
 }
 
 fn run_path(path: Path, cfg: &Cfg) -> Row {
@@ -545,43 +586,42 @@ fn run_path(path: Path, cfg: &Cfg) -> Row {
 
     ctrl_roundtrip(&csock, MARK); // server is up
     let (_, warm_lost) = load(&csock, cfg.warm);
-    ctrl_roundtrip(&csock, MARK); // [1] idle start
+    ctrl_roundtrip(&csock, MARK); // [i1] idle start
     std::thread::sleep(cfg.idle);
-    ctrl_roundtrip(&csock, MARK); // [2] idle end, load start
-    let (t0, c0) = ([cpu_ticks(CLIENT_CPU), cpu_ticks(SERVER_CPU)], thread_cpu());
+    ctrl_roundtrip(&csock, MARK); // [i2] idle end, load start
+    let load_probe = Probe::now();
     let (wall, lost) = load(&csock, cfg.n);
-    let (t1, c1) = ([cpu_ticks(CLIENT_CPU), cpu_ticks(SERVER_CPU)], thread_cpu());
-    ctrl_roundtrip(&csock, MARK); // [3] load end
+    let load_probe_end = Probe::now();
+    ctrl_roundtrip(&csock, MARK); // [l] load end, round trips start
+    let rtt_probe = Probe::now();
     let (rtts, rtt_lost) = rtt(&csock, cfg.rtt_n);
-    ctrl_roundtrip(&csock, STOP);
+    let rtt_probe_end = Probe::now();
+    ctrl_roundtrip(&csock, STOP); // [e]
     let st = server.join();
 
     let m = &st.marks;
     assert!(m.len() >= 5, "{}: server saw {} control datagrams", path.name(), m.len());
-    let (i1, i2, l) = (m[m.len() - 4], m[m.len() - 3], m[m.len() - 2]);
+    let (i1, i2, l, e) = (m[m.len() - 4], m[m.len() - 3], m[m.len() - 2], m[m.len() - 1]);
+    let cpu = |a: Snap, b: Snap| ((b.user_ns + b.sys_ns) - (a.user_ns + a.sys_ns)) as f64;
     // Each MARK is itself echoed; count load datagrams only.
     let dgrams = (l.echoed - i2.echoed).saturating_sub(1).max(1) as f64;
-    let user = (l.user_ns - i2.user_ns) as f64;
-    let sys = (l.sys_ns - i2.sys_ns) as f64;
-    let idle_cpu = ((i2.user_ns + i2.sys_ns) - (i1.user_ns + i1.sys_ns)) as f64;
-    let busy = |i: usize| match (t0[i], t1[i]) {
-        (Some((b0, a0)), Some((b1, a1))) if a1 > a0 => (b1 - b0) as f64 / (a1 - a0) as f64,
-        _ => f64::NAN,
-    };
-    let secs = wall.as_secs_f64();
-    let client_busy = ((c1.0 + c1.1) - (c0.0 + c0.1)) as f64 / 1e9 / secs;
-    let srv_busy = (user + sys) / 1e9 / secs;
+    let (user, sys) = ((l.user_ns - i2.user_ns) as f64, (l.sys_ns - i2.sys_ns) as f64);
+    // Server CPU is sampled at the MARKs, just outside the probed phases: close enough.
+    let load_other = load_probe.other(&load_probe_end, user + sys);
+    let rtt_other = rtt_probe.other(&rtt_probe_end, cpu(l, e));
     Row {
         path,
         cpu_ns: (user + sys) / dgrams,
         user_ns: user / dgrams,
         sys_ns: sys / dgrams,
         rate: (cfg.n - lost) as f64 / wall.as_secs_f64(),
-        srv_busy,
-        other: [(busy(0) - client_busy).max(0.0), (busy(1) - srv_busy).max(0.0)],
+        srv_busy: (user + sys) / 1e9 / wall.as_secs_f64(),
+        other: load_other,
         batch: dgrams / (l.rx_calls - i2.rx_calls).max(1) as f64,
         waits_per_k: (st.waits > 0).then(|| (l.waits - i2.waits) as f64 * 1000.0 / dgrams),
-        idle_ms_per_s: idle_cpu / 1e6 / cfg.idle.as_secs_f64(),
+        idle_ms_per_s: cpu(i1, i2) / 1e6 / cfg.idle.as_secs_f64(),
+        rtt_cpu_ns: cpu(l, e) / (e.echoed - l.echoed).max(1) as f64,
+        rtt_other: rtt_other[0] + rtt_other[1],
         p50: pct(&rtts, 0.50),
         p99: pct(&rtts, 0.99),
         lost: warm_lost + lost + rtt_lost,
@@ -590,60 +630,66 @@ fn run_path(path: Path, cfg: &Cfg) -> Row {
 }
 
 fn print_table(rows: &[Row], cfg: &Cfg) {
+    let cpu = |c: usize| if cfg.pin { c.to_string() } else { "unpinned".into() };
     println!(
-        "\nudp_path: {} datagrams x {} B, window {}, {} RTTs, idle {:?}, server CPU {}, client CPU {}",
+        "\nudp_path: load {} datagrams x {} B, window {} (bursts of {}); {} one-at-a-time round trips; \
+         idle {:?}; server CPU {}, client CPU {}",
         cfg.n,
         PAYLOAD,
         WINDOW,
+        REFILL,
         cfg.rtt_n,
         cfg.idle,
-        if cfg.pin { SERVER_CPU.to_string() } else { "unpinned".into() },
-        if cfg.pin { CLIENT_CPU.to_string() } else { "unpinned".into() },
+        cpu(SERVER_CPU),
+        cpu(CLIENT_CPU),
     );
+    let floor = rows.iter().find(|r| r.path == Path::StdBlocking);
+    let ratio = |v: f64, f: Option<f64>| f.map_or(f64::NAN, |f| v / f);
+    println!("\nLoad (datagrams always queued):");
     println!(
-        "{:<17} {:>9} {:>7} {:>7} {:>7} {:>9} {:>5} {:>5} {:>5} {:>6} {:>8} {:>9} {:>8} {:>8} {:>5}",
-        "path",
-        "cpu_us/dg",
-        "usr",
-        "sys",
-        "x_floor",
-        "kdgram/s",
-        "srv%",
-        "oth0%",
-        "oth1%",
-        "batch",
-        "waits/1k",
-        "idle_ms/s",
-        "rtt_p50",
-        "rtt_p99",
-        "lost"
+        "{:<17} {:>9} {:>6} {:>6} {:>7} {:>8} {:>5} {:>6} {:>8} {:>5} {:>5} {:>5}",
+        "path", "cpu_us/dg", "usr", "sys", "x_floor", "kdg/s", "srv%", "batch", "waits/1k", "oth0%", "oth1%", "lost"
     );
-    let floor = rows.iter().find(|r| r.path == Path::StdBlocking).map(|r| r.cpu_ns);
     for r in rows {
         println!(
-            "{:<17} {:>9.3} {:>7.3} {:>7.3} {:>7.2} {:>9.1} {:>5.0} {:>5.0} {:>5.0} {:>6.1} {:>8} {:>9.2} {:>8.1} {:>8.1} {:>5}",
+            "{:<17} {:>9.3} {:>6.3} {:>6.3} {:>7.2} {:>8.1} {:>5.0} {:>6.1} {:>8} {:>5.0} {:>5.0} {:>5}",
             r.path.name(),
             r.cpu_ns / 1e3,
             r.user_ns / 1e3,
             r.sys_ns / 1e3,
-            floor.map_or(f64::NAN, |f| r.cpu_ns / f),
+            ratio(r.cpu_ns, floor.map(|f| f.cpu_ns)),
             r.rate / 1e3,
             r.srv_busy * 100.0,
-            r.other[0] * 100.0,
-            r.other[1] * 100.0,
             r.batch,
             r.waits_per_k.map_or("-".into(), |w| format!("{w:.1}")),
-            r.idle_ms_per_s,
-            r.p50,
-            r.p99,
+            r.other[0] * 100.0,
+            r.other[1] * 100.0,
             r.lost,
         );
     }
-    println!("(cpu_us/dg: server thread utime+stime per echoed datagram; srv%: server thread CPU / load wall time;");
-    println!(" oth0%/oth1%: /proc/stat busy of CPU {CLIENT_CPU}/{SERVER_CPU} minus the client/server thread during the load =");
-    println!(" other work on those CPUs (interference; 10 ms ticks, so +-5% noise);");
+    println!("\nOne at a time (server parks between datagrams) and idle:");
     println!(
-        " waits/1k: wait calls (poll / peek_from) per 1000 datagrams; rtt in us; idle_ms/s: server CPU while idle)"
+        "{:<17} {:>8} {:>8} {:>10} {:>7} {:>9} {:>5}",
+        "path", "rtt_p50", "rtt_p99", "cpu_us/dg", "x_floor", "idle_ms/s", "oth%"
+    );
+    for r in rows {
+        println!(
+            "{:<17} {:>8.1} {:>8.1} {:>10.3} {:>7.2} {:>9.2} {:>5.0}",
+            r.path.name(),
+            r.p50,
+            r.p99,
+            r.rtt_cpu_ns / 1e3,
+            ratio(r.rtt_cpu_ns, floor.map(|f| f.rtt_cpu_ns)),
+            r.idle_ms_per_s,
+            r.rtt_other * 100.0,
+        );
+    }
+    println!(
+        "\ncpu_us/dg: server thread utime+stime (getrusage RUSAGE_THREAD) per echoed datagram; x_floor: vs path 1;\n\
+         srv%: server thread CPU / wall; batch: datagrams per successful receive call; waits/1k: wait calls\n\
+         (poll / peek_from) per 1000 datagrams; oth0%/oth1%/oth%: /proc/stat busy of CPU {CLIENT_CPU}/{SERVER_CPU} (sum) \
+         minus\nthe client and server threads = other work sharing the CPUs (10 ms ticks: +-5%); rtt in us;\n\
+         idle_ms/s: server CPU while no datagram arrives (must be ~0: no spinning)."
     );
 }
 
@@ -660,7 +706,7 @@ fn main() {
             n: env_usize("UDP_N", 200_000),
             warm: 20_000,
             rtt_n: env_usize("UDP_RTT_N", 10_000),
-            idle: Duration::from_secs(1),
+            idle: Duration::from_millis(env_usize("UDP_IDLE_MS", 1000) as u64),
             pin,
         }
     } else {
@@ -676,11 +722,13 @@ fn main() {
     });
 
     if bench {
-        let (a, b) = ([cpu_ticks(0), cpu_ticks(1)], std::thread::sleep(Duration::from_millis(500)));
-        let _ = b;
+        let a = [cpu_ticks(0), cpu_ticks(1)];
+        std::thread::sleep(Duration::from_millis(500));
         let busy: Vec<String> = (0..2)
             .map(|i| match (a[i], cpu_ticks(i)) {
-                (Some((b0, t0)), Some((b1, t1))) if t1 > t0 => format!("{:.0}%", 100.0 * (b1 - b0) as f64 / (t1 - t0) as f64),
+                (Some((b0, t0)), Some((b1, t1))) if t1 > t0 => {
+                    format!("{:.0}%", 100.0 * (b1 - b0) as f64 / (t1 - t0) as f64)
+                }
                 _ => "?".into(),
             })
             .collect();

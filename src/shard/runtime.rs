@@ -132,7 +132,10 @@ async fn receive_loop(
             }
         }
         if got == 0 {
-            let _ = waker.peek_from(&mut peek).await;
+            if waker.peek_from(&mut peek).await.is_err() {
+                // A socket error (an ICMP report, say) must not turn this loop into a spin.
+                glommio::timer::sleep(Duration::from_millis(1)).await;
+            }
         } else {
             if shard.borrow().timer_needs_nudge() {
                 let _ = nudge.try_send(());
