@@ -2,6 +2,8 @@
 //! sans-IO endpoint with real sockets and the route-table policy.
 
 mod config;
+mod event_loop;
+mod inbox;
 mod owner;
 mod policy;
 mod route;

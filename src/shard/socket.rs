@@ -46,6 +46,10 @@ impl Datagrams {
         Datagrams { socket, area: vec![0u8; BATCH * SLOT].into_boxed_slice(), packed: BytesMut::new(), truncated: 0 }
     }
 
+    pub fn fd(&self) -> std::os::fd::RawFd {
+        self.socket.as_raw_fd()
+    }
+
     /// Receives up to [`BATCH`] waiting datagrams without blocking; 0 when none is waiting.
     pub fn recv_batch(&mut self, out: &mut Vec<(Bytes, SocketAddr)>) -> io::Result<usize> {
         // SAFETY: zeroed sockaddr_storage, iovec and mmsghdr are valid initial values.

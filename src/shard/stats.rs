@@ -19,6 +19,8 @@ pub struct ShardStats {
     pub taken_over: u64,
     /// Datagrams that could not be sent (socket full).
     pub send_dropped: u64,
+    /// Datagrams lost because the owner shard's inbox was full.
+    pub handoff_dropped: u64,
     /// INVITE to final response, microseconds.
     pub latency_us: Histogram<u64>,
 }
@@ -33,6 +35,7 @@ impl ShardStats {
             handed_off: 0,
             taken_over: 0,
             send_dropped: 0,
+            handoff_dropped: 0,
             latency_us: Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("valid constant bounds"),
         }
     }
@@ -52,6 +55,7 @@ impl ShardStats {
         self.handed_off += o.handed_off;
         self.taken_over += o.taken_over;
         self.send_dropped += o.send_dropped;
+        self.handoff_dropped += o.handoff_dropped;
         let _ = self.latency_us.add(&o.latency_us);
     }
 
@@ -61,7 +65,7 @@ impl ShardStats {
         let p = |q: f64| self.latency_us.value_at_quantile(q);
         format!(
             "calls in={} active={} established={} rejected={} cancelled={} timeouts={} busy503={} | \
-             rx={} handoff={} retrans={} absorbed={} malformed={} dropped:unreadable={},send={} | final-response us p50={} p99={} max={}",
+             rx={} handoff={} retrans={} absorbed={} malformed={} dropped:unreadable={},send={},handoff={},table-full={} | final-response us p50={} p99={} max={}",
             c.incoming,
             self.active_calls,
             c.established,
@@ -76,6 +80,8 @@ impl ShardStats {
             c.malformed_answered,
             c.dropped,
             self.send_dropped,
+            self.handoff_dropped,
+            self.tx.rejected_full,
             p(0.5),
             p(0.99),
             self.latency_us.max(),

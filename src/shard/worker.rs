@@ -30,9 +30,6 @@ pub struct Shard {
     /// Datagrams for other shards: `(owner, datagram, source)`, sent by the runtime.
     pub handoffs: Vec<(usize, Bytes, SocketAddr)>,
     pub counters: ShardStats,
-    /// When the timer task will next wake by itself; the receive task wakes it sooner only
-    /// when a datagram armed an earlier timer.
-    pub timer_wake: Option<Instant>,
 }
 
 impl Shard {
@@ -49,23 +46,21 @@ impl Shard {
             sends: Vec::new(),
             handoffs: Vec::new(),
             counters: ShardStats::new(),
-            timer_wake: None,
         }
     }
 
     /// Drains what is waiting on the socket (a bounded number of batches) and handles it.
-    /// Returns how many datagrams were read: 0 means the socket is empty.
-    pub fn poll_socket(&mut self, now: Instant) -> usize {
-        let mut total = 0;
+    /// Returns true when the socket may hold more (the last batch was full).
+    pub fn poll_socket(&mut self, now: Instant) -> bool {
+        let mut more = false;
         for _ in 0..BATCHES_PER_WAKE {
             match self.io.recv_batch(&mut self.received) {
-                // A short batch emptied the socket: asking again would only return EAGAIN.
-                Ok(n) if n < super::socket::BATCH => {
-                    total += n;
-                    break;
-                }
-                Ok(n) => total += n,
-                Err(_) => break,
+                Ok(n) => more = n == super::socket::BATCH,
+                Err(_) => more = false,
+            }
+            // A short batch emptied the socket: asking again would only return EAGAIN.
+            if !more {
+                break;
             }
         }
         self.counters.received += self.received.len() as u64;
@@ -75,7 +70,7 @@ impl Shard {
         }
         self.received = batch;
         self.flush(now);
-        total
+        more
     }
 
     /// Hands a datagram to its owner, or takes it here.
@@ -128,15 +123,6 @@ impl Shard {
             // UDP may drop anyway; the transaction layer retransmits what matters.
             self.counters.send_dropped += (self.sends.len() - sent) as u64;
             self.sends.clear();
-        }
-    }
-
-    /// True when the endpoint now has a deadline before the timer task's planned wake-up.
-    pub fn timer_needs_nudge(&self) -> bool {
-        match (self.ep.next_deadline(), self.timer_wake) {
-            (Some(deadline), Some(wake)) => deadline < wake,
-            (Some(_), None) => true,
-            (None, _) => false,
         }
     }
 
