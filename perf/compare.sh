@@ -15,8 +15,15 @@
 #   SIPP_UAS_PORT [5066]  SERVER_CPU [0]  SIPP_CPU [1]
 #   TIMEOUT_SLACK [5] s past DURATION before SIPp gives up (-timeout, -timeout_error)
 #   STEP_GRACE [1] s past DURATION within which calls count as completed "in time"
-#   SIPP_EXTRA [] extra arguments for the SIPp UAC (e.g. "-buff_size 4194304")
+#   UDP_BUF   [4194304] socket buffer bytes: SIPp UAC and UAS get -buff_size UDP_BUF, Kamailio may
+#             probe its receive buffer up to UDP_BUF (cfg maxbuffer); callshard sizes its own.
+#             UDP_BUF= (empty) keeps each tool's default (SIPp 64 KB, Kamailio 256 KB).
+#   SIPP_EXTRA [] extra arguments for the SIPp UAC (e.g. "-max_recv_loops 5000")
+#   QUIET_WAIT [60] s to wait before each step for both CPUs to be under QUIET_MAX [15] % busy
+#             (other work on the machine skews the figures); the step runs anyway after that.
 # --quick: one 3 s step at 1000 calls/s per server.
+# Output: the table on stdout (also OUT_DIR/results.tsv); per-step diagnostics on stderr and in
+# OUT_DIR/details.tsv.
 set -euo pipefail
 
 caller_dir="$PWD"
@@ -48,6 +55,9 @@ SIPP_CPU="${SIPP_CPU:-1}"
 TIMEOUT_SLACK="${TIMEOUT_SLACK:-5}"
 STEP_GRACE="${STEP_GRACE:-1}"
 SIPP_EXTRA="${SIPP_EXTRA:-}"
+UDP_BUF="${UDP_BUF-4194304}"
+QUIET_WAIT="${QUIET_WAIT:-60}"
+QUIET_MAX="${QUIET_MAX:-15}"
 KAMAILIO_CFG="$repo/perf/kamailio-stateless.cfg"
 OUT_DIR="${OUT_DIR:-$(mktemp -d /tmp/callshard-compare.XXXXXX)}"
 [[ $OUT_DIR == /* ]] || OUT_DIR="$caller_dir/$OUT_DIR"
@@ -123,6 +133,48 @@ tree_descendants() {
     for k in $kids; do echo "$k"; tree_descendants "$k"; done
 }
 
+# Drops counted on the server's own UDP socket (last column of /proc/net/udp).
+socket_drops() {
+    awk -v want="$(printf '0100007F:%04X' "$1")" 'NR > 1 && $2 == want { d += $NF; n++ } END { print n ? d : "-" }' /proc/net/udp
+}
+
+# System-wide UDP RcvbufErrors (all sockets, every process on the machine).
+udp_rcvbuf_errors() {
+    awk '/^Udp:/ { if (!h) { for (i = 2; i <= NF; i++) c[$i] = i; h = 1 } else print $c["RcvbufErrors"] }' /proc/net/snmp
+}
+
+# "busy total" jiffies of one CPU from /proc/stat.
+cpu_jiffies() {
+    awk -v cpu="cpu$1" '$1 == cpu { b = $2 + $3 + $4 + $7 + $8 + $9; print b, b + $5 + $6 }' /proc/stat
+}
+
+# Wait (up to QUIET_WAIT s) until both CPUs were under QUIET_MAX % busy for a whole second.
+wait_quiet() {
+    local waited=0 a0 a1 p0 p1
+    while :; do
+        a0="$(cpu_jiffies "$SERVER_CPU")"; a1="$(cpu_jiffies "$SIPP_CPU")"
+        sleep 1
+        p0="$(busy_pct "$a0" "$(cpu_jiffies "$SERVER_CPU")")"
+        p1="$(busy_pct "$a1" "$(cpu_jiffies "$SIPP_CPU")")"
+        if ((p0 < QUIET_MAX && p1 < QUIET_MAX)); then return 0; fi
+        if ((waited >= QUIET_WAIT)); then
+            echo "compare.sh: machine still busy (cpu$SERVER_CPU $p0%, cpu$SIPP_CPU $p1%); running anyway" >&2
+            return 1
+        fi
+        ((waited == 0)) && echo "   waiting for a quiet machine (cpu$SERVER_CPU $p0%, cpu$SIPP_CPU $p1% busy)..." >&2
+        waited=$((waited + 1))
+    done
+}
+
+# busy_pct "busy0 total0" "busy1 total1" [ticks used by our own process] -> % of the interval
+busy_pct() {
+    local b0 t0 b1 t1
+    read -r b0 t0 <<<"$1"; read -r b1 t1 <<<"$2"
+    pct $((b1 - b0 - ${3:-0})) $((t1 - t0))
+}
+
+pct() { awk -v a="$1" -v b="$2" 'BEGIN { if (a < 0) a = 0; if (b > 0) printf "%.0f", 100 * a / b; else print "-" }'; }
+
 port_bound() { [[ -n "$(ss -Hlun "( sport = :$1 )" 2>/dev/null)" ]]; }
 
 callshard_ok() { [[ -x "$CALLSHARD_BIN" ]] && "$CALLSHARD_BIN" serve --help >/dev/null 2>&1; }
@@ -140,10 +192,12 @@ server_cmd() {
     local name="$1" port="$2" life="$3"
     case "$name" in
         callshard) echo "$CALLSHARD_BIN serve --listen 127.0.0.1:$port --shards 1 --stats-interval 0" ;;
-        kamailio)   # the cfg listens on 5064 unless KAM_PORT is defined
-            local extra=""; [[ $port == 5064 ]] || extra=" -A KAM_PORT=$port"
+        kamailio)   # the cfg listens on 5064 and probes up to 4 MB unless told otherwise
+            local extra=""
+            [[ $port == 5064 ]] || extra+=" -A KAM_PORT=$port"
+            [[ ${UDP_BUF:-262144} == 4194304 ]] || extra+=" -A KAM_MAXBUF=${UDP_BUF:-262144}"
             echo "kamailio -f $KAMAILIO_CFG -DD -E -x tlsf -X tlsf -m 64 -M 8$extra" ;;
-        sipp_uas) echo "sipp -sn uas -p $port -i 127.0.0.1 -bind_local -nostdin -timeout ${life}s" ;;
+        sipp_uas) echo "sipp -sn uas -p $port -i 127.0.0.1 -bind_local -nostdin -timeout ${life}s${UDP_BUF:+ -buff_size $UDP_BUF}" ;;
     esac
 }
 
@@ -159,6 +213,9 @@ start_server() {
         return 1
     fi
     echo "+ taskset -c $SERVER_CPU $cmd" >"$log"
+    if [[ $name == callshard ]]; then   # the binary may be rebuilt between steps
+        echo "# $(sha256sum "$CALLSHARD_BIN" | cut -c1-12) $(stat -c '%y' "$CALLSHARD_BIN" | cut -d. -f1)" >>"$log"
+    fi
     # shellcheck disable=SC2086  # cmd is split on purpose (no argument contains spaces)
     (cd "$OUT_DIR" && exec timeout -k 3 "$((life + 5))" taskset -c "$SERVER_CPU" $cmd) \
         >>"$log" 2>&1 </dev/null &
@@ -169,7 +226,10 @@ start_server() {
         [[ -z "$server_main" ]] && server_main="$(ps -o pid= --ppid "$server_pid" 2>/dev/null | head -n1 | tr -d ' ')"
         if [[ -n "$server_main" ]] && port_bound "$port"; then
             sleep 0.5                       # let Kamailio fork its workers, startup CPU settle
-            kill -0 "$server_pid" 2>/dev/null && return 0
+            if kill -0 "$server_pid" 2>/dev/null; then
+                check_pinning "$name"
+                return 0
+            fi
         fi
         kill -0 "$server_pid" 2>/dev/null || break
         sleep 0.1
@@ -177,6 +237,18 @@ start_server() {
     echo "compare.sh: $name did not come up on port $port; see $log" >&2
     stop_server
     return 1
+}
+
+# Warn when a server thread may run outside SERVER_CPU (a server that sets its own affinity).
+check_pinning() {
+    local p t list bad=""
+    for p in $server_main $(tree_descendants "$server_main"); do
+        for t in /proc/"$p"/task/*; do
+            list="$(awk '/^Cpus_allowed_list:/ { print $2 }' "$t/status" 2>/dev/null)"
+            [[ -z $list || $list == "$SERVER_CPU" ]] || bad+=" $(cat "$t/comm" 2>/dev/null)[${t##*/}]:$list"
+        done
+    done
+    [[ -z $bad ]] || echo "compare.sh: $1 threads not confined to CPU $SERVER_CPU:$bad" >&2
 }
 
 stop_server() {
@@ -208,18 +280,24 @@ read_stats() {
         END { if (NR > 1) printf "%d %d %d %d %.2f\n", ok, failed, retr, in_time, el }' "$1"
 }
 
+noisy_steps=()
 results="$OUT_DIR/results.tsv"
+details="$OUT_DIR/details.tsv"
 printf 'server\trate\tcompleted\tfailed\tretrans\tcpu_us_per_call\tclean\n' >"$results"
+printf 'server\trate\tasked\tcompleted\tin_time\tunfinished\tfailed\tretrans\tcpu_us_per_call\tsched_us_per_call\tserver_ticks\tserver_sock_drops\tudp_rcvbuf_errors\tuac_cpu_pct\tother_load_server_cpu_pct\tother_load_sipp_cpu_pct\tsipp_elapsed_s\tsipp_rc\n' >"$details"
 row() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$results"; }
+detail() { local IFS=$'\t'; echo "$*" >>"$details"; }
 
 run_step() {
-    local name="$1" rate="$2" port calls tag log csv t0 t1 n0 n1 rc stats ok failed retr in_time el
+    local name="$1" rate="$2"
+    local port calls tag log csv rc stats ok failed retr in_time el t0 t1 n0 n1 e0 e1 c0 c1 d0 d1
     port="$(server_port "$name")"
     calls=$((rate * DURATION))
     tag="$name-$rate"
     log="$OUT_DIR/$tag.server.log"
     csv="$OUT_DIR/$tag.stat.csv"
     echo "== $name @ $rate calls/s x ${DURATION}s ($calls calls) on 127.0.0.1:$port" >&2
+    wait_quiet || true
     if ! start_server "$name" "$port" "$log"; then
         row "$name" "$rate" - - - - "no(server did not start)"; return
     fi
@@ -227,22 +305,33 @@ run_step() {
     local uac=(sipp -sn uac "127.0.0.1:$port" -i 127.0.0.1 -bind_local -r "$rate" -m "$calls"
         -timeout "$((DURATION + TIMEOUT_SLACK))s" -timeout_error
         -trace_stat -stf "$csv" -fd 1 -trace_err -error_file "$OUT_DIR/$tag.uac_errors.log" -nostdin)
-    # shellcheck disable=SC2206
+    [[ -n "$UDP_BUF" ]] && uac+=(-buff_size "$UDP_BUF")
+    # shellcheck disable=SC2206  # split on purpose
     [[ -n "$SIPP_EXTRA" ]] && uac+=($SIPP_EXTRA)
     echo "+ taskset -c $SIPP_CPU ${uac[*]}" >"$OUT_DIR/$tag.uac.out"
+    local timing=()   # the UAC's own CPU time, to tell a saturated load generator from a slow server
+    [[ -x /usr/bin/time ]] && timing=(/usr/bin/time -o "$OUT_DIR/$tag.uac.time" -f '%U %S %e')
 
     t0="$(tree_ticks "$server_main")"; n0="$(tree_sched_ns "$server_main")"
-    (cd "$OUT_DIR" && exec timeout -k 3 "$((DURATION + TIMEOUT_SLACK + 10))" taskset -c "$SIPP_CPU" "${uac[@]}") \
+    e0="$(udp_rcvbuf_errors)"; c0="$(cpu_jiffies "$SERVER_CPU")"; d0="$(cpu_jiffies "$SIPP_CPU")"
+    (cd "$OUT_DIR" && exec timeout -k 3 "$((DURATION + TIMEOUT_SLACK + 10))" \
+        ${timing[@]+"${timing[@]}"} taskset -c "$SIPP_CPU" "${uac[@]}") \
         >>"$OUT_DIR/$tag.uac.out" 2>&1 </dev/null &
     local uac_pid=$!
     live_pids+=("$uac_pid")
     rc=0; wait "$uac_pid" || rc=$?
     forget_pid "$uac_pid"
     t1="$(tree_ticks "$server_main")"; n1="$(tree_sched_ns "$server_main")"
+    e1="$(udp_rcvbuf_errors)"; c1="$(cpu_jiffies "$SERVER_CPU")"; d1="$(cpu_jiffies "$SIPP_CPU")"
+    local sock_drops; sock_drops="$(socket_drops "$port")"
     if ! kill -0 "$server_main" 2>/dev/null; then
         echo "compare.sh: $name exited during the step; see $log" >&2
     fi
     stop_server
+    local errlog="$OUT_DIR/$tag.uac_errors.log"
+    if [[ -f $errlog ]] && (($(stat -c %s "$errlog") > 1000000)) && command -v gzip >/dev/null; then
+        gzip -f "$errlog"
+    fi
 
     if [[ ! -s "$csv" ]] || ! stats="$(read_stats "$csv")" || [[ -z "$stats" ]]; then
         row "$name" "$rate" - - - - "no(no SIPp stats, rc=$rc)"; return
@@ -253,18 +342,41 @@ run_step() {
         cpu="$(awk -v d="$((t1 - t0))" -v hz="$clk_tck" -v n="$ok" 'BEGIN { printf "%.1f", d * 1e6 / hz / n }')"
         sched="$(awk -v d="$((n1 - n0))" -v n="$ok" 'BEGIN { printf "%.1f", d / 1e3 / n }')"
     fi
+    local uac_cpu="-" uac_ticks=0
+    if [[ -s "$OUT_DIR/$tag.uac.time" ]]; then
+        read -r uac_cpu uac_ticks < <(awk -v hz="$clk_tck" 'NF == 3 && $3 > 0 {
+            printf "%.0f %.0f\n", 100 * ($1 + $2) / $3, ($1 + $2) * hz }' "$OUT_DIR/$tag.uac.time") || true
+    fi
+    # CPU time on the two CPUs that was neither the server's nor the UAC's: someone else's load.
+    local other0 other1
+    other0="$(busy_pct "$c0" "$c1" $((t1 - t0)))"; other1="$(busy_pct "$d0" "$d1" "${uac_ticks:-0}")"
+    if [[ $other0 != - && $other1 != - ]] && ((other0 > 10 || other1 > 10)); then
+        noisy_steps+=("$name@$rate (other load cpu$SERVER_CPU $other0%, cpu$SIPP_CPU $other1%)")
+    fi
+
     local why=()
     ((failed == 0)) || why+=("failed")
-    ((in_time * 100 >= calls * 97)) || why+=("late:$in_time@${DURATION}+${STEP_GRACE}s")
+    ((in_time * 100 >= calls * 97)) || why+=("late")
     ((retr * 200 < calls)) || why+=("retrans")
-    ((rc == 0)) || why+=("rc=$rc")
     local clean="yes"
     if ((${#why[@]})); then clean="no($(IFS=,; echo "${why[*]}"))"; fi
     row "$name" "$rate" "$ok" "$failed" "$retr" "$cpu" "$clean"
-    echo "   completed=$ok failed=$failed retrans=$retr cpu_us/call=$cpu (ticks $((t1 - t0)); schedstat ${sched}us) sipp_elapsed=${el}s rc=$rc clean=$clean" >&2
+    local unfinished=$((calls - ok - failed))
+    detail "$name" "$rate" "$calls" "$ok" "$in_time" "$unfinished" "$failed" "$retr" "$cpu" "$sched" \
+        "$((t1 - t0))" "$sock_drops" "$((e1 - e0))" "${uac_cpu:--}" "$other0" "$other1" "$el" "$rc"
+    echo "   completed=$ok (in time $in_time, unfinished $unfinished) failed=$failed retrans=$retr" \
+        "cpu_us/call=$cpu (ticks $((t1 - t0)), schedstat ${sched}) drops: server socket $sock_drops," \
+        "all UDP $((e1 - e0)); uac cpu ${uac_cpu:--}%; other load cpu$SERVER_CPU $other0%, cpu$SIPP_CPU $other1%;" \
+        "sipp ${el}s rc=$rc -> $clean" >&2
 }
 
-echo "compare.sh: servers=[$SERVERS] rates=[$RATES] duration=${DURATION}s; server CPU $SERVER_CPU, SIPp CPU $SIPP_CPU; CLK_TCK=$clk_tck; logs in $OUT_DIR" >&2
+{
+    echo "compare.sh: servers=[$SERVERS] rates=[$RATES] duration=${DURATION}s; server CPU $SERVER_CPU, SIPp CPU $SIPP_CPU; CLK_TCK=$clk_tck; UDP_BUF=${UDP_BUF:-tool defaults}; logs in $OUT_DIR"
+    echo "  $(sipp -v 2>/dev/null | awk 'NF { $1 = $1; print; exit }'); $(kamailio -v 2>/dev/null | head -n1 || echo 'no kamailio')"
+    if [[ -x $CALLSHARD_BIN ]]; then
+        echo "  callshard: $CALLSHARD_BIN $(stat -c '%s bytes, modified %y' "$CALLSHARD_BIN" | cut -d. -f1), sha256 $(sha256sum "$CALLSHARD_BIN" | cut -c1-12)"
+    fi
+} | tee "$OUT_DIR/run.txt" >&2
 for name in $SERVERS; do
     case "$name" in
         callshard)
@@ -292,4 +404,7 @@ awk -F'\t' 'NR > 1 {
         if ($7 == "yes" && (best[$1] == "none" || $2 + 0 > best[$1] + 0)) best[$1] = $2
     }
     END { for (i = 1; i <= n; i++) printf "  %-10s %s\n", order[i], best[order[i]] }' "$results"
-echo "(logs, SIPp stat CSVs and results.tsv in $OUT_DIR)"
+if ((${#noisy_steps[@]})); then
+    echo "warning: other processes used >10% of a CPU during: ${noisy_steps[*]}"
+fi
+echo "(per-step diagnostics in $OUT_DIR/details.tsv; SIPp stat CSVs and logs in $OUT_DIR)"
