@@ -44,7 +44,8 @@ fn run(scenario: &str, user: &str, calls: u32, rate: u32, port: u16, extra: &[&s
         .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
         .collect::<String>();
     let screen = String::from_utf8_lossy(&out.stdout);
-    let tail: String = screen.lines().rev().take(40).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n");
+    let tail: String =
+        screen.lines().rev().take(40).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n");
     assert_eq!(
         out.status.code(),
         Some(0),

@@ -302,16 +302,21 @@ fn cancel_gets_200_and_the_invite_487_then_the_ack_is_absorbed() {
     let invite_tx = c.server_tx();
     c.feed(request("CANCEL", "z9hG4bKc"));
     let events = c.drain();
-    let sent: Vec<_> = events
+    let cancel_tx = events
         .iter()
-        .filter_map(|(_, o)| if let TxOutput::Send { data, .. } = o { Some(data.clone()) } else { None })
-        .collect();
-    assert!(
-        sent.last().unwrap().starts_with(b"SIP/2.0 200 OK")
-            && sent.last().unwrap().windows(12).any(|w| w == b"CSeq: 1 CANC")
-    );
-    assert!(events.iter().any(|(_, o)| matches!(o, TxOutput::Cancelled { invite } if *invite == invite_tx)));
+        .find_map(|(_, o)| {
+            if let TxOutput::Cancelled { invite, cancel } = o {
+                (*invite == invite_tx).then_some(*cancel)
+            } else {
+                None
+            }
+        })
+        .expect("the TU hears of the CANCEL");
+    // The TU answers the CANCEL (with its To tag, RFC 3261 9.2) and then the INVITE.
     let mut out = Vec::new();
+    c.table.respond(cancel_tx, &Response { to_tag: Some(b"x"), ..Response::new(200) }, c.now, &mut out).unwrap();
+    let Some(TxOutput::Send { data, .. }) = out.pop() else { panic!("no 200 for the CANCEL") };
+    assert!(data.starts_with(b"SIP/2.0 200 OK") && data.windows(12).any(|w| w == b"CSeq: 1 CANC"));
     c.table.respond(invite_tx, &Response { to_tag: Some(b"x"), ..Response::new(487) }, c.now, &mut out).unwrap();
     c.take(out);
     c.feed(request("ACK", "z9hG4bKc"));
@@ -337,6 +342,18 @@ fn a_full_table_answers_503_with_retry_after() {
     assert_eq!(reply.status(), Some(503));
     assert_eq!(reply.header_named(b"Retry-After"), Some(&b"5"[..]));
     assert_eq!(c.table.stats().rejected_full, 1);
+    // A BYE in a dialog still gets through a table full of new requests.
+    let mut full = Clocked::new(TxConfig { max_transactions: 4, ..TxConfig::default() });
+    for i in 0..4 {
+        full.feed(request("OPTIONS", &format!("z9hG4bKo{i}")));
+    }
+    let bye = String::from_utf8(request("BYE", "z9hG4bKbye").bytes().to_vec())
+        .unwrap()
+        .replace("<sip:bob@example.com>", "<sip:bob@example.com>;tag=t1");
+    full.feed(Message::parse(bytes::Bytes::from(bye)).unwrap());
+    assert!(full.out.iter().any(
+        |(_, o)| matches!(o, TxOutput::Request { request, .. } if request.method() == Some(callshard::sip::Method::Bye))
+    ));
 }
 
 #[test]

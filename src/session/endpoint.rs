@@ -149,7 +149,7 @@ impl Endpoint {
         match o {
             TxOutput::Send { to, data } => self.out.push(Output::Transmit { to, data }),
             TxOutput::Request { tx, request, from } => self.on_request(tx, request, from, now),
-            TxOutput::Cancelled { invite } => self.on_cancelled(invite, now),
+            TxOutput::Cancelled { invite, cancel } => self.on_cancelled(invite, cancel, now),
             TxOutput::Ack { ack, .. } => self.on_ack(ack, now),
             TxOutput::Response { tx, response } => self.on_response(tx, response, now),
             TxOutput::StrayResponse { response, .. } => self.on_stray_response(response, now),

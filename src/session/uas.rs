@@ -171,8 +171,10 @@ impl Endpoint {
     }
 
     /// A CANCEL matched a call's pending INVITE: 487 and the call is over (RFC 3261 9.2).
-    pub(super) fn on_cancelled(&mut self, invite: ServerTxId, now: Instant) {
-        let Some(&h) = self.by_server_tx.get(&invite) else { return };
+    pub(super) fn on_cancelled(&mut self, invite: ServerTxId, cancel: ServerTxId, now: Instant) {
+        let h = self.by_server_tx.get(&invite).copied();
+        self.reply(cancel, 200, Reply { call: h, ..Reply::default() }, now);
+        let Some(h) = h else { return };
         let initial = self.calls.get(h).is_some_and(|c| c.state != CallState::Confirmed);
         self.reply(invite, 487, Reply { call: Some(h), ..Reply::default() }, now);
         self.by_server_tx.remove(&invite);

@@ -22,9 +22,9 @@ pub enum TxOutput {
     Send { to: SocketAddr, data: Bytes },
     /// A new request: the TU must answer it through [`super::TxTable::respond`].
     Request { tx: ServerTxId, request: Message, from: SocketAddr },
-    /// A CANCEL matched this pending INVITE; the CANCEL got its 200 already. The TU should
-    /// answer the INVITE with 487 (RFC 3261 9.2).
-    Cancelled { invite: ServerTxId },
+    /// A CANCEL matched this pending INVITE. The TU answers the CANCEL (`cancel`) with 200 and
+    /// the INVITE with 487, both with the INVITE responses' To tag (RFC 3261 9.2).
+    Cancelled { invite: ServerTxId, cancel: ServerTxId },
     /// An ACK that matched no INVITE transaction: the ACK for a 2xx, which is the TU's
     /// (RFC 3261 13.3.1.4, 17.2.1).
     Ack { ack: Message, from: SocketAddr },

@@ -34,7 +34,11 @@ impl TxTable {
             self.stats.retransmissions_absorbed += 1;
             return self.run_server_step(h, step, now, out, false);
         }
-        if self.len() >= self.cfg.max_transactions {
+        // Requests inside a dialog (a To tag) and CANCEL end calls and so free state: they may
+        // use a quarter more room than new calls, so a full table does not strand its calls.
+        let ends_calls = msg.method() == Some(Method::Cancel) || msg.to().is_ok_and(|t| t.tag().is_some());
+        let room = self.cfg.max_transactions + if ends_calls { self.cfg.max_transactions / 4 } else { 0 };
+        if self.len() >= room {
             // A full table answers statelessly: the client retries after Retry-After.
             self.stats.rejected_full += 1;
             let mut text = IpText::default();
@@ -67,18 +71,21 @@ impl TxTable {
         }
     }
 
-    /// RFC 3261 9.2: a CANCEL for a pending INVITE gets 200 and tells the TU; for an INVITE
-    /// already answered it still gets 200; without a matching INVITE, 481.
+    /// RFC 3261 9.2: a CANCEL for a pending INVITE goes to the TU, which answers it 200 with
+    /// the To tag of its INVITE responses and ends the INVITE with 487; for an INVITE already
+    /// answered the table answers 200 itself; without a matching INVITE, 481.
     fn on_cancel(&mut self, cancel: Handle, now: Instant, out: &mut Vec<TxOutput>) {
         let Some(tx) = self.servers.get(cancel) else { return };
         let invite = self.server_keys.get(&tx.key.invite_of_cancel()).copied();
         let pending = invite
             .and_then(|h| self.servers.get(h))
             .is_some_and(|t| matches!(&t.machine, ServerMachine::Invite(m) if m.state == InviteState::Proceeding));
-        let code = if invite.is_some() { 200 } else { 481 };
-        let _ = self.respond(ServerTxId(cancel), &Response { to_tag: None, ..Response::new(code) }, now, out);
-        if let (true, Some(invite)) = (pending, invite) {
-            out.push(TxOutput::Cancelled { invite: ServerTxId(invite) });
+        match (pending, invite) {
+            (true, Some(invite)) => {
+                out.push(TxOutput::Cancelled { invite: ServerTxId(invite), cancel: ServerTxId(cancel) })
+            }
+            (false, Some(_)) => drop(self.respond(ServerTxId(cancel), &Response::new(200), now, out)),
+            (_, None) => drop(self.respond(ServerTxId(cancel), &Response::new(481), now, out)),
         }
     }
 
