@@ -1,116 +1,61 @@
 //! Header field names: case-insensitive, with the compact forms of RFC 3261 7.3.3 and
 //! the IANA "SIP Parameters" registry.
 
-/// A header the stack reads or writes itself. Anything else is `Other` and is still kept,
-/// byte for byte, in the message index.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[repr(u8)]
-pub enum HeaderName {
-    Accept,
-    AcceptContact,
-    Allow,
-    AllowEvents,
-    CallId,
-    Contact,
-    ContentEncoding,
-    ContentLength,
-    ContentType,
-    CSeq,
-    Date,
-    Event,
-    Expires,
-    From,
-    Identity,
-    MaxForwards,
-    ProxyRequire,
-    RecordRoute,
-    ReferTo,
-    ReferredBy,
-    RejectContact,
-    RequestDisposition,
-    Require,
-    RetryAfter,
-    Route,
-    SessionExpires,
-    Subject,
-    Supported,
-    To,
-    Unsupported,
-    Via,
-    Other,
+/// Declares `HeaderName`, `NAMES` and `ALL` from one list, so the three cannot disagree.
+macro_rules! header_names {
+    ($($variant:ident = $name:literal $(, $compact:literal)?;)*) => {
+        /// A header the stack reads or writes itself. Anything else is `Other` and is still
+        /// kept, byte for byte, in the message index.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[repr(u8)]
+        pub enum HeaderName {
+            $($variant,)*
+            Other,
+        }
+
+        /// Canonical spelling and compact form of each known header, in enum order.
+        const NAMES: &[(&str, Option<u8>)] = &[$(($name, header_names!(@compact $($compact)?)),)*];
+
+        /// Every known header, in enum order.
+        const ALL: &[HeaderName] = &[$(HeaderName::$variant,)*];
+    };
+    (@compact $c:literal) => { Some($c) };
+    (@compact) => { None };
 }
 
-/// Canonical spelling and compact form of each known header, in enum order.
-const NAMES: [(&str, Option<u8>); 31] = [
-    ("Accept", None),
-    ("Accept-Contact", Some(b'a')),
-    ("Allow", None),
-    ("Allow-Events", Some(b'u')),
-    ("Call-ID", Some(b'i')),
-    ("Contact", Some(b'm')),
-    ("Content-Encoding", Some(b'e')),
-    ("Content-Length", Some(b'l')),
-    ("Content-Type", Some(b'c')),
-    ("CSeq", None),
-    ("Date", None),
-    ("Event", Some(b'o')),
-    ("Expires", None),
-    ("From", Some(b'f')),
-    ("Identity", Some(b'y')),
-    ("Max-Forwards", None),
-    ("Proxy-Require", None),
-    ("Record-Route", None),
-    ("Refer-To", Some(b'r')),
-    ("Referred-By", Some(b'b')),
-    ("Reject-Contact", Some(b'j')),
-    ("Request-Disposition", Some(b'd')),
-    ("Require", None),
-    ("Retry-After", None),
-    ("Route", None),
-    ("Session-Expires", Some(b'x')),
-    ("Subject", Some(b's')),
-    ("Supported", Some(b'k')),
-    ("To", Some(b't')),
-    ("Unsupported", None),
-    ("Via", Some(b'v')),
-];
-
-const ALL: [HeaderName; 31] = {
-    use HeaderName::*;
-    [
-        Accept,
-        AcceptContact,
-        Allow,
-        AllowEvents,
-        CallId,
-        Contact,
-        ContentEncoding,
-        ContentLength,
-        ContentType,
-        CSeq,
-        Date,
-        Event,
-        Expires,
-        From,
-        Identity,
-        MaxForwards,
-        ProxyRequire,
-        RecordRoute,
-        ReferTo,
-        ReferredBy,
-        RejectContact,
-        RequestDisposition,
-        Require,
-        RetryAfter,
-        Route,
-        SessionExpires,
-        Subject,
-        Supported,
-        To,
-        Unsupported,
-        Via,
-    ]
-};
+header_names! {
+    Accept = "Accept";
+    AcceptContact = "Accept-Contact", b'a';
+    Allow = "Allow";
+    AllowEvents = "Allow-Events", b'u';
+    CallId = "Call-ID", b'i';
+    Contact = "Contact", b'm';
+    ContentEncoding = "Content-Encoding", b'e';
+    ContentLength = "Content-Length", b'l';
+    ContentType = "Content-Type", b'c';
+    CSeq = "CSeq";
+    Date = "Date";
+    Event = "Event", b'o';
+    Expires = "Expires";
+    From = "From", b'f';
+    Identity = "Identity", b'y';
+    MaxForwards = "Max-Forwards";
+    ProxyRequire = "Proxy-Require";
+    RecordRoute = "Record-Route";
+    ReferTo = "Refer-To", b'r';
+    ReferredBy = "Referred-By", b'b';
+    RejectContact = "Reject-Contact", b'j';
+    RequestDisposition = "Request-Disposition", b'd';
+    Require = "Require";
+    RetryAfter = "Retry-After";
+    Route = "Route";
+    SessionExpires = "Session-Expires", b'x';
+    Subject = "Subject", b's';
+    Supported = "Supported", b'k';
+    To = "To", b't';
+    Unsupported = "Unsupported";
+    Via = "Via", b'v';
+}
 
 /// Longest full name plus one (Request-Disposition has 19 letters).
 const MAX_LEN: usize = 20;
