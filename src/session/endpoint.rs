@@ -106,8 +106,8 @@ impl Endpoint {
         }
         fired.shrink_to(QUEUE_KEEP);
         self.fired = fired;
-        crate::transaction::shrink_sparse(&mut self.by_server_tx);
-        crate::transaction::shrink_sparse(&mut self.by_client_tx);
+        crate::transaction::shrink_sparse(&mut self.by_server_tx, 0);
+        crate::transaction::shrink_sparse(&mut self.by_client_tx, 0);
     }
 
     /// When [`Endpoint::on_timer`] must next run.

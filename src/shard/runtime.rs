@@ -20,6 +20,8 @@ use crate::session::{Endpoint, EndpointConfig};
 
 /// Datagrams one shard's inbox holds before hand-offs to it are counted lost.
 const INBOX_CAPACITY: usize = 65_536;
+/// The call rate (all shards together) the transaction tables are sized for at start.
+const RESERVE_RATE: usize = 20_000;
 /// Transactions one shard may hold, as a multiple of its calls: every call leaves its INVITE
 /// and BYE transactions for 64*T1 (32 s) after it ends (RFC 3261 17.2.2, RFC 6026).
 const TRANSACTIONS_PER_CALL: usize = 10;
@@ -63,6 +65,8 @@ fn new_shard(id: usize, shards: usize, cfg: &ServeConfig, socket: socket2::Socke
     ep_cfg.max_calls = cfg.max_calls.div_ceil(shards);
     ep_cfg.rtp_ports = cfg.shard_ports(id);
     ep_cfg.tx.max_transactions = ep_cfg.max_calls.saturating_mul(TRANSACTIONS_PER_CALL);
+    // Room for 32 s of two transactions per call at RESERVE_RATE calls/s, without a rehash.
+    ep_cfg.tx.reserve = (RESERVE_RATE * 2 * 32 / shards).min(ep_cfg.tx.max_transactions);
     let limits = ep_cfg.limits;
     let endpoint = Endpoint::new(ep_cfg, Instant::now());
     Shard::new(id, shards, endpoint, Policy::new(cfg.routes.clone()), Datagrams::new(socket), limits)

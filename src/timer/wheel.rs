@@ -27,14 +27,29 @@ pub struct TimerWheel<T> {
     done_tick: u64,
     heads: Vec<Option<TimerId>>,
     entries: GenSlab<Entry<T>>,
+    /// The capacity asked for at creation: never released below it.
+    entries_reserved: usize,
 }
 
 impl<T> TimerWheel<T> {
     /// A wheel of `slots` slots (rounded up to a power of two) of `resolution` each,
     /// starting at `origin`.
     pub fn new(origin: Instant, resolution: Duration, slots: usize) -> Self {
+        TimerWheel::with_capacity(origin, resolution, slots, 0)
+    }
+
+    /// A wheel with room for `timers` armed timers before its storage has to grow (growing
+    /// copies every entry at once, a stall under load).
+    pub fn with_capacity(origin: Instant, resolution: Duration, slots: usize, timers: usize) -> Self {
         let slots = slots.max(2).next_power_of_two();
-        TimerWheel { origin, resolution, done_tick: 0, heads: vec![None; slots], entries: GenSlab::default() }
+        TimerWheel {
+            origin,
+            resolution,
+            done_tick: 0,
+            heads: vec![None; slots],
+            entries: GenSlab::with_capacity(timers),
+            entries_reserved: timers,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -117,7 +132,7 @@ impl<T> TimerWheel<T> {
             }
         }
         self.done_tick = now_tick;
-        self.entries.release_if_empty(1024);
+        self.entries.release_if_empty(self.entries_reserved.max(1024));
     }
 
     /// A lower bound for the next deadline: the tick of the nearest non-empty slot within

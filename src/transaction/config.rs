@@ -16,6 +16,10 @@ pub struct TxConfig {
     pub trying_delay: Option<Duration>,
     /// Most transactions (server and client) alive at once; beyond it new requests get 503.
     pub max_transactions: usize,
+    /// Transactions the key tables are sized for up front. A table that grows while loaded
+    /// rehashes every key at once: at 14 000 calls/s that stall dropped datagrams. A server
+    /// sizes them for its expected load; zero starts small and grows.
+    pub reserve: usize,
 }
 
 impl Default for TxConfig {
@@ -26,6 +30,7 @@ impl Default for TxConfig {
             t4: Duration::from_secs(5),
             trying_delay: Some(Duration::from_millis(200)),
             max_transactions: 200_000,
+            reserve: 0,
         }
     }
 }

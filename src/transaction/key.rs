@@ -6,13 +6,24 @@ use bytes::Bytes;
 use crate::sip::{HeaderName, Message, Method};
 
 /// Identifies a server transaction from a request.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ServerKey {
     /// Branch with the magic cookie: branch, sent-by and method decide (17.2.3).
     Rfc3261 { branch: Bytes, sent_by: Bytes, method: Bytes },
     /// RFC 2543 peers: Request-URI, From tag, Call-ID, CSeq number and top Via, copied into
     /// one buffer (the To tag is left out, so an ACK matches its INVITE too).
     Rfc2543 { fields: Bytes, method: Bytes },
+}
+
+/// Hashes the branch (or the RFC 2543 fields) alone: it is unique by construction, so hashing
+/// sent-by and method too would only cost time on every lookup and every table growth.
+impl std::hash::Hash for ServerKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        match self {
+            ServerKey::Rfc3261 { branch, .. } => branch.hash(state),
+            ServerKey::Rfc2543 { fields, .. } => fields.hash(state),
+        }
+    }
 }
 
 /// The method a request is matched under: an ACK belongs to its INVITE's transaction.
@@ -62,7 +73,7 @@ impl ServerKey {
 }
 
 /// Identifies a client transaction: our branch and the CSeq method (17.1.3).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClientKey {
     pub branch: Bytes,
     pub method: Bytes,
@@ -75,5 +86,12 @@ impl ClientKey {
         let branch = msg.top_via().ok()?.branch()?;
         let cseq = msg.cseq().ok()?;
         Some(ClientKey { branch: msg.bytes().slice_ref(branch), method: msg.bytes().slice_ref(cseq.method_bytes) })
+    }
+}
+
+/// Our branches are unique: the branch alone is the hash (the method still takes part in `Eq`).
+impl std::hash::Hash for ClientKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.branch.hash(state);
     }
 }

@@ -54,10 +54,10 @@ impl TxTable {
         TxTable {
             cfg,
             servers: GenSlab::default(),
-            server_keys: AHashMap::new(),
+            server_keys: AHashMap::with_capacity(cfg.reserve),
             clients: GenSlab::default(),
-            client_keys: AHashMap::new(),
-            wheel: TimerWheel::new(now, Duration::from_millis(1), 4096),
+            client_keys: AHashMap::with_capacity(cfg.reserve / 8),
+            wheel: TimerWheel::with_capacity(now, Duration::from_millis(1), 4096, cfg.reserve),
             buf: BytesMut::with_capacity(64 * 1024),
             stats: TxStats::default(),
             fired: Vec::new(),
@@ -113,8 +113,8 @@ impl TxTable {
     /// After a burst, tables far below their capacity give memory back (hash maps never
     /// shrink on their own).
     fn release_spare_capacity(&mut self) {
-        shrink_sparse(&mut self.server_keys);
-        shrink_sparse(&mut self.client_keys);
+        shrink_sparse(&mut self.server_keys, self.cfg.reserve);
+        shrink_sparse(&mut self.client_keys, self.cfg.reserve / 8);
         self.servers.release_if_empty(1024);
         self.clients.release_if_empty(1024);
     }
@@ -131,10 +131,11 @@ impl TxTable {
     }
 }
 
-/// Shrinks a map that holds under a quarter of its capacity (and more than 1024 slots).
-pub fn shrink_sparse<K: std::hash::Hash + Eq, V>(map: &mut AHashMap<K, V>) {
-    let len = map.len();
-    if map.capacity() > 1024 && len * 4 < map.capacity() {
-        map.shrink_to(len * 2);
+/// Shrinks a map that holds under a quarter of its capacity, never below `floor` entries (the
+/// size it was reserved at) nor 1024.
+pub fn shrink_sparse<K: std::hash::Hash + Eq, V>(map: &mut AHashMap<K, V>, floor: usize) {
+    let (len, floor) = (map.len(), floor.max(1024));
+    if map.capacity() > floor && len * 4 < map.capacity() {
+        map.shrink_to((len * 2).max(floor));
     }
 }
