@@ -29,7 +29,7 @@ impl TxTable {
         if request.method() == Some(Method::Ack) {
             return Err(TxError::BadRequest);
         }
-        if self.client_keys.contains_key(&key) {
+        if self.client_keys.get(&key, &self.clients).is_some() {
             return Err(TxError::Duplicate);
         }
         if self.len() >= self.cfg.max_transactions {
@@ -46,8 +46,8 @@ impl TxTable {
                 (ClientMachine::NonInvite(m), step)
             }
         };
-        let h = self.clients.insert(Box::new(Tx::new(key.clone(), request, to, to, machine)));
-        self.client_keys.insert(key, h);
+        let h = self.clients.insert(Box::new(Tx::new(key, request, to, to, machine)));
+        self.client_keys.insert(h, &self.clients);
         self.stats.client_created += 1;
         self.run_client_step(h, step, None, now, out, false);
         Ok(ClientTxId(h))
@@ -82,7 +82,7 @@ impl TxTable {
     }
 
     pub(super) fn on_response(&mut self, msg: Message, from: SocketAddr, now: Instant, out: &mut Vec<TxOutput>) {
-        let found = ClientKey::of(&msg).and_then(|k| self.client_keys.get(&k).copied());
+        let found = ClientKey::of(&msg).and_then(|k| self.client_keys.get(&k, &self.clients));
         let Some(h) = found else {
             return out.push(TxOutput::StrayResponse { response: msg, from });
         };
@@ -136,7 +136,7 @@ impl TxTable {
         if step.terminate {
             if let Some(mut tx) = self.clients.remove(h) {
                 tx.stop_timers(&mut self.wheel);
-                self.client_keys.remove(&tx.key);
+                self.client_keys.remove(h, &tx.key);
                 out.push(TxOutput::ClientEnded { tx: ClientTxId(h) });
             }
         }

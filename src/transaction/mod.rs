@@ -8,6 +8,7 @@ mod client_invite;
 mod client_non_invite;
 mod client_side;
 mod config;
+mod index;
 mod key;
 mod output;
 mod server_invite;

@@ -25,7 +25,7 @@ impl TxTable {
         if msg.method() == Some(Method::Ack) {
             return self.on_ack(&key, msg, from, now, out);
         }
-        if let Some(&h) = self.server_keys.get(&key) {
+        if let Some(h) = self.server_keys.get(&key, &self.servers) {
             let Some(tx) = self.servers.get(h) else { return };
             let step = match &tx.machine {
                 ServerMachine::Invite(m) => m.on_retransmission(),
@@ -60,8 +60,8 @@ impl TxTable {
         };
         let is_cancel = msg.method() == Some(Method::Cancel);
         let peer = response_destination(&msg, from);
-        let h = self.servers.insert(Box::new(Tx::new(key.clone(), msg.clone(), peer, from, machine)));
-        self.server_keys.insert(key, h);
+        let h = self.servers.insert(Box::new(Tx::new(key, msg.clone(), peer, from, machine)));
+        self.server_keys.insert(h, &self.servers);
         self.stats.server_created += 1;
         self.run_server_step(h, step, now, out, false);
         if is_cancel {
@@ -76,7 +76,7 @@ impl TxTable {
     /// answered the table answers 200 itself; without a matching INVITE, 481.
     fn on_cancel(&mut self, cancel: Handle, now: Instant, out: &mut Vec<TxOutput>) {
         let Some(tx) = self.servers.get(cancel) else { return };
-        let invite = self.server_keys.get(&tx.key.invite_of_cancel()).copied();
+        let invite = self.server_keys.get(&tx.key.invite_of_cancel(), &self.servers);
         let pending = invite
             .and_then(|h| self.servers.get(h))
             .is_some_and(|t| matches!(&t.machine, ServerMachine::Invite(m) if m.state == InviteState::Proceeding));
@@ -90,7 +90,7 @@ impl TxTable {
     }
 
     fn on_ack(&mut self, key: &ServerKey, ack: Message, from: SocketAddr, now: Instant, out: &mut Vec<TxOutput>) {
-        let Some(&h) = self.server_keys.get(key) else {
+        let Some(h) = self.server_keys.get(key, &self.servers) else {
             return out.push(TxOutput::Ack { ack, from });
         };
         let cfg = self.cfg;
@@ -163,7 +163,7 @@ impl TxTable {
         if step.terminate {
             if let Some(mut tx) = self.servers.remove(h) {
                 tx.stop_timers(&mut self.wheel);
-                self.server_keys.remove(&tx.key);
+                self.server_keys.remove(h, &tx.key);
                 out.push(TxOutput::ServerEnded { tx: ServerTxId(h) });
             }
         }

@@ -11,6 +11,7 @@ use bytes::BytesMut;
 use super::client_invite::ClientInvite;
 use super::client_non_invite::ClientNonInvite;
 use super::config::TxConfig;
+use super::index::KeyIndex;
 use super::key::{ClientKey, ServerKey};
 use super::output::{TxOutput, TxStats};
 use super::server_invite::ServerInvite;
@@ -39,9 +40,9 @@ pub struct TxTable {
     pub(super) cfg: TxConfig,
     /// Boxed: a burst of transactions leaves slab capacity of a pointer per slot behind.
     pub(super) servers: GenSlab<Box<ServerTx>>,
-    pub(super) server_keys: AHashMap<ServerKey, crate::timer::Handle>,
+    pub(super) server_keys: KeyIndex,
     pub(super) clients: GenSlab<Box<ClientTx>>,
-    pub(super) client_keys: AHashMap<ClientKey, crate::timer::Handle>,
+    pub(super) client_keys: KeyIndex,
     pub(super) wheel: TimerWheel<TxTimer>,
     pub(super) buf: BytesMut,
     pub(super) stats: TxStats,
@@ -54,9 +55,9 @@ impl TxTable {
         TxTable {
             cfg,
             servers: GenSlab::default(),
-            server_keys: AHashMap::with_capacity(cfg.reserve),
+            server_keys: KeyIndex::with_capacity(cfg.reserve),
             clients: GenSlab::default(),
-            client_keys: AHashMap::with_capacity(cfg.reserve / 8),
+            client_keys: KeyIndex::with_capacity(cfg.reserve / 8),
             wheel: TimerWheel::with_capacity(now, Duration::from_millis(1), 4096, cfg.reserve),
             buf: BytesMut::with_capacity(64 * 1024),
             stats: TxStats::default(),
@@ -113,8 +114,8 @@ impl TxTable {
     /// After a burst, tables far below their capacity give memory back (hash maps never
     /// shrink on their own).
     fn release_spare_capacity(&mut self) {
-        shrink_sparse(&mut self.server_keys, self.cfg.reserve);
-        shrink_sparse(&mut self.client_keys, self.cfg.reserve / 8);
+        self.server_keys.shrink_sparse(self.cfg.reserve, &self.servers);
+        self.client_keys.shrink_sparse(self.cfg.reserve / 8, &self.clients);
         self.servers.release_if_empty(1024);
         self.clients.release_if_empty(1024);
     }
