@@ -4,7 +4,7 @@
 
 use bytes::{BufMut, BytesMut};
 
-use super::{put_body, put_decimal, put_header};
+use super::{put_body, put_cseq, put_decimal, put_header};
 
 /// One side of the dialog as written in From or To.
 #[derive(Clone, Copy, Debug, Default)]
@@ -61,11 +61,7 @@ impl DialogRequest<'_> {
         put_party(out, b"From", &self.from);
         put_party(out, b"To", &self.to);
         put_header(out, b"Call-ID", self.call_id);
-        out.put_slice(b"CSeq: ");
-        put_decimal(out, self.cseq.into());
-        out.put_u8(b' ');
-        out.put_slice(self.method);
-        out.put_slice(b"\r\n");
+        put_cseq(out, self.cseq, self.method);
         if let Some(contact) = self.contact {
             out.put_slice(b"Contact: <");
             out.put_slice(contact);

@@ -40,6 +40,15 @@ pub fn put_header(out: &mut BytesMut, name: &[u8], value: &[u8]) {
     out.put_slice(b"\r\n");
 }
 
+/// Appends `CSeq: <seq> <method>\r\n`.
+pub fn put_cseq(out: &mut BytesMut, seq: u32, method: &[u8]) {
+    out.put_slice(b"CSeq: ");
+    put_decimal(out, seq.into());
+    out.put_u8(b' ');
+    out.put_slice(method);
+    out.put_slice(b"\r\n");
+}
+
 /// Appends the Content-Type (when there is a body), Content-Length, the empty line and the body.
 pub fn put_body(out: &mut BytesMut, body: Option<(&[u8], &[u8])>) {
     let (content_type, body) = body.unwrap_or((b"", b""));

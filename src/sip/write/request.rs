@@ -6,7 +6,7 @@ use bytes::{BufMut, BytesMut};
 
 use super::super::header_name::HeaderName;
 use super::super::message::Message;
-use super::{copy_headers, put_body, put_decimal, put_header};
+use super::{copy_headers, put_body, put_cseq, put_header};
 
 /// Appends a CANCEL for `invite`. Returns `false` (writing nothing) when `invite` lacks the
 /// headers a CANCEL must copy.
@@ -38,11 +38,7 @@ fn write_invite_sibling(out: &mut BytesMut, invite: &Message, method: &[u8], to_
     copy_headers(out, invite, HeaderName::From);
     copy_headers(out, to_source, HeaderName::To);
     copy_headers(out, invite, HeaderName::CallId);
-    out.put_slice(b"CSeq: ");
-    put_decimal(out, cseq.seq.into());
-    out.put_u8(b' ');
-    out.put_slice(method);
-    out.put_slice(b"\r\n");
+    put_cseq(out, cseq.seq, method);
     put_body(out, None);
     true
 }
