@@ -21,6 +21,8 @@ pub struct ShardStats {
     pub send_dropped: u64,
     /// Datagrams lost because the owner shard's inbox was full.
     pub handoff_dropped: u64,
+    /// Serve-policy commands the endpoint refused (a call that ended meanwhile, say).
+    pub policy_refused: u64,
     /// INVITE to final response, microseconds.
     pub latency_us: Histogram<u64>,
 }
@@ -36,6 +38,7 @@ impl ShardStats {
             taken_over: 0,
             send_dropped: 0,
             handoff_dropped: 0,
+            policy_refused: 0,
             latency_us: Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("valid constant bounds"),
         }
     }
@@ -44,18 +47,13 @@ impl ShardStats {
     pub fn merge(&mut self, o: &ShardStats) {
         self.calls.merge(&o.calls);
         self.active_calls += o.active_calls;
-        let t = &mut self.tx;
-        t.server_created += o.tx.server_created;
-        t.client_created += o.tx.client_created;
-        t.retransmissions_sent += o.tx.retransmissions_sent;
-        t.retransmissions_absorbed += o.tx.retransmissions_absorbed;
-        t.timeouts += o.tx.timeouts;
-        t.rejected_full += o.tx.rejected_full;
+        self.tx.merge(&o.tx);
         self.received += o.received;
         self.handed_off += o.handed_off;
         self.taken_over += o.taken_over;
         self.send_dropped += o.send_dropped;
         self.handoff_dropped += o.handoff_dropped;
+        self.policy_refused += o.policy_refused;
         let _ = self.latency_us.add(&o.latency_us);
     }
 
@@ -65,7 +63,7 @@ impl ShardStats {
         let p = |q: f64| self.latency_us.value_at_quantile(q);
         format!(
             "calls in={} active={} established={} rejected={} cancelled={} timeouts={} busy503={} | \
-             rx={} handoff={} retrans={} absorbed={} malformed={} dropped:unreadable={},send={},handoff={},table-full={} | final-response us p50={} p99={} max={}",
+             rx={} handoff={} retrans={} absorbed={} malformed={} refused-commands={} dropped:unreadable={},send={},handoff={},table-full={} | final-response us p50={} p99={} max={}",
             c.incoming,
             self.active_calls,
             c.established,
@@ -78,6 +76,7 @@ impl ShardStats {
             self.tx.retransmissions_sent + c.retransmitted_2xx,
             self.tx.retransmissions_absorbed,
             c.malformed_answered,
+            self.policy_refused,
             c.dropped,
             self.send_dropped,
             self.handoff_dropped,

@@ -133,6 +133,7 @@ impl Shard {
         s.tx = self.ep.tx_stats();
         s.active_calls = self.ep.active_calls();
         s.latency_us = self.policy.latency_us.clone();
+        s.policy_refused = self.policy.refused;
         s.calls.dropped += self.io.truncated;
         s
     }

@@ -56,3 +56,15 @@ pub struct TxStats {
     /// New requests refused with 503 because the table was full.
     pub rejected_full: u64,
 }
+
+impl TxStats {
+    /// Adds another table's counters.
+    pub fn merge(&mut self, o: &TxStats) {
+        self.server_created += o.server_created;
+        self.client_created += o.client_created;
+        self.retransmissions_sent += o.retransmissions_sent;
+        self.retransmissions_absorbed += o.retransmissions_absorbed;
+        self.timeouts += o.timeouts;
+        self.rejected_full += o.rejected_full;
+    }
+}
