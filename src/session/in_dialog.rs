@@ -100,19 +100,19 @@ impl Endpoint {
     /// 200 to OPTIONS with what we can do (RFC 3261 11.2).
     fn reply_options(&mut self, tx: ServerTxId, now: Instant) {
         let headers: &[(&[u8], &[u8])] = &[(b"Allow", ALLOW), (b"Accept", ACCEPT), (b"Supported", SUPPORTED)];
-        let tag = Some(Handle::from_u64(self.ids.next_u64()));
+        let tag = Some(self.stray_tag());
         self.reply(tx, 200, Reply { call: tag, contact: true, headers, ..Reply::default() }, now);
     }
 
     /// 405 for a method we know but do not serve, 501 for one we do not know; both with Allow.
     fn reply_unsupported_method(&mut self, tx: ServerTxId, method: Option<Method>, now: Instant) {
         let code = if method == Some(Method::Other) { 501 } else { 405 };
-        let tag = Some(Handle::from_u64(self.ids.next_u64()));
+        let tag = Some(self.stray_tag());
         self.reply(tx, code, Reply { call: tag, headers: &[(b"Allow", ALLOW)], ..Reply::default() }, now);
     }
 
     pub(super) fn reply_plain(&mut self, tx: ServerTxId, code: u16, now: Instant) {
-        let tag = Some(Handle::from_u64(self.ids.next_u64()));
+        let tag = Some(self.stray_tag());
         self.reply(tx, code, Reply { call: tag, ..Reply::default() }, now);
     }
 }

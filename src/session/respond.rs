@@ -57,12 +57,18 @@ impl Endpoint {
         self.tx.respond(tx, &resp, now, &mut self.tx_out).ok()
     }
 
+    /// A random handle that names no call, for the To tag of an answer that creates no
+    /// dialog (OPTIONS, 405, 481, a malformed request).
+    pub(super) fn stray_tag(&mut self) -> Handle {
+        Handle::from_u64(self.ids.next_u64())
+    }
+
     /// A malformed request whose Via is readable gets a stateless answer naming its defect.
     pub(super) fn reject_malformed(&mut self, msg: &Message, from: SocketAddr, error: ParseError) {
         let mut text = IpText::default();
         let reason = error.to_string();
-        // A random tag that names no call: the answer creates no dialog.
-        let tag = self.tags.encode(Handle::from_u64(self.ids.next_u64()));
+        let stray = self.stray_tag();
+        let tag = self.tags.encode(stray);
         let resp = Response {
             reason: reason.as_bytes(),
             to_tag: Some(&tag),

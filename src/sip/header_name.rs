@@ -130,27 +130,6 @@ impl HeaderName {
             known => NAMES[known as usize].0,
         }
     }
-
-    /// Headers whose value is a comma-separated list (RFC 3261 7.3.1), which
-    /// [`crate::sip::Message::values`] splits into elements.
-    pub fn is_list(self) -> bool {
-        use HeaderName::*;
-        matches!(
-            self,
-            Accept
-                | Allow
-                | AllowEvents
-                | Contact
-                | ContentEncoding
-                | ProxyRequire
-                | RecordRoute
-                | Require
-                | Route
-                | Supported
-                | Unsupported
-                | Via
-        )
-    }
 }
 
 #[cfg(test)]
