@@ -10,20 +10,22 @@ const BIN: &str = env!("CARGO_BIN_EXE_callshard");
 const SCENARIOS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/sipp_stress/scenarios");
 
 /// Runs `scenario` as user `user` with `calls` calls at `rate` calls/s against a server on
-/// `port`, with SIPp on `port + 1`. Panics with SIPp's own words when a call fails.
-fn run(scenario: &str, user: &str, calls: u32, rate: u32, port: u16, extra: &[&str]) {
+/// `port + offset` using I/O backend `io`, with SIPp on the port above. Panics with SIPp's own
+/// words when a call fails.
+fn run((io, offset): (&str, u16), scenario: &str, user: &str, calls: u32, rate: u32, port: u16, extra: &[&str]) {
+    let port = port + offset;
     assert!(
         Command::new("sipp").arg("-v").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok(),
         "SIPp is not installed: run scripts/test.sh, which installs the Debian package sip-tester"
     );
     let listen = format!("127.0.0.1:{port}");
     let mut server = Command::new(BIN)
-        .args(["serve", "--listen", &listen, "--shards", "2", "--stats-interval", "0"])
+        .args(["serve", "--listen", &listen, "--shards", "2", "--stats-interval", "0", "--io", io])
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     std::thread::sleep(Duration::from_millis(300));
-    let dir = std::env::temp_dir().join(format!("callshard-sipp-{scenario}-{port}"));
+    let dir = std::env::temp_dir().join(format!("callshard-sipp-{scenario}-{io}-{port}"));
     std::fs::create_dir_all(&dir).unwrap();
     let started = Instant::now();
     let (calls, rate, local) = (calls.to_string(), rate.to_string(), (port + 1).to_string());
@@ -49,7 +51,7 @@ fn run(scenario: &str, user: &str, calls: u32, rate: u32, port: u16, extra: &[&s
     assert_eq!(
         out.status.code(),
         Some(0),
-        "{scenario}: SIPp reported failed calls after {:?}\n{tail}\n{}\n{errors}",
+        "{scenario} ({io}): SIPp reported failed calls after {:?}\n{tail}\n{}\n{errors}",
         started.elapsed(),
         String::from_utf8_lossy(&out.stderr)
     );
@@ -57,57 +59,34 @@ fn run(scenario: &str, user: &str, calls: u32, rate: u32, port: u16, extra: &[&s
     assert_eq!(status.code(), Some(0), "{scenario}: the server did not exit cleanly");
 }
 
-#[test]
-fn basic_call() {
-    run("basic_call", "basic", 10, 10, 16_000, &["-d", "200"]);
+/// Each scenario runs once per I/O backend, on its own ports (poll: 200 above uring).
+macro_rules! on_both_backends {
+    ($($name:ident: $($arg:expr),+;)+) => {
+        mod uring {
+            $(#[test]
+            fn $name() {
+                super::run(("uring", 0), $($arg),+);
+            })+
+        }
+        mod poll {
+            $(#[test]
+            fn $name() {
+                super::run(("poll", 200), $($arg),+);
+            })+
+        }
+    };
 }
 
-#[test]
-fn call_rejection() {
-    run("call_rejection", "busy", 10, 10, 16_010, &[]);
-}
-
-#[test]
-fn call_cancel() {
-    run("call_cancel", "slow", 10, 10, 16_020, &[]);
-}
-
-#[test]
-fn options_ping() {
-    run("options_ping", "callshard", 10, 10, 16_030, &[]);
-}
-
-#[test]
-fn hold_resume() {
-    run("hold_resume", "hold", 5, 5, 16_040, &[]);
-}
-
-#[test]
-fn early_media() {
-    run("early_media", "early", 5, 5, 16_050, &[]);
-}
-
-#[test]
-fn multiple_codecs() {
-    run("multiple_codecs", "codecs", 5, 5, 16_060, &[]);
-}
-
-#[test]
-fn forking_test() {
-    run("forking_test", "fork", 5, 5, 16_070, &[]);
-}
-
-#[test]
-fn stress_test() {
-    run("stress_test", "stress", 1000, 500, 16_080, &[]);
-}
-
-#[test]
-fn timeout_test() {
-    run("timeout_test", "slow", 2, 2, 16_090, &[]);
-}
-
-#[test]
-fn timeout_noack() {
-    run("timeout_noack", "basic", 1, 1, 16_100, &["-nr"]);
+on_both_backends! {
+    basic_call: "basic_call", "basic", 10, 10, 16_000, &["-d", "200"];
+    call_rejection: "call_rejection", "busy", 10, 10, 16_010, &[];
+    call_cancel: "call_cancel", "slow", 10, 10, 16_020, &[];
+    options_ping: "options_ping", "callshard", 10, 10, 16_030, &[];
+    hold_resume: "hold_resume", "hold", 5, 5, 16_040, &[];
+    early_media: "early_media", "early", 5, 5, 16_050, &[];
+    multiple_codecs: "multiple_codecs", "codecs", 5, 5, 16_060, &[];
+    forking_test: "forking_test", "fork", 5, 5, 16_070, &[];
+    stress_test: "stress_test", "stress", 1000, 500, 16_080, &[];
+    timeout_test: "timeout_test", "slow", 2, 2, 16_090, &[];
+    timeout_noack: "timeout_noack", "basic", 1, 1, 16_100, &["-nr"];
 }

@@ -10,15 +10,22 @@ use std::time::{Duration, Instant};
 const BIN: &str = env!("CARGO_BIN_EXE_callshard");
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/rfc4475");
 
+/// An I/O backend to test, the offset of its ports from the uring run's, and the loopback
+/// address its torture-message clients bind (both runs go on at once).
+type Backend = (&'static str, u16, &'static str);
+const URING: Backend = ("uring", 0, "127.0.0.2");
+const POLL: Backend = ("poll", 100, "127.0.0.3");
+
 struct Server {
     child: Child,
     port: u16,
 }
 
 impl Server {
-    fn start(port: u16, extra: &[&str]) -> Server {
+    fn start((io, offset, _): Backend, port: u16, extra: &[&str]) -> Server {
+        let port = port + offset;
         let listen = format!("127.0.0.1:{port}");
-        let mut args = vec!["serve", "--listen", &listen, "--shards", "2", "--stats-interval", "0"];
+        let mut args = vec!["serve", "--listen", &listen, "--shards", "2", "--stats-interval", "0", "--io", io];
         args.extend_from_slice(extra);
         let child = Command::new(BIN).args(&args).stderr(Stdio::piped()).stdout(Stdio::null()).spawn().unwrap();
         let server = Server { child, port };
@@ -94,18 +101,27 @@ fn fixture(name: &str) -> Vec<u8> {
 }
 
 /// The fixtures' Vias have no `rport`, so answers go to the source address at the Via's port
-/// (RFC 3261 18.2.2): listen on 127.0.0.2 at that port (5060 unless the Via says otherwise).
-fn via_port_socket(data: &[u8]) -> UdpSocket {
+/// (RFC 3261 18.2.2): listen on `ip` (127.0.0.x) at that port (5060 unless the Via says otherwise).
+fn via_port_socket(ip: &str, data: &[u8]) -> UdpSocket {
     let msg = callshard::sip::Message::index(bytes::Bytes::copy_from_slice(data), &Default::default()).unwrap();
     let port = msg.top_via_for_routing().and_then(|v| v.port).unwrap_or(5060);
-    let s = UdpSocket::bind(("127.0.0.2", port)).unwrap();
+    let s = UdpSocket::bind((ip, port)).unwrap();
     s.set_read_timeout(Some(Duration::from_millis(300))).unwrap();
     s
 }
 
 #[test]
-fn torture_messages_over_udp_get_the_rfc_answers() {
-    let server = Server::start(15_060, &[]);
+fn torture_messages_over_udp_get_the_rfc_answers_uring() {
+    torture_messages_over_udp_get_the_rfc_answers(URING);
+}
+
+#[test]
+fn torture_messages_over_udp_get_the_rfc_answers_poll() {
+    torture_messages_over_udp_get_the_rfc_answers(POLL);
+}
+
+fn torture_messages_over_udp_get_the_rfc_answers(backend: Backend) {
+    let server = Server::start(backend, 15_060, &[]);
     let expect: &[(&str, &str)] = &[
         ("badinv01", "SIP/2.0 400 Bad Via"),
         ("clerr", "SIP/2.0 400 Body Shorter Than Content-Length"),
@@ -133,7 +149,7 @@ fn torture_messages_over_udp_get_the_rfc_answers() {
     ];
     for (name, want) in expect {
         let data = fixture(name);
-        let replies = exchange(&via_port_socket(&data), server.port, &data);
+        let replies = exchange(&via_port_socket(backend.2, &data), server.port, &data);
         let got: Vec<&str> = replies.iter().map(|r| status_line(r)).collect();
         assert_eq!(got.last().copied(), Some(*want), "{name}: {got:?}");
     }
@@ -149,8 +165,17 @@ fn torture_messages_over_udp_get_the_rfc_answers() {
 }
 
 #[test]
-fn options_and_unknown_methods() {
-    let server = Server::start(15_062, &[]);
+fn options_and_unknown_methods_uring() {
+    options_and_unknown_methods(URING);
+}
+
+#[test]
+fn options_and_unknown_methods_poll() {
+    options_and_unknown_methods(POLL);
+}
+
+fn options_and_unknown_methods(backend: Backend) {
+    let server = Server::start(backend, 15_062, &[]);
     let sock = client();
     let reply = exchange(&sock, server.port, &options("opt2")).remove(0);
     assert!(reply.starts_with("SIP/2.0 200 OK\r\n"));
@@ -195,8 +220,17 @@ fn invite(id: &str, user: &str) -> Vec<u8> {
 }
 
 #[test]
-fn sigterm_drains_new_calls_get_503_then_exit_0() {
-    let server = Server::start(15_064, &["--route", "hold=ringing"]);
+fn sigterm_drains_new_calls_get_503_then_exit_0_uring() {
+    sigterm_drains_new_calls_get_503_then_exit_0(URING);
+}
+
+#[test]
+fn sigterm_drains_new_calls_get_503_then_exit_0_poll() {
+    sigterm_drains_new_calls_get_503_then_exit_0(POLL);
+}
+
+fn sigterm_drains_new_calls_get_503_then_exit_0(backend: Backend) {
+    let server = Server::start(backend, 15_064, &["--route", "hold=ringing"]);
     let sock = client();
     let ringing = exchange(&sock, server.port, &invite("d1", "hold"));
     assert!(ringing.iter().any(|r| r.starts_with("SIP/2.0 180 Ringing")), "{ringing:?}");

@@ -5,9 +5,26 @@ use std::time::Duration;
 
 use super::route::Routes;
 
+/// Which I/O backend the shards use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IoChoice {
+    /// io_uring where the kernel and the sandbox allow it, else poll (saying so in one line).
+    Auto,
+    /// io_uring or nothing: start fails where it is unavailable.
+    Uring,
+    /// `recvmmsg`/`sendmmsg` and `ppoll`.
+    Poll,
+}
+
 #[derive(Clone, Debug)]
 pub struct ServeConfig {
-    pub listen: SocketAddr,
+    /// Addresses to listen on (UDP); every shard holds a `SO_REUSEPORT` socket on each.
+    pub listen: Vec<SocketAddr>,
+    pub io: IoChoice,
+    /// Receive buffers in each shard's io_uring buffer ring (a power of two).
+    pub ring_buffers: u16,
+    /// Largest SIP datagram taken; a larger one is dropped and counted as truncated.
+    pub max_message: usize,
     /// Shards, one per core; each gets the core of its index (modulo the online cores).
     pub shards: usize,
     /// RTP ports, split into one contiguous range per shard.
@@ -24,7 +41,10 @@ pub struct ServeConfig {
 impl ServeConfig {
     pub fn new(listen: SocketAddr) -> ServeConfig {
         ServeConfig {
-            listen,
+            listen: vec![listen],
+            io: IoChoice::Auto,
+            ring_buffers: 1024,
+            max_message: 65_535,
             shards: online_cores(),
             rtp_ports: (20_000, 39_999),
             routes: Routes::default(),

@@ -1,16 +1,12 @@
-//! One shard's loop: drain the socket and the inbox, run due timers, send, and when there is
-//! nothing to do block in `ppoll` on the socket and the inbox's eventfd until the next timer.
-//!
-//! It runs as the only task of its glommio executor and parks in `ppoll`, not in glommio's
-//! reactor: a glommio park (io_uring submits and a `membarrier`) measured 17-20 µs of CPU,
-//! paid on nearly every datagram at moderate rates, while a `ppoll` costs about 1 µs.
+//! One shard's loop, the same for both backends: a turn of the backend (send what is queued,
+//! wait until something arrives or the next timer is due, collect arrivals), then route and
+//! handle the arrivals, run due timers, and queue what they produced for the next turn.
 
-use std::io;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::inbox::Inbox;
+use super::io::ShardIo;
 use super::stats::ShardStats;
 use super::worker::Shard;
 
@@ -24,70 +20,55 @@ pub struct Stopping {
     pub calls_left: Vec<AtomicUsize>,
 }
 
+/// How often a shard publishes its statistics, and how long it may drain when stopping.
+#[derive(Clone, Copy, Debug)]
+pub struct Cadence {
+    pub publish: Duration,
+    pub drain: Duration,
+}
+
 /// Runs shard `shard.id` until a stop request and the drain are over.
 pub fn run(
     mut shard: Shard,
-    inboxes: &[Inbox],
+    io: &mut impl ShardIo,
     stopping: &Stopping,
     live: &Mutex<Vec<ShardStats>>,
-    drain: Duration,
-    publish: Duration,
+    cadence: Cadence,
 ) -> ShardStats {
     let id = shard.id;
     let (mut next_publish, mut drain_until) = (Instant::now(), None::<Instant>);
-    let mut woken = vec![false; inboxes.len()];
+    let mut arrivals = Vec::with_capacity(1024);
+    let mut timeout = Duration::ZERO;
     loop {
-        let now = Instant::now();
-        let mut busy = inboxes[id].drain(|(data, from)| shard.on_handoff(data, from, now)) > 0;
-        busy |= shard.poll_socket(now);
-        for (owner, data, from) in shard.handoffs.drain(..) {
-            match inboxes[owner].push((data, from)) {
-                Ok(()) => woken[owner] = true,
-                Err(_) => shard.counters.handoff_dropped += 1,
-            }
+        if io.turn(timeout, &mut arrivals).is_err() {
+            // The backend cannot wait (an unexpected errno): do not spin on it.
+            std::thread::sleep(Duration::from_millis(1));
         }
-        for (owner, flag) in woken.iter_mut().enumerate() {
-            if std::mem::take(flag) {
-                inboxes[owner].notify();
-            }
+        let now = Instant::now();
+        for arrival in arrivals.drain(..) {
+            shard.on_arrival(arrival, now, io);
         }
         shard.on_timer(Instant::now());
+        shard.flush(now, io);
         if now >= next_publish {
             if let Some(slot) = live.lock().unwrap_or_else(|e| e.into_inner()).get_mut(id) {
-                *slot = shard.snapshot();
+                *slot = shard.snapshot(io.counters());
             }
-            next_publish = now + publish;
+            next_publish = now + cadence.publish;
         }
         if stopping.stop.load(Ordering::Relaxed) && drain_until.is_none() {
             shard.ep.set_draining(true);
-            drain_until = Some(now + drain);
+            drain_until = Some(now + cadence.drain);
         }
         if let Some(until) = drain_until {
             // Every shard stays until all are empty: a stopped shard could not take the
             // datagrams the others hand to it.
             stopping.calls_left[id].store(shard.ep.active_calls(), Ordering::Relaxed);
             if now >= until || stopping.calls_left.iter().all(|c| c.load(Ordering::Relaxed) == 0) {
-                return shard.snapshot();
+                return shard.snapshot(io.counters());
             }
         }
-        if !busy && inboxes[id].is_empty() {
-            let wait = shard.ep.next_deadline().map_or(MAX_SLEEP, |d| d.saturating_duration_since(Instant::now()));
-            let _ = wait_readable(shard.io.fd(), inboxes[id].fd(), wait.min(MAX_SLEEP));
-        }
+        timeout =
+            shard.ep.next_deadline().map_or(MAX_SLEEP, |d| d.saturating_duration_since(Instant::now())).min(MAX_SLEEP);
     }
-}
-
-/// Blocks until the socket or the eventfd is readable, or `timeout` passes.
-fn wait_readable(socket: i32, wake: i32, timeout: Duration) -> io::Result<()> {
-    let mut fds = [
-        libc::pollfd { fd: socket, events: libc::POLLIN, revents: 0 },
-        libc::pollfd { fd: wake, events: libc::POLLIN, revents: 0 },
-    ];
-    let ts = libc::timespec { tv_sec: timeout.as_secs() as libc::time_t, tv_nsec: timeout.subsec_nanos().into() };
-    // SAFETY: two live pollfd entries and a live timespec; no signal mask change.
-    let n = unsafe { libc::ppoll(fds.as_mut_ptr(), 2, &ts, std::ptr::null()) };
-    if n < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(())
 }

@@ -1,20 +1,24 @@
-//! The shard runtime behind `callshard serve`: glommio executors, one per core, driving the
-//! sans-IO endpoint with real sockets and the route-table policy.
+//! The shard runtime behind `callshard serve`: one pinned thread per core, each driving its
+//! sockets through one I/O backend (io_uring, or `recvmmsg` + `ppoll` where io_uring is
+//! unavailable), the sans-IO endpoint and the route-table policy.
 
 mod config;
 mod event_loop;
-mod inbox;
+pub mod io;
 mod owner;
 mod policy;
+pub mod poll;
+pub mod ring;
 mod route;
 mod runtime;
-mod socket;
+mod sockaddr;
+mod sockets;
 mod stats;
 mod worker;
 
-pub use config::{allowed_cpus, online_cores, ServeConfig};
+pub use config::{allowed_cpus, online_cores, IoChoice, ServeConfig};
 pub use owner::owner_of;
 pub use policy::Policy;
 pub use route::{Action, RouteError, Routes};
-pub use runtime::run;
+pub use runtime::{choose_backend, run};
 pub use stats::ShardStats;

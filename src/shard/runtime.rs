@@ -1,24 +1,24 @@
-//! The thread-per-core runtime: one glommio executor per shard, pinned to its core, each
-//! with its own socket (`SO_REUSEPORT`), endpoint, policy and timers; datagrams for a call
-//! another shard owns go to that shard's inbox as the same `Bytes`.
+//! The thread-per-core runtime: one thread per shard, pinned to its core, each with its own
+//! sockets (`SO_REUSEPORT`), I/O backend, endpoint, policy and timers; datagrams for a call
+//! another shard owns are handed to that shard as the same `Bytes`.
 
 use std::io;
 use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use glommio::{LocalExecutorBuilder, Placement};
-
-use super::config::{allowed_cpus, ServeConfig};
-use super::event_loop::{self, Stopping};
-use super::inbox::Inbox;
+use super::config::{allowed_cpus, IoChoice, ServeConfig};
+use super::event_loop::{self, Cadence, Stopping};
+use super::io::ShardIo;
 use super::policy::Policy;
-use super::socket::{bind, Datagrams};
+use super::poll::{Inbox, PollIo};
+use super::ring::{setup, Directory, RingConfig, RingIo};
+use super::sockets::bind_all;
 use super::stats::ShardStats;
 use super::worker::Shard;
 use crate::session::{Endpoint, EndpointConfig};
 
-/// Datagrams one shard's inbox holds before hand-offs to it are counted lost.
+/// Datagrams one shard's inbox holds before hand-offs to it are counted lost (poll backend).
 const INBOX_CAPACITY: usize = 65_536;
 /// The call rate (all shards together) the transaction tables are sized for at start.
 const RESERVE_RATE: usize = 20_000;
@@ -26,48 +26,97 @@ const RESERVE_RATE: usize = 20_000;
 /// and BYE transactions for 64*T1 (32 s) after it ends (RFC 3261 17.2.2, RFC 6026).
 const TRANSACTIONS_PER_CALL: usize = 10;
 
+/// The backend chosen for a run, with the reason when io_uring was wanted but is unavailable.
+pub fn choose_backend(choice: IoChoice) -> Result<(IoChoice, Option<String>), String> {
+    match (choice, setup::probe()) {
+        (IoChoice::Poll, _) => Ok((IoChoice::Poll, None)),
+        (_, Ok(())) => Ok((IoChoice::Uring, None)),
+        (IoChoice::Uring, Err(why)) => Err(why),
+        (IoChoice::Auto, Err(why)) => Ok((IoChoice::Poll, Some(why))),
+    }
+}
+
 /// Runs the shards until `stop` is set and their calls have drained; returns the merged
-/// final statistics. `live` receives each shard's snapshot twice a second.
+/// final statistics. `cfg.io` must be `Uring` or `Poll` ([`choose_backend`] decides).
+/// `live` receives each shard's snapshot twice a second.
 pub fn run(cfg: ServeConfig, stop: Arc<AtomicBool>, live: Arc<Mutex<Vec<ShardStats>>>) -> io::Result<ShardStats> {
     let n = cfg.shards.max(1);
-    // SO_REUSEPORT would let us share a port with another server without a word: a plain
-    // bind first tells whether the port is really free.
-    drop(std::net::UdpSocket::bind(cfg.listen)?);
-    // Bind every shard's socket here, so an address in use is reported before anything runs.
-    let sockets = (0..n).map(|_| bind(cfg.listen)).collect::<io::Result<Vec<_>>>()?;
-    let inboxes = Arc::new((0..n).map(|_| Inbox::new(INBOX_CAPACITY)).collect::<io::Result<Vec<_>>>()?);
+    // Bind every shard's sockets here, so an address in use is reported before anything runs.
+    let sockets = bind_all(&cfg.listen, n)?;
     *live.lock().unwrap_or_else(|e| e.into_inner()) = vec![ShardStats::new(); n];
     let stopping = Arc::new(Stopping { stop, calls_left: (0..n).map(|_| AtomicUsize::new(usize::MAX)).collect() });
+    let inboxes: Arc<[Inbox]> = match cfg.io {
+        IoChoice::Poll => (0..n).map(|_| Inbox::new(INBOX_CAPACITY)).collect::<io::Result<Vec<_>>>()?.into(),
+        _ => Arc::new([]),
+    };
+    let directory = Arc::new(Directory::new(n));
     let cpus = allowed_cpus();
     let mut handles = Vec::with_capacity(n);
-    for (i, socket) in sockets.into_iter().enumerate() {
-        let (cfg, stopping, live, inboxes) = (cfg.clone(), stopping.clone(), live.clone(), inboxes.clone());
-        let handle = LocalExecutorBuilder::new(Placement::Fixed(cpus[i % cpus.len()]))
-            .name(&format!("shard{i}"))
-            .spawn(move || async move {
-                let shard = new_shard(i, n, &cfg, socket);
-                let publish = cfg.stats_interval.clamp(Duration::from_millis(100), Duration::from_millis(500));
-                event_loop::run(shard, &inboxes, &stopping, &live, cfg.drain, publish)
-            })
-            .map_err(|e| io::Error::other(e.to_string()))?;
+    for (i, sockets) in sockets.into_iter().enumerate() {
+        let (cfg, stopping, live, inboxes, directory) =
+            (cfg.clone(), stopping.clone(), live.clone(), inboxes.clone(), directory.clone());
+        let cpu = cpus[i % cpus.len()];
+        let handle = std::thread::Builder::new().name(format!("shard{i}")).spawn(move || {
+            pin_to(cpu);
+            let shard = new_shard(i, n, &cfg);
+            let cadence = Cadence {
+                publish: cfg.stats_interval.clamp(Duration::from_millis(100), Duration::from_millis(500)),
+                drain: cfg.drain,
+            };
+            if cfg.io == IoChoice::Poll {
+                let mut io = PollIo::new(i, sockets, cfg.max_message, inboxes);
+                return Ok(finish(event_loop::run(shard, &mut io, &stopping, &live, cadence), &mut io));
+            }
+            let ring_cfg =
+                RingConfig { buffers: cfg.ring_buffers, max_datagram: cfg.max_message, ..RingConfig::default() };
+            let mut io = RingIo::new(i, sockets, ring_cfg, &directory)?;
+            let stats = finish(event_loop::run(shard, &mut io, &stopping, &live, cadence), &mut io);
+            directory.leave(Duration::from_secs(1));
+            io.shutdown();
+            Ok(stats)
+        })?;
         handles.push(handle);
     }
     let mut total = ShardStats::new();
+    let mut failure = None;
     for h in handles {
-        total.merge(&h.join().map_err(|e| io::Error::other(e.to_string()))?);
+        match h.join() {
+            Ok(Ok(stats)) => total.merge(&stats),
+            Ok(Err(e)) => failure = Some(e),
+            Err(_) => failure = Some(io::Error::other("a shard panicked")),
+        }
     }
-    Ok(total)
+    failure.map_or(Ok(total), Err)
+}
+
+/// Sends what the last turn queued (replies to the last requests) and adds the backend's
+/// final counters.
+fn finish(mut stats: ShardStats, io: &mut impl ShardIo) -> ShardStats {
+    let _ = io.turn(Duration::ZERO, &mut Vec::new());
+    stats.io = io.counters();
+    stats
+}
+
+/// Pins the calling thread to `cpu`; a failure (a CPU taken away meanwhile) leaves it unpinned.
+fn pin_to(cpu: usize) {
+    // SAFETY: a zeroed cpu_set_t is valid; CPU_SET writes inside it; the call reads it only.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        libc::CPU_SET(cpu, &mut set);
+        libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set);
+    }
 }
 
 /// Shard `id` of `shards`: its endpoint gets its share of the calls and of the RTP ports.
-fn new_shard(id: usize, shards: usize, cfg: &ServeConfig, socket: socket2::Socket) -> Shard {
-    let mut ep_cfg = EndpointConfig::new(cfg.listen);
+fn new_shard(id: usize, shards: usize, cfg: &ServeConfig) -> Shard {
+    let mut ep_cfg = EndpointConfig::new(cfg.listen[0]);
     ep_cfg.max_calls = cfg.max_calls.div_ceil(shards);
     ep_cfg.rtp_ports = cfg.shard_ports(id);
+    ep_cfg.limits.max_message_size = cfg.max_message;
     ep_cfg.tx.max_transactions = ep_cfg.max_calls.saturating_mul(TRANSACTIONS_PER_CALL);
     // Room for 32 s of two transactions per call at RESERVE_RATE calls/s, without a rehash.
     ep_cfg.tx.reserve = (RESERVE_RATE * 2 * 32 / shards).min(ep_cfg.tx.max_transactions);
     let limits = ep_cfg.limits;
     let endpoint = Endpoint::new(ep_cfg, Instant::now());
-    Shard::new(id, shards, endpoint, Policy::new(cfg.routes.clone()), Datagrams::new(socket), limits)
+    Shard::new(id, shards, endpoint, Policy::new(cfg.routes.clone()), limits)
 }

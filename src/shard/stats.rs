@@ -3,6 +3,7 @@
 
 use hdrhistogram::Histogram;
 
+use super::io::IoCounters;
 use crate::session::CallStats;
 use crate::transaction::TxStats;
 
@@ -11,16 +12,12 @@ pub struct ShardStats {
     pub calls: CallStats,
     pub active_calls: usize,
     pub tx: TxStats,
-    /// Datagrams received from the socket by this shard.
-    pub received: u64,
+    /// What the I/O backend counted: datagrams in, drops by cause, re-arms, waits.
+    pub io: IoCounters,
     /// Datagrams handed to their owner shard.
     pub handed_off: u64,
     /// Datagrams this shard owns that another shard received.
     pub taken_over: u64,
-    /// Datagrams that could not be sent (socket full).
-    pub send_dropped: u64,
-    /// Datagrams lost because the owner shard's inbox was full.
-    pub handoff_dropped: u64,
     /// Serve-policy commands the endpoint refused (a call that ended meanwhile, say).
     pub policy_refused: u64,
     /// INVITE to final response, microseconds.
@@ -33,11 +30,9 @@ impl ShardStats {
             calls: CallStats::default(),
             active_calls: 0,
             tx: TxStats::default(),
-            received: 0,
+            io: IoCounters::default(),
             handed_off: 0,
             taken_over: 0,
-            send_dropped: 0,
-            handoff_dropped: 0,
             policy_refused: 0,
             latency_us: Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("valid constant bounds"),
         }
@@ -48,22 +43,22 @@ impl ShardStats {
         self.calls.merge(&o.calls);
         self.active_calls += o.active_calls;
         self.tx.merge(&o.tx);
-        self.received += o.received;
+        self.io.merge(&o.io);
         self.handed_off += o.handed_off;
         self.taken_over += o.taken_over;
-        self.send_dropped += o.send_dropped;
-        self.handoff_dropped += o.handoff_dropped;
         self.policy_refused += o.policy_refused;
         let _ = self.latency_us.add(&o.latency_us);
     }
 
     /// One line for the live report on stderr.
     pub fn line(&self) -> String {
-        let c = &self.calls;
+        let (c, io) = (&self.calls, &self.io);
         let p = |q: f64| self.latency_us.value_at_quantile(q);
         format!(
             "calls in={} active={} established={} rejected={} cancelled={} timeouts={} busy503={} | \
-             rx={} handoff={} retrans={} absorbed={} malformed={} refused-commands={} dropped:unreadable={},send={},handoff={},table-full={} | final-response us p50={} p99={} max={}",
+             rx={} handoff={} retrans={} absorbed={} malformed={} refused-commands={} | \
+             dropped:unreadable={},truncated={},send={},handoff={},table-full={} | \
+             ring:empty={},rearmed={} waits={} | final-response us p50={} p99={} max={}",
             c.incoming,
             self.active_calls,
             c.established,
@@ -71,16 +66,20 @@ impl ShardStats {
             c.cancelled,
             c.timeouts,
             c.refused_busy,
-            self.received,
+            io.received,
             self.handed_off,
             self.tx.retransmissions_sent + c.retransmitted_2xx,
             self.tx.retransmissions_absorbed,
             c.malformed_answered,
             self.policy_refused,
             c.dropped,
-            self.send_dropped,
-            self.handoff_dropped,
+            io.truncated,
+            io.send_failed,
+            io.handoff_dropped,
             self.tx.rejected_full,
+            io.ring_empty,
+            io.rearmed,
+            io.waits,
             p(0.5),
             p(0.99),
             self.latency_us.max(),

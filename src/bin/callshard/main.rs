@@ -18,9 +18,19 @@ struct Cli {
 enum Command {
     /// Answer SIP calls on UDP with thread-per-core shards, by a route table.
     Serve {
-        /// Address and port to listen on.
+        /// Address and port to listen on (UDP); repeat for several (IPv4 and IPv6).
         #[arg(long, default_value = "127.0.0.1:5060")]
-        listen: std::net::SocketAddr,
+        listen: Vec<std::net::SocketAddr>,
+        /// I/O backend: uring (io_uring, one ring per shard), poll (recvmmsg + ppoll), or auto
+        /// (io_uring where the kernel allows it, else poll).
+        #[arg(long, default_value = "auto", value_parser = serve::parse_io)]
+        io: callshard::shard::IoChoice,
+        /// Receive buffers in each shard's io_uring buffer ring (a power of two, 2-32768).
+        #[arg(long, default_value_t = 1024, value_parser = serve::parse_ring_buffers)]
+        ring_buffers: u16,
+        /// Largest SIP datagram accepted, in bytes; larger ones are dropped and counted.
+        #[arg(long, default_value_t = 65_535, value_parser = clap::value_parser!(u32).range(512..=65_535))]
+        max_message: u32,
         /// Shards (one per core); default: every online core.
         #[arg(long, value_parser = serve::parse_shards)]
         shards: Option<usize>,
@@ -61,8 +71,26 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Inspect { files } => inspect::run(&files),
-        Command::Serve { listen, shards, rtp_ports, routes, max_calls, stats_interval } => {
-            serve::serve(serve::ServeArgs { listen, shards, rtp_ports, routes, max_calls, stats_interval })
-        }
+        Command::Serve {
+            listen,
+            io,
+            ring_buffers,
+            max_message,
+            shards,
+            rtp_ports,
+            routes,
+            max_calls,
+            stats_interval,
+        } => serve::serve(serve::ServeArgs {
+            listen,
+            io,
+            ring_buffers,
+            max_message: max_message as usize,
+            shards,
+            rtp_ports,
+            routes,
+            max_calls,
+            stats_interval,
+        }),
     }
 }

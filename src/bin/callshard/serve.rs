@@ -7,11 +7,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use callshard::shard::{run, Routes, ServeConfig, ShardStats};
+use callshard::shard::{choose_backend, run, IoChoice, Routes, ServeConfig, ShardStats};
 
 /// The flags of `serve`, already parsed by clap.
 pub struct ServeArgs {
-    pub listen: SocketAddr,
+    pub listen: Vec<SocketAddr>,
+    pub io: IoChoice,
+    pub ring_buffers: u16,
+    pub max_message: usize,
     pub shards: Option<usize>,
     pub rtp_ports: (u16, u16),
     pub routes: Vec<String>,
@@ -20,7 +23,25 @@ pub struct ServeArgs {
 }
 
 pub fn serve(args: ServeArgs) -> ExitCode {
-    let mut cfg = ServeConfig::new(args.listen);
+    if args.listen.len() > 255 {
+        eprintln!("error: --listen: at most 255 addresses");
+        return ExitCode::from(2);
+    }
+    let mut cfg = ServeConfig::new(args.listen[0]);
+    cfg.listen = args.listen.clone();
+    cfg.ring_buffers = args.ring_buffers;
+    cfg.max_message = args.max_message;
+    cfg.io = match choose_backend(args.io) {
+        Ok((io, None)) => io,
+        Ok((io, Some(why))) => {
+            eprintln!("callshard serve: {why}; using the poll backend (recvmmsg + ppoll)");
+            io
+        }
+        Err(why) => {
+            eprintln!("error: --io uring: {why}");
+            return ExitCode::FAILURE;
+        }
+    };
     if let Some(n) = args.shards {
         cfg.shards = n;
     }
@@ -45,7 +66,9 @@ pub fn serve(args: ServeArgs) -> ExitCode {
     let live = Arc::new(Mutex::new(Vec::new()));
     let done = Arc::new(AtomicBool::new(false));
     let reporter = (args.stats_interval > 0).then(|| spawn_reporter(cfg.stats_interval, live.clone(), done.clone()));
-    eprintln!("callshard serve: {} shard(s) on {}", cfg.shards, cfg.listen);
+    let addrs: Vec<String> = cfg.listen.iter().map(|a| a.to_string()).collect();
+    let backend = if cfg.io == IoChoice::Poll { "poll" } else { "io_uring" };
+    eprintln!("callshard serve: {} shard(s) on {} ({backend})", cfg.shards, addrs.join(", "));
     let result = run(cfg, stop, live);
     done.store(true, Ordering::Relaxed);
     if let Some(r) = reporter {
@@ -57,7 +80,7 @@ pub fn serve(args: ServeArgs) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("error: cannot serve on {}: {e}", args.listen);
+            eprintln!("error: cannot serve: {e}");
             ExitCode::FAILURE
         }
     }
@@ -97,6 +120,24 @@ pub fn parse_port_range(s: &str) -> Result<(u16, u16), String> {
         return Err(format!("`{s}`: LOW must be above 0 and below HIGH"));
     }
     Ok((low, high))
+}
+
+/// `auto`, `uring` or `poll`.
+pub fn parse_io(s: &str) -> Result<IoChoice, String> {
+    match s {
+        "auto" => Ok(IoChoice::Auto),
+        "uring" | "io_uring" => Ok(IoChoice::Uring),
+        "poll" => Ok(IoChoice::Poll),
+        _ => Err(format!("`{s}` is not auto, uring or poll")),
+    }
+}
+
+/// A power of two from 2 to 32 768 (the kernel's limit for a buffer ring).
+pub fn parse_ring_buffers(s: &str) -> Result<u16, String> {
+    match s.parse::<u32>() {
+        Ok(n) if (2..=32_768).contains(&n) && n.is_power_of_two() => Ok(n as u16),
+        _ => Err(format!("`{s}` is not a power of two from 2 to 32768")),
+    }
 }
 
 /// A shard count of at least one.

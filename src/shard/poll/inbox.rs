@@ -2,17 +2,14 @@
 //! eventfd that wakes the owner from `ppoll`. The `Bytes` cross as they are: no copy, no lock.
 
 use std::io;
-use std::net::SocketAddr;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 
-use bytes::Bytes;
 use crossbeam::queue::ArrayQueue;
 
-/// A datagram and where it came from.
-pub type Handoff = (Bytes, SocketAddr);
+use super::super::io::Datagram;
 
 pub struct Inbox {
-    queue: ArrayQueue<Handoff>,
+    queue: ArrayQueue<Datagram>,
     wake: OwnedFd,
 }
 
@@ -30,7 +27,7 @@ impl Inbox {
 
     /// Queues a datagram; gives it back when the inbox is full (the caller counts it lost,
     /// as the network might have: the sender retransmits).
-    pub fn push(&self, item: Handoff) -> Result<(), Handoff> {
+    pub fn push(&self, item: Datagram) -> Result<(), Datagram> {
         self.queue.push(item)
     }
 
@@ -42,24 +39,21 @@ impl Inbox {
         unsafe { libc::write(self.wake.as_raw_fd(), (&one as *const u64).cast(), 8) };
     }
 
-    /// Clears the wake-up and takes every queued datagram.
-    pub fn drain(&self, mut each: impl FnMut(Handoff)) -> usize {
+    /// Takes every queued datagram (no system call).
+    pub fn drain(&self, mut each: impl FnMut(Datagram)) {
+        while let Some(item) = self.queue.pop() {
+            each(item);
+        }
+    }
+
+    /// Clears the wake-up, once `ppoll` has reported it; the queue is drained after.
+    pub fn clear_wake(&self) {
         let mut counter: u64 = 0;
         // SAFETY: reads 8 bytes into a live u64; EAGAIN (nothing pending) leaves it untouched.
         unsafe { libc::read(self.wake.as_raw_fd(), (&mut counter as *mut u64).cast(), 8) };
-        let mut n = 0;
-        while let Some(item) = self.queue.pop() {
-            each(item);
-            n += 1;
-        }
-        n
     }
 
     pub fn fd(&self) -> RawFd {
         self.wake.as_raw_fd()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.queue.is_empty()
     }
 }

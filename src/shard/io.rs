@@ -1,0 +1,74 @@
+//! The seam between a shard's loop and its I/O backend. The loop sees datagrams arrive, sends
+//! datagrams, hands datagrams to other shards and waits; whether that is one io_uring per
+//! shard ([`super::ring`]) or `recvmmsg` + `ppoll` ([`super::poll`]) is the backend's business.
+
+use std::io;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use bytes::Bytes;
+
+/// A received datagram: its bytes, its source and which of the shard's sockets took it (the
+/// index of the socket in the shard: for SIP, the index into the `--listen` list; replies leave from the same socket, RFC 3581 4).
+#[derive(Debug)]
+pub struct Datagram {
+    pub data: Bytes,
+    pub from: SocketAddr,
+    pub local: u32,
+}
+
+/// What a turn of the backend brought in.
+#[derive(Debug)]
+pub enum Arrival {
+    /// Read from one of this shard's sockets.
+    Received(Datagram),
+    /// Read by another shard, for a call this shard owns.
+    HandedOff(Datagram),
+}
+
+/// Counters a backend keeps about its own work; merged into the shard's statistics.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct IoCounters {
+    /// Datagrams read from this shard's sockets.
+    pub received: u64,
+    /// Datagrams dropped because they were larger than a receive buffer.
+    pub truncated: u64,
+    /// Datagrams the kernel refused to send.
+    pub send_failed: u64,
+    /// Datagrams for another shard that could not be handed over (its inbox or ring full).
+    pub handoff_dropped: u64,
+    /// Times the kernel found the buffer ring empty and stopped a multishot receive (io_uring
+    /// only). The datagrams wait in the socket meanwhile; they are lost only when the socket's
+    /// own buffer overflows too, which the kernel counts as `RcvbufErrors`.
+    pub ring_empty: u64,
+    /// Multishot receives armed again after the kernel ended them (io_uring only).
+    pub rearmed: u64,
+    /// Waits for I/O or a timer (one system call each).
+    pub waits: u64,
+}
+
+impl IoCounters {
+    pub fn merge(&mut self, o: &IoCounters) {
+        self.received += o.received;
+        self.truncated += o.truncated;
+        self.send_failed += o.send_failed;
+        self.handoff_dropped += o.handoff_dropped;
+        self.ring_empty += o.ring_empty;
+        self.rearmed += o.rearmed;
+        self.waits += o.waits;
+    }
+}
+
+/// One shard's I/O. Sends and hand-offs are queued and leave on the next [`ShardIo::turn`],
+/// which also waits (up to `timeout`, not at all when something is ready) and collects what
+/// arrived. Nothing here is shared with other shards but the hand-off path.
+pub trait ShardIo {
+    /// Queues `data` to `to` from socket `local`.
+    fn send(&mut self, local: u32, to: SocketAddr, data: Bytes);
+    /// Queues a datagram for shard `owner`.
+    fn hand_off(&mut self, owner: usize, datagram: Datagram);
+    /// Sends what is queued, waits at most `timeout` for something to arrive, and appends
+    /// what arrived to `out`.
+    fn turn(&mut self, timeout: Duration, out: &mut Vec<Arrival>) -> io::Result<()>;
+    fn counters(&self) -> IoCounters;
+}

@@ -1,0 +1,37 @@
+//! The shards' listening sockets: for every `--listen` address, one `SO_REUSEPORT` UDP socket
+//! per shard, so the kernel spreads datagrams over the shards by source.
+
+use std::io;
+use std::net::SocketAddr;
+
+use socket2::{Domain, Protocol, Socket, Type};
+
+/// Binds a non-blocking UDP socket that other shards bind too (`SO_REUSEPORT`).
+fn bind(addr: SocketAddr) -> io::Result<Socket> {
+    let socket = Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP))?;
+    if addr.is_ipv6() {
+        // `[::]` means IPv6 only; listen on an IPv4 address as well for IPv4.
+        socket.set_only_v6(true)?;
+    }
+    socket.set_reuse_address(true)?;
+    socket.set_reuse_port(true)?;
+    socket.set_nonblocking(true)?;
+    // A burst must wait in the kernel, not be dropped: ask for 4 MiB (capped by rmem_max).
+    let _ = socket.set_recv_buffer_size(4 << 20);
+    let _ = socket.set_send_buffer_size(4 << 20);
+    socket.bind(&addr.into())?;
+    Ok(socket)
+}
+
+/// Every shard's sockets, `[shard][listen index]`. Each address is first bound plainly and
+/// released: `SO_REUSEPORT` would let us share a port with another server without a word.
+pub fn bind_all(listen: &[SocketAddr], shards: usize) -> io::Result<Vec<Vec<Socket>>> {
+    for addr in listen {
+        let probe = Socket::new(Domain::for_address(*addr), Type::DGRAM, Some(Protocol::UDP))?;
+        if addr.is_ipv6() {
+            probe.set_only_v6(true)?;
+        }
+        probe.bind(&(*addr).into()).map_err(|e| io::Error::new(e.kind(), format!("{addr}: {e}")))?;
+    }
+    (0..shards).map(|_| listen.iter().map(|a| bind(*a)).collect()).collect()
+}
