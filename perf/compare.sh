@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Side-by-side SIP load comparison: the same SIPp built-in `uac` load against
-#   callshard  - `callshard serve --shards 1` (one shard, full transaction/dialog state)
+#   callshard  - `callshard serve --shards 1 --io uring` (one shard, full transaction/dialog state)
+#   callshard_poll - the same on the poll backend (`--io poll`: recvmmsg/sendmmsg + ppoll)
+#   callshard_ok, callshard_poll_ok - either backend with `--route '*=ok'`: 200 without a 180,
+#              so callshard sends the same datagrams as the stateless Kamailio (like-for-like)
 #   kamailio   - Kamailio, stateless 200 OK responder (perf/kamailio-stateless.cfg, TLSF allocator)
 #   sipp_uas   - SIPp's built-in `uas` scenario
 # Every server is pinned to CPU 0 and the SIPp UAC to CPU 1; each server is restarted for every
@@ -8,7 +11,7 @@
 #
 # Usage: perf/compare.sh [--quick] [--help]
 # Environment overrides (defaults in brackets):
-#   SERVERS   ["callshard kamailio sipp_uas"]   RATES ["1000 4000 8000 12000 16000"] calls/s
+#   SERVERS   ["callshard callshard_poll callshard_ok kamailio sipp_uas"]   RATES ["1000 4000 8000 12000 16000"] calls/s
 #   DURATION  [10] seconds per step (each step asks rate*DURATION calls)
 #   OUT_DIR   [a new /tmp/callshard-compare.XXXXXX] logs, SIPp stat CSVs, results.tsv
 #   CALLSHARD_BIN [target/release/callshard]  CALLSHARD_PORT [5062] KAMAILIO_PORT [5064]
@@ -41,7 +44,7 @@ for arg in "$@"; do
     esac
 done
 
-SERVERS="${SERVERS:-callshard kamailio sipp_uas}"
+SERVERS="${SERVERS:-callshard callshard_poll callshard_ok kamailio sipp_uas}"
 RATES="${RATES:-1000 4000 8000 12000 16000}"
 DURATION="${DURATION:-10}"
 if [[ $quick == 1 ]]; then RATES=1000; DURATION=3; fi
@@ -181,7 +184,7 @@ callshard_ok() { [[ -x "$CALLSHARD_BIN" ]] && "$CALLSHARD_BIN" serve --help >/de
 
 server_port() {
     case "$1" in
-        callshard) echo "$CALLSHARD_PORT" ;;
+        callshard*) echo "$CALLSHARD_PORT" ;;
         kamailio) echo "$KAMAILIO_PORT" ;;
         sipp_uas) echo "$SIPP_UAS_PORT" ;;
     esac
@@ -191,7 +194,11 @@ server_port() {
 server_cmd() {
     local name="$1" port="$2" life="$3"
     case "$name" in
-        callshard) echo "$CALLSHARD_BIN serve --listen 127.0.0.1:$port --shards 1 --stats-interval 0" ;;
+        callshard*)
+            local io=uring route=""
+            [[ $name == *_poll* ]] && io=poll
+            [[ $name == *_ok ]] && route=" --route *=ok"
+            echo "$CALLSHARD_BIN serve --listen 127.0.0.1:$port --shards 1 --stats-interval 0 --io $io$route" ;;
         kamailio)   # the cfg listens on 5064 and probes up to 4 MB unless told otherwise
             local extra=""
             [[ $port == 5064 ]] || extra+=" -A KAM_PORT=$port"
@@ -213,7 +220,7 @@ start_server() {
         return 1
     fi
     echo "+ taskset -c $SERVER_CPU $cmd" >"$log"
-    if [[ $name == callshard ]]; then   # the binary may be rebuilt between steps
+    if [[ $name == callshard* ]]; then   # the binary may be rebuilt between steps
         echo "# $(sha256sum "$CALLSHARD_BIN" | cut -c1-12) $(stat -c '%y' "$CALLSHARD_BIN" | cut -d. -f1)" >>"$log"
     fi
     # shellcheck disable=SC2086  # cmd is split on purpose (no argument contains spaces)
@@ -379,16 +386,16 @@ run_step() {
 } | tee "$OUT_DIR/run.txt" >&2
 for name in $SERVERS; do
     case "$name" in
-        callshard)
+        callshard | callshard_poll | callshard_ok | callshard_poll_ok)
             if ! callshard_ok; then
-                echo "compare.sh: '$CALLSHARD_BIN serve --help' does not work; skipping callshard" >&2
-                row callshard - - - - - "no(callshard serve unavailable)"
+                echo "compare.sh: '$CALLSHARD_BIN serve --help' does not work; skipping $name" >&2
+                row "$name" - - - - - "no(callshard serve unavailable)"
                 continue
             fi ;;
         kamailio)
             command -v kamailio >/dev/null 2>&1 || { row kamailio - - - - - "no(kamailio not installed)"; continue; } ;;
         sipp_uas) ;;
-        *) echo "compare.sh: unknown server '$name' (callshard, kamailio, sipp_uas)" >&2; exit 2 ;;
+        *) echo "compare.sh: unknown server '$name' (callshard, callshard_poll, callshard_ok, callshard_poll_ok, kamailio, sipp_uas)" >&2; exit 2 ;;
     esac
     for rate in $RATES; do
         run_step "$name" "$rate"
@@ -403,7 +410,7 @@ awk -F'\t' 'NR > 1 {
         if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1; best[$1] = "none" }
         if ($7 == "yes" && (best[$1] == "none" || $2 + 0 > best[$1] + 0)) best[$1] = $2
     }
-    END { for (i = 1; i <= n; i++) printf "  %-10s %s\n", order[i], best[order[i]] }' "$results"
+    END { for (i = 1; i <= n; i++) printf "  %-18s %s\n", order[i], best[order[i]] }' "$results"
 if ((${#noisy_steps[@]})); then
     echo "warning: other processes used >10% of a CPU during: ${noisy_steps[*]}"
 fi

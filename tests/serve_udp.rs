@@ -2,12 +2,13 @@
 //! calls for, OPTIONS and unknown methods get theirs, a bad flag is a one-line error with exit
 //! code 2, and SIGTERM drains (new calls get 503) before a final report and exit 0.
 
-use std::io::Read;
-use std::net::UdpSocket;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+mod common;
 
-const BIN: &str = env!("CARGO_BIN_EXE_callshard");
+use std::net::UdpSocket;
+use std::process::Command;
+use std::time::Duration;
+
+use common::server::{client, exchange, invite, options, status_line, Server, BIN};
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/rfc4475");
 
 /// An I/O backend to test, the offset of its ports from the uring run's, and the loopback
@@ -16,84 +17,11 @@ type Backend = (&'static str, u16, &'static str);
 const URING: Backend = ("uring", 0, "127.0.0.2");
 const POLL: Backend = ("poll", 100, "127.0.0.3");
 
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Server {
-    fn start((io, offset, _): Backend, port: u16, extra: &[&str]) -> Server {
-        let port = port + offset;
-        let listen = format!("127.0.0.1:{port}");
-        let mut args = vec!["serve", "--listen", &listen, "--shards", "2", "--stats-interval", "0", "--io", io];
-        args.extend_from_slice(extra);
-        let child = Command::new(BIN).args(&args).stderr(Stdio::piped()).stdout(Stdio::null()).spawn().unwrap();
-        let server = Server { child, port };
-        // Ready when it answers an OPTIONS.
-        let probe = client();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let reply = exchange(&probe, port, &options("probe")).into_iter().next();
-            if reply.is_some() || Instant::now() > deadline {
-                break;
-            }
-        }
-        server
-    }
-
-    /// Sends SIGTERM and returns (exit code, stderr).
-    fn stop(mut self) -> (Option<i32>, String) {
-        let result = self.terminate();
-        std::mem::forget(self);
-        result
-    }
-
-    fn terminate(&mut self) -> (Option<i32>, String) {
-        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
-        let status = self.child.wait().unwrap();
-        let mut err = String::new();
-        self.child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
-        (status.code(), err)
-    }
-}
-
-/// A test that fails must not leave its server running: SO_REUSEPORT would let the next
-/// run's server share the port with it.
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn client() -> UdpSocket {
-    let s = UdpSocket::bind("127.0.0.1:0").unwrap();
-    s.set_read_timeout(Some(Duration::from_millis(300))).unwrap();
-    s
-}
-
-/// Sends one datagram and collects what comes back within the read timeout.
-fn exchange(sock: &UdpSocket, port: u16, data: &[u8]) -> Vec<String> {
-    sock.send_to(data, ("127.0.0.1", port)).unwrap();
-    let mut replies = Vec::new();
-    let mut buf = [0u8; 65536];
-    while let Ok((n, _)) = sock.recv_from(&mut buf) {
-        replies.push(String::from_utf8_lossy(&buf[..n]).into_owned());
-    }
-    replies
-}
-
-fn status_line(reply: &str) -> &str {
-    reply.split("\r\n").next().unwrap_or_default()
-}
-
-fn options(id: &str) -> Vec<u8> {
-    format!(
-        "OPTIONS sip:callshard@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bK{id};rport\r\n\
-         Max-Forwards: 70\r\nFrom: <sip:t@127.0.0.1>;tag=t{id}\r\nTo: <sip:callshard@127.0.0.1>\r\n\
-         Call-ID: {id}@test\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
-    )
-    .into_bytes()
+/// Two shards on `backend`, at `port` plus the backend's offset.
+fn start((io, offset, _): Backend, port: u16, args: &[&str]) -> Server {
+    let mut all = vec!["--shards", "2", "--io", io];
+    all.extend_from_slice(args);
+    Server::start(port + offset, &all)
 }
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -121,7 +49,7 @@ fn torture_messages_over_udp_get_the_rfc_answers_poll() {
 }
 
 fn torture_messages_over_udp_get_the_rfc_answers(backend: Backend) {
-    let server = Server::start(backend, 15_060, &[]);
+    let server = start(backend, 15_060, &[]);
     let expect: &[(&str, &str)] = &[
         ("badinv01", "SIP/2.0 400 Bad Via"),
         ("clerr", "SIP/2.0 400 Body Shorter Than Content-Length"),
@@ -175,7 +103,7 @@ fn options_and_unknown_methods_poll() {
 }
 
 fn options_and_unknown_methods(backend: Backend) {
-    let server = Server::start(backend, 15_062, &[]);
+    let server = start(backend, 15_062, &[]);
     let sock = client();
     let reply = exchange(&sock, server.port, &options("opt2")).remove(0);
     assert!(reply.starts_with("SIP/2.0 200 OK\r\n"));
@@ -207,18 +135,6 @@ fn bad_flags_are_one_line_errors_with_exit_code_2() {
     }
 }
 
-fn invite(id: &str, user: &str) -> Vec<u8> {
-    let sdp = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 6000 RTP/AVP 0\r\n";
-    format!(
-        "INVITE sip:{user}@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bK{id};rport\r\n\
-         Max-Forwards: 70\r\nFrom: <sip:t@127.0.0.1>;tag=t{id}\r\nTo: <sip:{user}@127.0.0.1>\r\n\
-         Call-ID: {id}@test\r\nCSeq: 1 INVITE\r\nContact: <sip:t@127.0.0.1:9>\r\n\
-         Content-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{sdp}",
-        sdp.len()
-    )
-    .into_bytes()
-}
-
 #[test]
 fn sigterm_drains_new_calls_get_503_then_exit_0_uring() {
     sigterm_drains_new_calls_get_503_then_exit_0(URING);
@@ -230,7 +146,7 @@ fn sigterm_drains_new_calls_get_503_then_exit_0_poll() {
 }
 
 fn sigterm_drains_new_calls_get_503_then_exit_0(backend: Backend) {
-    let server = Server::start(backend, 15_064, &["--route", "hold=ringing"]);
+    let server = start(backend, 15_064, &["--route", "hold=ringing"]);
     let sock = client();
     let ringing = exchange(&sock, server.port, &invite("d1", "hold"));
     assert!(ringing.iter().any(|r| r.starts_with("SIP/2.0 180 Ringing")), "{ringing:?}");

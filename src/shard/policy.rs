@@ -57,6 +57,11 @@ impl Policy {
                 self.finished(call, ok);
                 return;
             }
+            Action::Ok => {
+                let ok = ep.answer(call, now).is_ok();
+                self.finished(call, ok);
+                return;
+            }
             Action::Reject(code) => {
                 let ok = ep.reject(call, code, now).is_ok();
                 self.finished(call, ok);

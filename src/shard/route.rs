@@ -8,6 +8,8 @@ use std::fmt;
 pub enum Action {
     /// 180, then 200 at once.
     Answer,
+    /// 200 at once, no 180: the same datagrams as a stateless responder sends.
+    Ok,
     /// 180, then 200 after this many milliseconds.
     Ring(u32),
     /// 180 and nothing more: the caller cancels or gives up.
@@ -37,6 +39,7 @@ impl std::str::FromStr for Action {
         };
         match s.split_once(':') {
             None if s == "answer" => Ok(Action::Answer),
+            None if s == "ok" => Ok(Action::Ok),
             None if s == "ringing" => Ok(Action::Ringing),
             Some(("ring", ms)) => Ok(Action::Ring(number(ms, "delay")?)),
             Some(("early", ms)) => Ok(Action::Early(number(ms, "delay")?)),
@@ -44,7 +47,7 @@ impl std::str::FromStr for Action {
                 code @ 300..=699 => Ok(Action::Reject(code as u16)),
                 code => Err(RouteError(format!("reject code {code} is not a final failure (300-699)"))),
             },
-            _ => Err(RouteError(format!("unknown action `{s}` (answer, ring:MS, ringing, early:MS, reject:CODE)"))),
+            _ => Err(RouteError(format!("unknown action `{s}` (answer, ok, ring:MS, ringing, early:MS, reject:CODE)"))),
         }
     }
 }
@@ -109,6 +112,8 @@ mod tests {
         r.add("busy=reject:600").unwrap();
         r.add("*=ring:250").unwrap();
         r.add("ivr=early:0").unwrap();
+        r.add("fast=ok").unwrap();
+        assert_eq!(r.action_for(Some(b"fast")), Action::Ok);
         assert_eq!(r.action_for(Some(b"busy")), Action::Reject(600));
         assert_eq!(r.action_for(Some(b"x")), Action::Ring(250));
         assert_eq!(r.action_for(Some(b"ivr")), Action::Early(0));

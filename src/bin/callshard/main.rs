@@ -37,8 +37,8 @@ enum Command {
         /// RTP port range, split between shards.
         #[arg(long, default_value = "20000-39999", value_parser = serve::parse_port_range)]
         rtp_ports: (u16, u16),
-        /// PATTERN=ACTION: Request-URI user (or * for any other) = answer | ring:MS | ringing |
-        /// early:MS | reject:CODE. Built in: *=answer busy=reject:486 slow=ringing early=early:1000.
+        /// PATTERN=ACTION: Request-URI user (or * for any other) = answer (180, 200) | ok (200
+        /// only) | ring:MS | ringing | early:MS | reject:CODE. Built in: *=answer busy=reject:486 slow=ringing early=early:1000.
         #[arg(long = "route")]
         routes: Vec<String>,
         /// Calls alive at once; beyond it new INVITEs get 503 with Retry-After.
