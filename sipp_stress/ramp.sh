@@ -104,9 +104,10 @@ step() {
     wait "$SIPP_PID" || rc=$?
     SIPP_PID=""
     t_end=$(date +%s.%N)
-    local srv_pct="-" sipp_pct srv_mb="-"
+    local srv_pct="-" sipp_pct srv_mb="-" srv_rss="-"
     if [[ -n "$srv_pid" ]]; then
         srv_mb=$(awk '/^VmHWM:/ { printf "%.0f", $2 / 1024 }' "/proc/$srv_pid/status" 2>/dev/null || echo -)
+        srv_rss=$(awk '/^VmRSS:/ { printf "%.0f", $2 / 1024 }' "/proc/$srv_pid/status" 2>/dev/null || echo -)
     fi
     if [[ -n "$srv_t0" ]]; then
         local srv_t1
@@ -147,9 +148,9 @@ step() {
     server_alive || why+=("server died")
     local verdict=pass
     ((${#why[@]})) && verdict="STOP: $(IFS=';'; echo "${why[*]}")"
-    ROWS+=("$(printf '%7s %8s %8s %7s %8s %10s %5s %5s %5s %6s %6s %8s %9s %9s %10s %10s  %s' "$rate" "$calls" \
+    ROWS+=("$(printf '%7s %8s %8s %7s %8s %10s %5s %5s %5s %6s %6s %8s %9s %9s %10s %9s %10s  %s' "$rate" "$calls" \
         "${ok:-0}" "${failed:-0}" "${retrans:-0}" "$achieved" "$p50" "$p90" "$p99" "$p999" "$max" "$srv_pct" \
-        "$sipp_pct" "$srv_drops" "$sipp_drops" "$srv_mb" "$verdict")")
+        "$sipp_pct" "$srv_drops" "$sipp_drops" "$srv_rss" "$srv_mb" "$verdict")")
     if [[ "$verdict" == pass ]]; then
         BEST_RATE=$rate
         BEST_PCTS="p50 $p50 ms, p90 $p90 ms, p99 $p99 ms, p99.9 $p999 ms, max $max ms ($ok calls)"
@@ -193,12 +194,12 @@ main() {
         step "$r" || break
     done
 
-    printf '\n%7s %8s %8s %7s %8s %10s %5s %5s %5s %6s %6s %8s %9s %9s %10s %10s  %s\n' "rate/s" calls ok failed \
-        retrans "answered/s" p50 p90 p99 p99.9 max "srv_cpu%" "sipp_cpu%" "srv_drops" "sipp_drops" "srv_maxMB" verdict
+    printf '\n%7s %8s %8s %7s %8s %10s %5s %5s %5s %6s %6s %8s %9s %9s %10s %9s %10s  %s\n' "rate/s" calls ok failed \
+        retrans "answered/s" p50 p90 p99 p99.9 max "srv_cpu%" "sipp_cpu%" "srv_drops" "sipp_drops" "srv_rssMB" "srv_maxMB" verdict
     printf '%s\n' "${ROWS[@]}"
     echo "(response times in ms, INVITE to 200, 1 ms resolution; cpu% of one core over the step;"
     echo " drops: datagrams the kernel dropped for a full receive buffer on the server's / SIPp's port;"
-    echo " srv_maxMB: the server's peak resident memory so far)"
+    echo " srv_rssMB: the server's resident memory at the end of the step; srv_maxMB: its peak so far)"
     local rc=0
     if [[ -n "$BEST_RATE" ]]; then
         echo "highest rate with zero failed calls (and >= ${MIN_PERCENT}% of it answered): $BEST_RATE calls/s"
