@@ -38,7 +38,7 @@ pub struct Tx<M> {
     pub machine: M,
     pub timers: SmallVec<[(TimerKind, TimerId); 3]>,
     /// The request, while the machine's state needs it; `None` once the transaction only
-    /// lingers to absorb retransmissions (Timers D, I, J, K, L), which is most of its life.
+    /// matches retransmissions by its key, which is most of its life (Timers J, L: 32 s).
     pub live: Option<Box<Live>>,
 }
 
@@ -56,8 +56,8 @@ pub struct Live {
 
 impl Live {
     /// Copies the request out of the buffer it shares with other datagrams, once. A request
-    /// answered at once never pays for it; one that waits (a ringing call) must not pin a
-    /// 256 KiB receive buffer for as long as it rings.
+    /// given its final response at once never pays for it; one that waits (a ringing call)
+    /// must not pin a 256 KiB receive buffer for as long as it rings.
     pub fn detach(&mut self) {
         if !self.detached {
             self.request.detach();
