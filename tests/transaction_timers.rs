@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use callshard::sip::write::Response;
 use callshard::sip::Message;
-use callshard::transaction::{ClientTxId, ServerTxId, TxConfig, TxOutput, TxTable};
+use callshard::transaction::{ClientTxId, ServerTxId, TxConfig, TxError, TxOutput, TxTable};
 
 const PEER: &str = "192.0.2.10:5060";
 
@@ -361,4 +361,68 @@ fn ack_for_a_2xx_goes_to_the_tu() {
     let mut c = Clocked::new(TxConfig::default());
     c.feed(request("ACK", "z9hG4bKnew"));
     assert!(matches!(c.drain().as_slice(), [(_, TxOutput::Ack { .. })]));
+}
+
+/// A request as the runtime delivers it: `Bytes` we keep a handle on, to see who else does.
+fn datagram(method: &str, branch: &str) -> (Bytes, Message) {
+    let msg = request(method, branch);
+    (msg.bytes().clone(), msg)
+}
+
+#[test]
+fn a_lingering_server_transaction_keeps_nothing_of_the_datagram() {
+    let mut c = Clocked::new(TxConfig { trying_delay: None, ..TxConfig::default() });
+    let (data, bye) = datagram("BYE", "z9hG4bKmem1");
+    c.feed(bye);
+    let tx = c.server_tx();
+    c.drain();
+    assert!(!data.is_unique(), "the TU may still read and answer the request");
+    assert!(c.table.request(tx).is_some());
+    let mut out = Vec::new();
+    c.table.respond(tx, &Response::new(200), c.now, &mut out).unwrap();
+    assert!(data.is_unique(), "Completed (Timer J): the key and the 200 are enough");
+    assert!(c.table.request(tx).is_none());
+    c.feed(request("BYE", "z9hG4bKmem1"));
+    assert_eq!(c.drain().iter().filter(|(_, o)| matches!(o, TxOutput::Send { .. })).count(), 1, "still answered");
+
+    let (data, invite) = datagram("INVITE", "z9hG4bKmem2");
+    c.feed(invite);
+    let tx = c.server_tx();
+    c.drain();
+    c.table.respond(tx, &Response { to_tag: Some(b"x"), ..Response::new(180) }, c.now, &mut out).unwrap();
+    assert!(data.is_unique(), "a ringing call's INVITE is copied out of the shared buffer");
+    assert!(c.table.request(tx).is_some_and(|r| r.bytes()[..] == data[..]));
+    c.table.respond(tx, &Response { to_tag: Some(b"x"), ..Response::new(200) }, c.now, &mut out).unwrap();
+    assert!(c.table.request(tx).is_none(), "Accepted (Timer L) keeps the key only");
+    let again = c.table.respond(tx, &Response { to_tag: Some(b"x"), ..Response::new(200) }, c.now, &mut out);
+    assert_eq!(again.err(), Some(TxError::AlreadyFinal), "the TU retransmits its 2xx from the bytes it has");
+    c.take(out);
+    c.drain();
+    c.feed(request("INVITE", "z9hG4bKmem2"));
+    assert!(c.drain().is_empty(), "a retransmitted INVITE is still absorbed");
+    c.feed(request("ACK", "z9hG4bKmem2"));
+    assert!(matches!(c.drain().as_slice(), [(_, TxOutput::Ack { .. })]), "and the ACK for the 2xx reaches the TU");
+}
+
+#[test]
+fn a_completed_client_invite_keeps_only_its_ack() {
+    let mut c = Clocked::new(TxConfig::default());
+    let invite = request("INVITE", "z9hG4bKmem3");
+    let (data, sent) = datagram("INVITE", "z9hG4bKmem3");
+    let tx = start_client(&mut c, sent);
+    assert!(data.is_unique(), "the transaction sends its own copy of the request");
+    assert!(c.table.client_request(tx).is_some());
+    c.feed(response_to(&invite, 180));
+    assert!(c.table.client_request(tx).is_some(), "Proceeding: CANCEL copies it");
+    c.feed(response_to(&invite, 486));
+    assert!(c.table.client_request(tx).is_none(), "Completed (Timer D): only the ACK is kept");
+    c.drain();
+    c.feed(response_to(&invite, 486));
+    let sent = c.drain();
+    assert!(matches!(sent.as_slice(), [(_, TxOutput::Send { data, .. })] if data.starts_with(b"ACK ")));
+
+    let forked = request("INVITE", "z9hG4bKmem4");
+    let tx = start_client(&mut c, forked.clone());
+    c.feed(response_to(&forked, 200));
+    assert!(c.table.client_request(tx).is_some(), "Accepted (Timer M): later forks' dialogs need the INVITE");
 }

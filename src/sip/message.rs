@@ -98,6 +98,12 @@ impl Message {
         &self.bytes
     }
 
+    /// Moves the message into a buffer of its own, exactly as long: for a message kept long
+    /// after its datagram, which may be a slice of a receive buffer shared with many others.
+    pub fn detach(&mut self) {
+        self.bytes = Bytes::copy_from_slice(&self.bytes);
+    }
+
     pub fn start_line(&self) -> StartLine {
         self.start
     }

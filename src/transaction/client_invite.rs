@@ -17,27 +17,36 @@ pub enum State {
     Completed,
 }
 
+/// The machine; the table keeps the INVITE itself while [`ClientInvite::needs_request`].
 #[derive(Debug)]
 pub struct ClientInvite {
     pub state: State,
-    request: Bytes,
     timer_a: Duration,
+    /// Completed: the ACK the table sent for the final non-2xx, repeated for its
+    /// retransmissions (17.1.1.3). The table writes it in a buffer of its own.
+    pub ack: Option<Bytes>,
 }
 
 impl ClientInvite {
     /// Sends the INVITE and starts Timers A and B.
-    pub fn start(request: Bytes, cfg: &TxConfig) -> (ClientInvite, Step) {
+    pub fn start(cfg: &TxConfig) -> (ClientInvite, Step) {
         let step = Step {
-            send: Some(request.clone()),
+            send_request: true,
             arm: [(TimerKind::A, cfg.t1), (TimerKind::B, cfg.timeout())].into_iter().collect(),
             ..Step::none()
         };
-        (ClientInvite { state: State::Calling, request, timer_a: cfg.t1 }, step)
+        (ClientInvite { state: State::Calling, timer_a: cfg.t1, ack: None }, step)
     }
 
-    /// A response matched this transaction. `ack` is the ACK already sent for a final
-    /// non-2xx, to repeat for its retransmissions.
-    pub fn on_response(&mut self, code: u16, ack: Option<&Bytes>, cfg: &TxConfig) -> Step {
+    /// The INVITE is sent again until a response (Timer A) and CANCEL copies it (9.1); in
+    /// Accepted, the 2xx of every fork makes a dialog from it (12.1.2, 13.2.2.4). Completed
+    /// needs only the ACK it already wrote.
+    pub fn needs_request(&self) -> bool {
+        self.state != State::Completed
+    }
+
+    /// A response matched this transaction.
+    pub fn on_response(&mut self, code: u16, cfg: &TxConfig) -> Step {
         let stop = [TimerKind::A, TimerKind::B].into_iter().collect();
         match (self.state, code) {
             (State::Calling | State::Proceeding, 100..=199) => {
@@ -55,7 +64,7 @@ impl ClientInvite {
                 Step { cancel: stop, arm, send_ack: true, notify: Some(Notice::Response), ..Step::none() }
             }
             (State::Accepted, 200..=299) => Step::notify(Notice::Response),
-            (State::Completed, 300..) => ack.map_or_else(Step::none, Step::send),
+            (State::Completed, 300..) => self.ack.as_ref().map_or_else(Step::none, Step::send),
             _ => Step::none(),
         }
     }
@@ -65,7 +74,7 @@ impl ClientInvite {
             (State::Calling, TimerKind::A) => {
                 // RFC 3261 17.1.1.2: A doubles each time, with no T2 cap.
                 self.timer_a *= 2;
-                let mut step = Step::send(&self.request);
+                let mut step = Step::send_request();
                 step.arm.push((TimerKind::A, self.timer_a));
                 step
             }

@@ -2,8 +2,6 @@
 
 use std::time::Duration;
 
-use bytes::Bytes;
-
 use super::config::{TimerKind, TxConfig};
 use super::step::{Notice, Step};
 
@@ -14,22 +12,28 @@ pub enum State {
     Completed,
 }
 
+/// The machine; the table keeps the request itself while [`ClientNonInvite::needs_request`].
 #[derive(Debug)]
 pub struct ClientNonInvite {
     pub state: State,
-    request: Bytes,
     timer_e: Duration,
 }
 
 impl ClientNonInvite {
     /// Sends the request and starts Timers E and F.
-    pub fn start(request: Bytes, cfg: &TxConfig) -> (ClientNonInvite, Step) {
+    pub fn start(cfg: &TxConfig) -> (ClientNonInvite, Step) {
         let step = Step {
-            send: Some(request.clone()),
+            send_request: true,
             arm: [(TimerKind::E, cfg.t1), (TimerKind::F, cfg.timeout())].into_iter().collect(),
             ..Step::none()
         };
-        (ClientNonInvite { state: State::Trying, request, timer_e: cfg.t1 }, step)
+        (ClientNonInvite { state: State::Trying, timer_e: cfg.t1 }, step)
+    }
+
+    /// Sent again on Timer E until a final response; Completed only absorbs retransmitted
+    /// responses (17.1.2.2).
+    pub fn needs_request(&self) -> bool {
+        self.state != State::Completed
     }
 
     pub fn on_response(&mut self, code: u16, cfg: &TxConfig) -> Step {
@@ -59,7 +63,7 @@ impl ClientNonInvite {
                     State::Trying => (self.timer_e * 2).min(cfg.t2),
                     _ => cfg.t2,
                 };
-                let mut step = Step::send(&self.request);
+                let mut step = Step::send_request();
                 step.arm.push((TimerKind::E, self.timer_e));
                 step
             }

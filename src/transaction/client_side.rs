@@ -6,26 +6,28 @@ use std::time::Instant;
 
 use super::client_invite::{ClientInvite, State as InviteState};
 use super::client_non_invite::ClientNonInvite;
-use super::key::ClientKey;
+use super::key::KeyBuf;
 use super::output::{ClientTxId, TxOutput};
 use super::step::{Notice, Step, TxError};
 use super::table::{ClientMachine, TxTable};
-use super::tx::{Side, Tx, TxTimer};
+use super::tx::{Live, Side, Tx, TxTimer};
 use crate::sip::write::{write_ack_for_non_2xx, write_cancel};
 use crate::sip::{Message, Method};
 use crate::timer::Handle;
 
 impl TxTable {
     /// Starts a client transaction for `request` (already written, with a fresh branch) and
-    /// sends it to `to`. An ACK is never a transaction: send it directly.
+    /// sends it to `to`. An ACK is never a transaction: send it directly. The transaction
+    /// keeps a copy of the request in a buffer of its own, not the caller's (often a slice of
+    /// a larger buffer).
     pub fn send_request(
         &mut self,
-        request: Message,
+        mut request: Message,
         to: SocketAddr,
         now: Instant,
         out: &mut Vec<TxOutput>,
     ) -> Result<ClientTxId, TxError> {
-        let key = ClientKey::of(&request).ok_or(TxError::BadRequest)?;
+        let key = KeyBuf::client(&request).ok_or(TxError::BadRequest)?;
         if request.method() == Some(Method::Ack) {
             return Err(TxError::BadRequest);
         }
@@ -35,18 +37,19 @@ impl TxTable {
         if self.len() >= self.cfg.max_transactions {
             return Err(TxError::Full);
         }
-        let data = request.bytes().clone();
         let (machine, step) = match request.method() {
             Some(Method::Invite) => {
-                let (m, step) = ClientInvite::start(data, &self.cfg);
+                let (m, step) = ClientInvite::start(&self.cfg);
                 (ClientMachine::Invite(m), step)
             }
             _ => {
-                let (m, step) = ClientNonInvite::start(data, &self.cfg);
+                let (m, step) = ClientNonInvite::start(&self.cfg);
                 (ClientMachine::NonInvite(m), step)
             }
         };
-        let h = self.clients.insert(Box::new(Tx::new(key, request, to, to, machine)));
+        request.detach();
+        let live = Live { request, source: to, detached: true };
+        let h = self.clients.insert(Box::new(Tx::new(key.to_key(), to, machine, live)));
         self.client_keys.insert(h, &self.clients);
         self.stats.client_created += 1;
         self.run_client_step(h, step, None, now, out, false);
@@ -68,28 +71,30 @@ impl TxTable {
             ClientMachine::Invite(m) if m.state == InviteState::Calling => return Ok(None),
             _ => return Err(TxError::AlreadyFinal),
         }
-        if !write_cancel(&mut self.buf, &tx.request) {
+        let live = tx.live.as_deref().ok_or(TxError::AlreadyFinal)?;
+        if !write_cancel(&mut self.buf, &live.request) {
             return Err(TxError::BadRequest);
         }
         let to = tx.peer;
-        let cancel = Message::parse(self.buf.split().freeze()).map_err(|_| TxError::BadRequest)?;
+        let cancel = Message::parse(self.written()).map_err(|_| TxError::BadRequest)?;
         self.send_request(cancel, to, now, out).map(Some)
     }
 
-    /// The request a client transaction sent.
+    /// The request a client transaction sent, until a final non-2xx response (an INVITE's
+    /// stays through Accepted, for the dialogs of its forks).
     pub fn client_request(&self, tx: ClientTxId) -> Option<&Message> {
-        self.clients.get(tx.0).map(|t| &t.request)
+        self.clients.get(tx.0)?.live.as_ref().map(|l| &l.request)
     }
 
     pub(super) fn on_response(&mut self, msg: Message, from: SocketAddr, now: Instant, out: &mut Vec<TxOutput>) {
-        let found = ClientKey::of(&msg).and_then(|k| self.client_keys.get(&k, &self.clients));
+        let found = KeyBuf::client(&msg).and_then(|k| self.client_keys.get(&k, &self.clients));
         let Some(h) = found else {
             return out.push(TxOutput::StrayResponse { response: msg, from });
         };
         let (cfg, code) = (self.cfg, msg.status().unwrap_or(0));
         let Some(tx) = self.clients.get_mut(h) else { return };
         let step = match &mut tx.machine {
-            ClientMachine::Invite(m) => m.on_response(code, tx.ack.as_ref(), &cfg),
+            ClientMachine::Invite(m) => m.on_response(code, &cfg),
             ClientMachine::NonInvite(m) => m.on_response(code, &cfg),
         };
         self.run_client_step(h, step, Some(msg), now, out, false);
@@ -115,16 +120,24 @@ impl TxTable {
         out: &mut Vec<TxOutput>,
         timer: bool,
     ) {
-        let Some(tx) = self.clients.get_mut(h) else { return };
-        if let (true, Some(resp)) = (step.send_ack, &response) {
+        let Some(tx) = self.clients.get(h) else { return };
+        if let (true, Some(resp), Some(live)) = (step.send_ack, &response, &tx.live) {
             // RFC 3261 17.1.1.3: the transaction ACKs a non-2xx final response itself.
-            if write_ack_for_non_2xx(&mut self.buf, &tx.request, resp) {
-                let ack = self.buf.split().freeze();
+            if write_ack_for_non_2xx(&mut self.buf, &live.request, resp) {
+                let ack = self.written();
+                let Some(tx) = self.clients.get_mut(h) else { return };
                 out.push(TxOutput::Send { to: tx.peer, data: ack.clone() });
-                tx.ack = Some(ack);
+                if let ClientMachine::Invite(m) = &mut tx.machine {
+                    m.ack = Some(ack);
+                }
             }
         }
+        let Some(tx) = self.clients.get_mut(h) else { return };
         tx.apply((Side::Client, h), &step, &mut TxTable::cx(&mut self.wheel, &mut self.stats, now, out, timer));
+        if !tx.machine.needs_request() {
+            // Completed: only absorbing response retransmissions (Timers D, K) from here on.
+            tx.live = None;
+        }
         match (step.notify, response) {
             (Some(Notice::Response), Some(response)) => out.push(TxOutput::Response { tx: ClientTxId(h), response }),
             (Some(Notice::Timeout), _) => {

@@ -20,7 +20,6 @@ mod tx;
 mod via_stamp;
 
 pub use config::{TimerKind, TxConfig};
-pub use key::{ClientKey, ServerKey};
 pub use output::{ClientTxId, ServerTxId, TxOutput, TxStats};
 pub use step::TxError;
 pub use table::{shrink_sparse, TxTable};

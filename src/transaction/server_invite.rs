@@ -37,6 +37,13 @@ impl ServerInvite {
         (tx, step)
     }
 
+    /// The TU reads and answers the INVITE while Proceeding. Afterwards the transaction only
+    /// matches retransmissions and ACKs by its key and repeats `last` (17.2.1, RFC 6026 7.1):
+    /// the TU retransmits a 2xx itself, from the bytes it was given.
+    pub fn needs_request(&self) -> bool {
+        self.state == State::Proceeding
+    }
+
     /// The INVITE arrived again.
     pub fn on_retransmission(&self) -> Step {
         match (self.state, &self.last) {
@@ -72,7 +79,6 @@ impl ServerInvite {
                 self.last = None;
                 step.arm.push((TimerKind::L, cfg.timeout()));
             }
-            (State::Accepted, 200..=299) => {}
             (State::Proceeding, _) => {
                 self.state = State::Completed;
                 self.last = Some(data);

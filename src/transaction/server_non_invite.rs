@@ -23,6 +23,12 @@ impl ServerNonInvite {
         ServerNonInvite { state: State::Trying, last: None }
     }
 
+    /// The TU answers the request until a final response; Completed answers retransmissions
+    /// with `last` alone (17.2.2).
+    pub fn needs_request(&self) -> bool {
+        self.state != State::Completed
+    }
+
     /// The request arrived again: silence in Trying, the last response otherwise.
     pub fn on_retransmission(&self) -> Step {
         self.last.as_ref().map_or_else(Step::none, Step::send)

@@ -7,13 +7,13 @@ use std::time::Instant;
 use bytes::Bytes;
 
 use super::config::TimerKind;
-use super::key::ServerKey;
+use super::key::KeyBuf;
 use super::output::{ServerTxId, TxOutput};
 use super::server_invite::{ServerInvite, State as InviteState};
 use super::server_non_invite::ServerNonInvite;
 use super::step::{Notice, Step, TxError};
 use super::table::{ServerMachine, TxTable};
-use super::tx::{Side, Tx, TxTimer};
+use super::tx::{Live, Side, Tx, TxTimer};
 use super::via_stamp::{response_destination, stamp_for, IpText};
 use crate::sip::write::{write_response, Response};
 use crate::sip::{Message, Method};
@@ -21,7 +21,7 @@ use crate::timer::Handle;
 
 impl TxTable {
     pub(super) fn on_request(&mut self, msg: Message, from: SocketAddr, now: Instant, out: &mut Vec<TxOutput>) {
-        let Some(key) = ServerKey::of(&msg) else { return };
+        let Some(key) = KeyBuf::server(&msg) else { return };
         if msg.method() == Some(Method::Ack) {
             return self.on_ack(&key, msg, from, now, out);
         }
@@ -48,7 +48,7 @@ impl TxTable {
                 ..Response::new(503)
             };
             write_response(&mut self.buf, &msg, &resp);
-            out.push(TxOutput::Send { to: response_destination(&msg, from), data: self.buf.split().freeze() });
+            out.push(TxOutput::Send { to: response_destination(&msg, from), data: self.written() });
             return;
         }
         let (machine, step) = match msg.method() {
@@ -60,7 +60,8 @@ impl TxTable {
         };
         let is_cancel = msg.method() == Some(Method::Cancel);
         let peer = response_destination(&msg, from);
-        let h = self.servers.insert(Box::new(Tx::new(key, msg.clone(), peer, from, machine)));
+        let live = Live { request: msg.clone(), source: from, detached: false };
+        let h = self.servers.insert(Box::new(Tx::new(key.to_key(), peer, machine, live)));
         self.server_keys.insert(h, &self.servers);
         self.stats.server_created += 1;
         self.run_server_step(h, step, now, out, false);
@@ -76,7 +77,7 @@ impl TxTable {
     /// answered the table answers 200 itself; without a matching INVITE, 481.
     fn on_cancel(&mut self, cancel: Handle, now: Instant, out: &mut Vec<TxOutput>) {
         let Some(tx) = self.servers.get(cancel) else { return };
-        let invite = self.server_keys.get(&tx.key.invite_of_cancel(), &self.servers);
+        let invite = KeyBuf::invite_of_cancel(&tx.key).and_then(|k| self.server_keys.get(&k, &self.servers));
         let pending = invite
             .and_then(|h| self.servers.get(h))
             .is_some_and(|t| matches!(&t.machine, ServerMachine::Invite(m) if m.state == InviteState::Proceeding));
@@ -89,7 +90,7 @@ impl TxTable {
         }
     }
 
-    fn on_ack(&mut self, key: &ServerKey, ack: Message, from: SocketAddr, now: Instant, out: &mut Vec<TxOutput>) {
+    fn on_ack(&mut self, key: &KeyBuf, ack: Message, from: SocketAddr, now: Instant, out: &mut Vec<TxOutput>) {
         let Some(h) = self.server_keys.get(key, &self.servers) else {
             return out.push(TxOutput::Ack { ack, from });
         };
@@ -106,7 +107,8 @@ impl TxTable {
 
     /// Sends a response through a server transaction. The response echoes the request's
     /// headers and carries the transport's `received`/`rport` stamp. Returns the bytes sent,
-    /// which the TU keeps to retransmit a 2xx (RFC 3261 13.3.1.4).
+    /// which the TU keeps to retransmit a 2xx (RFC 3261 13.3.1.4): after a final response
+    /// the transaction no longer has the request to write another (`AlreadyFinal`).
     pub fn respond(
         &mut self,
         tx: ServerTxId,
@@ -115,16 +117,22 @@ impl TxTable {
         out: &mut Vec<TxOutput>,
     ) -> Result<Bytes, TxError> {
         let t = self.servers.get(tx.0).ok_or(TxError::Unknown)?;
+        let live = t.live.as_deref().ok_or(TxError::AlreadyFinal)?;
         let mut text = IpText::default();
-        let stamped = Response { via: stamp_for(&t.request, t.source, &mut text), ..*resp };
-        write_response(&mut self.buf, &t.request, &stamped);
-        let data = self.buf.split().freeze();
+        let stamped = Response { via: stamp_for(&live.request, live.source, &mut text), ..*resp };
+        write_response(&mut self.buf, &live.request, &stamped);
+        let data = self.written();
         let cfg = self.cfg;
-        let step = match self.servers.get_mut(tx.0).map(|t| &mut t.machine) {
-            Some(ServerMachine::Invite(m)) => m.on_response(resp.code, data.clone(), &cfg)?,
-            Some(ServerMachine::NonInvite(m)) => m.on_response(resp.code, data.clone(), &cfg)?,
-            None => return Err(TxError::Unknown),
+        let t = self.servers.get_mut(tx.0).ok_or(TxError::Unknown)?;
+        let step = match &mut t.machine {
+            ServerMachine::Invite(m) => m.on_response(resp.code, data.clone(), &cfg)?,
+            ServerMachine::NonInvite(m) => m.on_response(resp.code, data.clone(), &cfg)?,
         };
+        if let (100..=199, Some(live)) = (resp.code, t.live.as_mut()) {
+            // The final answer comes later (a ringing call, or a TU slow enough for 100
+            // Trying): the request will be kept a while, so it must not pin a shared buffer.
+            live.detach();
+        }
         self.run_server_step(tx.0, step, now, out, false);
         Ok(data)
     }
@@ -134,9 +142,9 @@ impl TxTable {
         self.servers.get(tx.0).map(|t| t.peer)
     }
 
-    /// The request that created a server transaction.
+    /// The request that created a server transaction, until its final response.
     pub fn request(&self, tx: ServerTxId) -> Option<&Message> {
-        self.servers.get(tx.0).map(|t| &t.request)
+        self.servers.get(tx.0)?.live.as_ref().map(|l| &l.request)
     }
 
     pub(super) fn on_server_timer(&mut self, t: TxTimer, now: Instant, out: &mut Vec<TxOutput>) {
@@ -153,6 +161,10 @@ impl TxTable {
     fn run_server_step(&mut self, h: Handle, step: Step, now: Instant, out: &mut Vec<TxOutput>, timer: bool) {
         let Some(tx) = self.servers.get_mut(h) else { return };
         tx.apply((Side::Server, h), &step, &mut TxTable::cx(&mut self.wheel, &mut self.stats, now, out, timer));
+        if !tx.machine.needs_request() {
+            // Lingering from here on: the key and `last` answer everything that can come.
+            tx.live = None;
+        }
         if step.send_trying {
             let _ = self.respond(ServerTxId(h), &Response::new(100), now, out);
         }

@@ -26,6 +26,8 @@ pub enum Notice {
 pub struct Step {
     /// Bytes to (re)transmit to the transaction's peer.
     pub send: Option<Bytes>,
+    /// (Re)send the request the table keeps for the transaction (client).
+    pub send_request: bool,
     /// Write and send `100 Trying` (server INVITE).
     pub send_trying: bool,
     /// Write, send and keep the ACK for the final response just received (client INVITE).
@@ -46,6 +48,10 @@ impl Step {
 
     pub fn send(data: &Bytes) -> Step {
         Step { send: Some(data.clone()), ..Step::default() }
+    }
+
+    pub fn send_request() -> Step {
+        Step { send_request: true, ..Step::default() }
     }
 
     pub fn terminate(notify: Option<Notice>) -> Step {

@@ -6,13 +6,12 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use ahash::AHashMap;
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 
 use super::client_invite::ClientInvite;
 use super::client_non_invite::ClientNonInvite;
 use super::config::TxConfig;
 use super::index::KeyIndex;
-use super::key::{ClientKey, ServerKey};
 use super::output::{TxOutput, TxStats};
 use super::server_invite::ServerInvite;
 use super::server_non_invite::ServerNonInvite;
@@ -32,8 +31,26 @@ pub enum ClientMachine {
     NonInvite(ClientNonInvite),
 }
 
-pub type ServerTx = Tx<ServerKey, ServerMachine>;
-pub type ClientTx = Tx<ClientKey, ClientMachine>;
+impl ServerMachine {
+    pub fn needs_request(&self) -> bool {
+        match self {
+            ServerMachine::Invite(m) => m.needs_request(),
+            ServerMachine::NonInvite(m) => m.needs_request(),
+        }
+    }
+}
+
+impl ClientMachine {
+    pub fn needs_request(&self) -> bool {
+        match self {
+            ClientMachine::Invite(m) => m.needs_request(),
+            ClientMachine::NonInvite(m) => m.needs_request(),
+        }
+    }
+}
+
+pub type ServerTx = Tx<ServerMachine>;
+pub type ClientTx = Tx<ClientMachine>;
 
 /// All transactions of one shard.
 pub struct TxTable {
@@ -118,6 +135,15 @@ impl TxTable {
         self.client_keys.shrink_sparse(self.cfg.reserve / 8, &self.clients);
         self.servers.release_if_empty(1024);
         self.clients.release_if_empty(1024);
+    }
+
+    /// What was just written into the scratch buffer, copied into a buffer of exactly its
+    /// size. A split of the scratch buffer would share its 64 KiB allocation, and a response
+    /// a transaction keeps for 64*T1 (Timer J) would keep all of it alive.
+    pub(super) fn written(&mut self) -> Bytes {
+        let data = Bytes::copy_from_slice(&self.buf);
+        self.buf.clear();
+        data
     }
 
     /// The parts of the table a step needs.

@@ -3,10 +3,10 @@
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use bytes::Bytes;
 use smallvec::SmallVec;
 
 use super::config::TimerKind;
+use super::key::TxKey;
 use super::output::{TxOutput, TxStats};
 use super::step::Step;
 use crate::sip::Message;
@@ -27,26 +27,48 @@ pub struct TxTimer {
     pub kind: TimerKind,
 }
 
-/// One transaction: its key, the request that created it, where it talks to, its running
-/// timers and its state machine `M`.
+/// One transaction: its key, where it talks to, its running timers, its state machine `M`
+/// and, while it still needs it, the request that created it.
 #[derive(Debug)]
-pub struct Tx<K, M> {
-    pub key: K,
-    pub request: Message,
+pub struct Tx<M> {
+    pub key: TxKey,
     /// Where this transaction sends: the response destination (RFC 3261 18.2.2) for a server
     /// transaction, the next hop for a client transaction.
     pub peer: SocketAddr,
-    /// Where the request came from (server) or went to (client).
-    pub source: SocketAddr,
     pub machine: M,
     pub timers: SmallVec<[(TimerKind, TimerId); 3]>,
-    /// Client INVITE: the ACK sent for a non-2xx, repeated for its retransmissions.
-    pub ack: Option<Bytes>,
+    /// The request, while the machine's state needs it; `None` once the transaction only
+    /// matches retransmissions by its key, which is most of its life (Timers J, L: 32 s).
+    pub live: Option<Box<Live>>,
 }
 
-impl<K, M> Tx<K, M> {
-    pub fn new(key: K, request: Message, peer: SocketAddr, source: SocketAddr, machine: M) -> Self {
-        Tx { key, request, peer, source, machine, timers: SmallVec::new(), ack: None }
+/// What a transaction keeps only while the TU may still read or answer its request (server:
+/// Trying, Proceeding) or while it may send it again or build on it (client: until Completed).
+/// Boxed, so a lingering transaction does not carry the room.
+#[derive(Debug)]
+pub struct Live {
+    pub request: Message,
+    /// Where the request came from (server: for `received`/`rport`) or went to (client).
+    pub source: SocketAddr,
+    /// The request is in a buffer of its own, not a slice of a shared receive buffer.
+    pub detached: bool,
+}
+
+impl Live {
+    /// Copies the request out of the buffer it shares with other datagrams, once. A request
+    /// given its final response at once never pays for it; one that waits (a ringing call)
+    /// must not pin a 256 KiB receive buffer for as long as it rings.
+    pub fn detach(&mut self) {
+        if !self.detached {
+            self.request.detach();
+            self.detached = true;
+        }
+    }
+}
+
+impl<M> Tx<M> {
+    pub fn new(key: TxKey, peer: SocketAddr, machine: M, live: Live) -> Self {
+        Tx { key, peer, machine, timers: SmallVec::new(), live: Some(Box::new(live)) }
     }
 
     /// Forgets the record of a timer that just fired.
@@ -64,8 +86,9 @@ impl<K, M> Tx<K, M> {
     /// Carries out the sends and timer changes of `step`. `retransmission` counts a send
     /// caused by a timer.
     pub fn apply(&mut self, owner: (Side, Handle), step: &Step, cx: &mut Apply<'_>) {
-        if let Some(data) = &step.send {
-            cx.out.push(TxOutput::Send { to: self.peer, data: data.clone() });
+        let request = || self.live.as_ref().map(|l| l.request.bytes().clone());
+        if let Some(data) = step.send.clone().or_else(|| step.send_request.then(request).flatten()) {
+            cx.out.push(TxOutput::Send { to: self.peer, data });
             if cx.retransmission {
                 cx.stats.retransmissions_sent += 1;
             }
