@@ -159,3 +159,45 @@ fn sigterm_drains_new_calls_get_503_then_exit_0(backend: Backend) {
     assert_eq!(code, Some(0), "{err}");
     assert!(err.contains("busy503=1"), "{err}");
 }
+
+#[test]
+fn several_listen_addresses_answer_from_the_address_asked_uring() {
+    several_listen_addresses_answer_from_the_address_asked(URING);
+}
+
+#[test]
+fn several_listen_addresses_answer_from_the_address_asked_poll() {
+    several_listen_addresses_answer_from_the_address_asked(POLL);
+}
+
+/// `--listen` three times (two IPv4 addresses and IPv6 loopback, same port): each request is
+/// answered from the address it was sent to (RFC 3581 4), and a call's Contact names it.
+fn several_listen_addresses_answer_from_the_address_asked((io, offset, _): Backend) {
+    let port = 15_066 + offset;
+    let listen: Vec<String> = ["127.0.0.1", "127.0.0.4", "[::1]"].iter().map(|h| format!("{h}:{port}")).collect();
+    let mut args = vec!["--io", io, "--shards", "2"];
+    for l in &listen {
+        args.extend(["--listen", l]);
+    }
+    let server = Server::start(port, &args);
+    for (i, target) in listen.iter().enumerate() {
+        let target: std::net::SocketAddr = target.parse().unwrap();
+        let sock = UdpSocket::bind(if target.is_ipv4() { "127.0.0.1:0" } else { "[::1]:0" }).unwrap();
+        sock.set_read_timeout(Some(Duration::from_millis(500))).unwrap();
+        for (n, request) in [options(&format!("multi{i}")), invite(&format!("multi{i}"), "anyone")].iter().enumerate() {
+            let text = String::from_utf8(request.clone())
+                .unwrap()
+                .replace("127.0.0.1:9", &sock.local_addr().unwrap().to_string());
+            sock.send_to(text.as_bytes(), target).unwrap();
+            let mut buf = [0u8; 4096];
+            let (len, from) = sock.recv_from(&mut buf).unwrap();
+            let reply = String::from_utf8_lossy(&buf[..len]);
+            assert_eq!(from, target, "the answer to {target} comes from {target}: {reply}");
+            if n == 1 {
+                let contact = reply.lines().find(|l| l.starts_with("Contact:")).unwrap_or_default();
+                assert!(contact.contains(&target.to_string()), "{target}: {contact}");
+            }
+        }
+    }
+    assert_eq!(server.stop().0, Some(0));
+}

@@ -27,7 +27,7 @@ fn request(method: &str, branch: &str) -> Message {
 fn response_to(req: &Message, code: u16) -> Message {
     let mut t = TxTable::new(TxConfig { trying_delay: None, ..TxConfig::default() }, Instant::now());
     let mut out = Vec::new();
-    t.on_message(req.clone(), peer(), Instant::now(), &mut out);
+    t.on_message(req.clone(), peer(), 0, Instant::now(), &mut out);
     let Some(TxOutput::Request { tx, .. }) = out.pop() else { panic!("no request") };
     t.respond(tx, &Response { to_tag: Some(b"b1"), ..Response::new(code) }, Instant::now(), &mut out).unwrap();
     let Some(TxOutput::Send { data, .. }) = out.pop() else { panic!("no response") };
@@ -51,7 +51,7 @@ impl Clocked {
 
     fn feed(&mut self, msg: Message) {
         let mut out = Vec::new();
-        self.table.on_message(msg, peer(), self.now, &mut out);
+        self.table.on_message(msg, peer(), 0, self.now, &mut out);
         self.take(out);
     }
 
@@ -94,7 +94,7 @@ fn secs(v: &[f64]) -> Vec<Duration> {
 
 fn start_client(c: &mut Clocked, req: Message) -> ClientTxId {
     let mut out = Vec::new();
-    let tx = c.table.send_request(req, peer(), c.now, &mut out).unwrap();
+    let tx = c.table.send_request(req, (peer(), 0), c.now, &mut out).unwrap();
     c.take(out);
     tx
 }

@@ -54,9 +54,9 @@ impl Endpoint {
         let t2 = self.cfg.tx.t2;
         let Some(p) = self.calls.get_mut(h).and_then(|c| c.pending_2xx.as_mut()) else { return };
         p.interval = (p.interval * 2).min(t2);
-        let (to, data, next) = (p.to, p.data.clone(), p.interval);
+        let (to, local, data, next) = (p.to, p.local, p.data.clone(), p.interval);
         self.tx_stats_retransmission();
-        self.out.push(Output::Transmit { to, data });
+        self.out.push(Output::Transmit { to, local, data });
         self.arm(h, CallTimerKind::Retransmit2xx, now + next);
     }
 

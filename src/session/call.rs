@@ -57,6 +57,7 @@ pub struct CallTimer {
 pub struct Pending2xx {
     pub data: Bytes,
     pub to: SocketAddr,
+    pub local: crate::transaction::Local,
     pub interval: Duration,
 }
 
@@ -92,11 +93,18 @@ pub struct Call {
     pub rtp_port: super::ports::MediaPort,
     /// The peer's address for the INVITE (its source, or where we sent ours).
     pub peer: SocketAddr,
+    /// Our socket for the call's signalling: where its INVITE arrived, or where ours left.
+    pub local: crate::transaction::Local,
     pub timers: SmallVec<[(CallTimerKind, TimerId); 2]>,
 }
 
 impl Call {
-    pub fn new(role: Role, sdp: SdpSession, rtp_port: super::ports::MediaPort, peer: SocketAddr) -> Call {
+    pub fn new(
+        role: Role,
+        sdp: SdpSession,
+        rtp_port: super::ports::MediaPort,
+        (peer, local): (SocketAddr, crate::transaction::Local),
+    ) -> Call {
         let state = if role == Role::Uas { CallState::Received } else { CallState::Calling };
         Call {
             role,
@@ -114,6 +122,7 @@ impl Call {
             ack_has_sdp: false,
             rtp_port,
             peer,
+            local,
             timers: SmallVec::new(),
         }
     }

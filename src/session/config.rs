@@ -9,8 +9,9 @@ use crate::transaction::TxConfig;
 /// One shard's endpoint configuration.
 #[derive(Clone, Debug)]
 pub struct EndpointConfig {
-    /// Our SIP address: sent-by of our Via and host of our Contact.
-    pub local: SocketAddr,
+    /// Our SIP addresses, one per socket (the `--listen` order): sent-by of our Via and host
+    /// of our Contact for what goes through that socket. Never empty.
+    pub locals: Vec<SocketAddr>,
     /// The user part of our Contact and of the From of calls we place.
     pub user: Vec<u8>,
     /// Most calls alive at once; beyond it new INVITEs get 503 with Retry-After.
@@ -19,7 +20,8 @@ pub struct EndpointConfig {
     pub retry_after_secs: u32,
     /// RTP ports this endpoint may hand out, `low..=high`; even ports only (RTCP takes +1).
     pub rtp_ports: (u16, u16),
-    /// Addresses media is offered on; each has the whole port range. Empty: `local`'s address.
+    /// Addresses media is offered on; each has the whole port range. Empty: the address of
+    /// the socket the call's signalling goes through.
     pub media_addresses: Vec<std::net::IpAddr>,
     /// Our codecs, most preferred first.
     pub codecs: Vec<Codec>,
@@ -32,7 +34,7 @@ impl EndpointConfig {
     /// Defaults for an endpoint at `local`: 100 000 calls, ports 20000-39999, G.711 and G.722.
     pub fn new(local: SocketAddr) -> EndpointConfig {
         EndpointConfig {
-            local,
+            locals: vec![local],
             user: b"callshard".to_vec(),
             max_calls: 100_000,
             retry_after_secs: 5,

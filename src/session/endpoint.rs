@@ -17,7 +17,7 @@ use super::stats::CallStats;
 use crate::dialog::TagCodec;
 use crate::sip::{Message, Parsed};
 use crate::timer::{GenSlab, Handle, TimerWheel};
-use crate::transaction::{ClientTxId, ServerTxId, TxOutput, TxTable};
+use crate::transaction::{ClientTxId, Local, ServerTxId, TxOutput, TxTable};
 
 /// Entries an output queue keeps allocated between bursts.
 const QUEUE_KEEP: usize = 256;
@@ -37,10 +37,8 @@ pub struct Endpoint {
     pub(super) tx_out: Vec<TxOutput>,
     pub(super) out: Vec<Output>,
     pub(super) stats: CallStats,
-    /// `sip:user@host:port`, our Contact URI.
-    pub(super) contact: Vec<u8>,
-    /// `host:port`, the sent-by of our Via.
-    pub(super) sent_by: Vec<u8>,
+    /// How we name ourselves on each socket (index: `Local`).
+    pub(super) addresses: Vec<OwnAddress>,
     fired: Vec<CallTimer>,
     /// The latest `now` seen, for routing what commands left in the transaction queue.
     last_now: Instant,
@@ -51,11 +49,7 @@ impl Endpoint {
     pub fn new(cfg: EndpointConfig, now: Instant) -> Endpoint {
         let mut ids = Ids::new();
         let tags = TagCodec::new(ids.next_u64());
-        let sent_by = cfg.local.to_string().into_bytes();
-        let mut contact = b"sip:".to_vec();
-        contact.extend_from_slice(&cfg.user);
-        contact.push(b'@');
-        contact.extend_from_slice(&sent_by);
+        let addresses = cfg.locals.iter().map(|a| OwnAddress::new(&cfg.user, *a)).collect();
         Endpoint {
             tx: TxTable::new(cfg.tx, now),
             calls: GenSlab::default(),
@@ -69,8 +63,7 @@ impl Endpoint {
             tx_out: Vec::new(),
             out: Vec::new(),
             stats: CallStats::default(),
-            contact,
-            sent_by,
+            addresses,
             fired: Vec::new(),
             last_now: now,
             draining: false,
@@ -78,17 +71,23 @@ impl Endpoint {
         }
     }
 
-    /// Takes one received datagram.
+    /// Takes one datagram received on our first (or only) socket.
     pub fn on_datagram(&mut self, data: Bytes, from: SocketAddr, now: Instant) {
-        self.on_parsed(Message::parse_datagram(data, &self.cfg.limits), from, now);
+        self.on_datagram_at(data, from, 0, now);
+    }
+
+    /// Takes one datagram received on socket `local`.
+    pub fn on_datagram_at(&mut self, data: Bytes, from: SocketAddr, local: Local, now: Instant) {
+        self.on_parsed(Message::parse_datagram(data, &self.cfg.limits), from, local, now);
     }
 
     /// Takes a datagram the caller has parsed already (a runtime that indexed it to find
-    /// its owner need not index it twice).
-    pub fn on_parsed(&mut self, parsed: Parsed, from: SocketAddr, now: Instant) {
+    /// its owner need not index it twice), received on socket `local`.
+    pub fn on_parsed(&mut self, parsed: Parsed, from: SocketAddr, local: Local, now: Instant) {
+        let local = if (local as usize) < self.addresses.len() { local } else { 0 };
         match parsed {
-            Parsed::Valid(msg) => self.tx.on_message(msg, from, now, &mut self.tx_out),
-            Parsed::Reject(msg, error) => self.reject_malformed(&msg, from, error),
+            Parsed::Valid(msg) => self.tx.on_message(msg, from, local, now, &mut self.tx_out),
+            Parsed::Reject(msg, error) => self.reject_malformed(&msg, (from, local), error),
             Parsed::Drop(_) => self.stats.dropped += 1,
         }
         self.pump(now);
@@ -147,8 +146,8 @@ impl Endpoint {
 
     fn dispatch(&mut self, o: TxOutput, now: Instant) {
         match o {
-            TxOutput::Send { to, data } => self.out.push(Output::Transmit { to, data }),
-            TxOutput::Request { tx, request, from } => self.on_request(tx, request, from, now),
+            TxOutput::Send { to, local, data } => self.out.push(Output::Transmit { to, local, data }),
+            TxOutput::Request { tx, request, from, .. } => self.on_request(tx, request, from, now),
             TxOutput::Cancelled { invite, cancel } => self.on_cancelled(invite, cancel, now),
             TxOutput::Ack { ack, .. } => self.on_ack(ack, now),
             TxOutput::Response { tx, response } => self.on_response(tx, response, now),
@@ -176,5 +175,28 @@ impl Endpoint {
         self.ports.give_back(call.rtp_port);
         self.stats.ended(reason);
         self.out.push(Output::Event(CallEvent::Ended { call: CallId(h), reason }));
+    }
+}
+
+/// How we name ourselves on one socket.
+pub(super) struct OwnAddress {
+    /// `host:port`, the sent-by of our Via.
+    pub sent_by: Vec<u8>,
+    /// `sip:user@host:port`, our Contact URI.
+    pub contact: Vec<u8>,
+}
+
+impl OwnAddress {
+    fn new(user: &[u8], addr: SocketAddr) -> OwnAddress {
+        let sent_by = addr.to_string().into_bytes();
+        let contact = [&b"sip:"[..], user, b"@", &sent_by].concat();
+        OwnAddress { sent_by, contact }
+    }
+}
+
+impl Endpoint {
+    /// The socket a request to `peer` leaves from: the first of the peer's address family.
+    pub(super) fn local_for(&self, peer: SocketAddr) -> Local {
+        self.cfg.locals.iter().position(|a| a.is_ipv4() == peer.is_ipv4()).unwrap_or(0) as Local
     }
 }

@@ -4,6 +4,8 @@ use std::net::SocketAddr;
 
 use bytes::Bytes;
 
+use crate::transaction::Local;
+
 use crate::sdp::Negotiated;
 use crate::timer::Handle;
 
@@ -47,6 +49,11 @@ pub enum CallEvent {
 /// One output, in the order it happened.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Output {
-    Transmit { to: SocketAddr, data: Bytes },
+    /// Send `data` to `to` from socket `local` (an index into `EndpointConfig::locals`).
+    Transmit {
+        to: SocketAddr,
+        local: Local,
+        data: Bytes,
+    },
     Event(CallEvent),
 }

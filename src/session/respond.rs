@@ -11,7 +11,7 @@ use crate::dialog::InDialog;
 use crate::sip::write::{write_response, Response};
 use crate::sip::{Message, ParseError};
 use crate::timer::Handle;
-use crate::transaction::{response_destination, stamp_for, ClientTxId, IpText, ServerTxId};
+use crate::transaction::{response_destination, stamp_for, ClientTxId, IpText, Local, ServerTxId};
 
 /// What a response adds besides the code.
 #[derive(Default)]
@@ -38,8 +38,9 @@ impl Endpoint {
         }
         let mut contact = Vec::new();
         if r.contact {
+            let local = self.tx.response_target(tx).map_or(0, |(_, l)| l) as usize;
             contact.push(b'<');
-            contact.extend_from_slice(&self.contact);
+            contact.extend_from_slice(&self.addresses[local].contact);
             contact.push(b'>');
         }
         let mut headers: smallvec::SmallVec<[(&[u8], &[u8]); 6]> = r.headers.iter().copied().collect();
@@ -64,7 +65,7 @@ impl Endpoint {
     }
 
     /// A malformed request whose Via is readable gets a stateless answer naming its defect.
-    pub(super) fn reject_malformed(&mut self, msg: &Message, from: SocketAddr, error: ParseError) {
+    pub(super) fn reject_malformed(&mut self, msg: &Message, (from, local): (SocketAddr, Local), error: ParseError) {
         let mut text = IpText::default();
         let reason = error.to_string();
         let stray = self.stray_tag();
@@ -77,7 +78,7 @@ impl Endpoint {
         };
         write_response(&mut self.buf, msg, &resp);
         let data = self.buf.split().freeze();
-        self.out.push(super::events::Output::Transmit { to: response_destination(msg, from), data });
+        self.out.push(super::events::Output::Transmit { to: response_destination(msg, from), local, data });
         self.stats.malformed_answered += 1;
     }
 
@@ -100,13 +101,14 @@ impl Endpoint {
             call.sdp.write_local(&mut body);
         }
         let dialog = call.dialog.as_ref()?;
+        let (local, me) = (call.local, &self.addresses[call.local as usize]);
         dialog.write_request(
             &InDialog {
                 method,
                 cseq,
                 branch: &branch,
-                sent_by: &self.sent_by,
-                contact: (method == b"INVITE").then_some(&self.contact[..]),
+                sent_by: &me.sent_by,
+                contact: (method == b"INVITE").then_some(&me.contact[..]),
                 headers: &[],
                 body: (!body.is_empty()).then_some((&b"application/sdp"[..], &body[..])),
             },
@@ -115,10 +117,10 @@ impl Endpoint {
         let to = dialog.next_hop;
         let request = Message::parse(self.buf.split().freeze()).ok()?;
         if method == b"ACK" {
-            self.out.push(super::events::Output::Transmit { to, data: request.bytes().clone() });
+            self.out.push(super::events::Output::Transmit { to, local, data: request.bytes().clone() });
             return None;
         }
-        let tx = self.tx.send_request(request, to, now, &mut self.tx_out).ok()?;
+        let tx = self.tx.send_request(request, (to, local), now, &mut self.tx_out).ok()?;
         self.by_client_tx.insert(tx, h);
         Some(tx)
     }

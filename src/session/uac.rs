@@ -38,29 +38,31 @@ impl Endpoint {
             true => self.ports.take().ok_or(CallError::Busy)?,
             false => return Err(CallError::Busy),
         };
-        let mut sdp = self.new_sdp_session(port);
+        let local = self.local_for(p.peer);
+        let mut sdp = self.new_sdp_session(port, local);
         let mut body = BytesMut::new();
         if !p.late_offer {
             sdp.offer(Direction::SendRecv).map_err(|_| CallError::Build)?;
             sdp.write_local(&mut body);
         }
-        let h = self.calls.insert(Box::new(Call::new(Role::Uac, sdp, port, p.peer)));
+        let h = self.calls.insert(Box::new(Call::new(Role::Uac, sdp, port, (p.peer, local))));
         let tag = self.tags.encode(h);
         let mut ids = BytesMut::with_capacity(96);
         self.ids.put_branch(&mut ids);
         let branch = ids.split();
-        self.ids.put_call_id(self.cfg.local.ip().to_string().as_bytes(), &mut ids);
+        self.ids.put_call_id(self.cfg.locals[local as usize].ip().to_string().as_bytes(), &mut ids);
+        let me = &self.addresses[local as usize];
         let request = DialogRequest {
             method: b"INVITE",
             request_uri: p.request_uri,
             transport: b"UDP",
-            sent_by: &self.sent_by,
+            sent_by: &me.sent_by,
             branch: &branch,
-            from: Party { display: b"", uri: &self.contact, tag: Some(&tag) },
+            from: Party { display: b"", uri: &me.contact, tag: Some(&tag) },
             to: Party { display: b"", uri: p.to, tag: None },
             call_id: &ids,
             cseq: INITIAL_CSEQ,
-            contact: Some(&self.contact),
+            contact: Some(&me.contact),
             max_forwards: 70,
             body: (!body.is_empty()).then_some((&b"application/sdp"[..], &body[..])),
             ..DialogRequest::default()
@@ -69,7 +71,7 @@ impl Endpoint {
         let invite = Message::parse(self.buf.split().freeze());
         let sent = invite
             .map_err(|_| TxError::BadRequest)
-            .and_then(|m| self.tx.send_request(m, p.peer, now, &mut self.tx_out));
+            .and_then(|m| self.tx.send_request(m, (p.peer, local), now, &mut self.tx_out));
         match sent {
             Ok(tx) => {
                 self.by_client_tx.insert(tx, h);

@@ -60,7 +60,7 @@ impl Endpoint {
                 self.send_in_dialog(h, b"ACK", Some(cseq), sdp, now);
                 return;
             }
-            let peer = c.peer;
+            let peer = (c.peer, c.local);
             return self.ack_and_bye_fork(tx, resp, peer, now);
         }
         let Some(invite) = self.tx.client_request(tx).cloned() else { return };
@@ -109,7 +109,13 @@ impl Endpoint {
 
     /// RFC 3261 13.2.2.4: a 2xx from another fork after the call is confirmed is ACKed and
     /// its dialog ended at once with a BYE.
-    fn ack_and_bye_fork(&mut self, tx: ClientTxId, resp: &Message, peer: std::net::SocketAddr, now: Instant) {
+    fn ack_and_bye_fork(
+        &mut self,
+        tx: ClientTxId,
+        resp: &Message,
+        (peer, local): (std::net::SocketAddr, crate::transaction::Local),
+        now: Instant,
+    ) {
         let Some(invite) = self.tx.client_request(tx).cloned() else { return };
         let Some(mut fork) = Dialog::uac(&invite, resp, peer) else { return };
         fork.refresh_target(resp);
@@ -121,7 +127,7 @@ impl Endpoint {
                 method,
                 cseq: seq,
                 branch: &branch,
-                sent_by: &self.sent_by,
+                sent_by: &self.addresses[local as usize].sent_by,
                 contact: None,
                 headers: &[],
                 body: None,
@@ -129,9 +135,9 @@ impl Endpoint {
             fork.write_request(&req, &mut self.buf);
             let Ok(msg) = Message::parse(self.buf.split().freeze()) else { return };
             if method == b"ACK" {
-                self.out.push(Output::Transmit { to: fork.next_hop, data: msg.bytes().clone() });
+                self.out.push(Output::Transmit { to: fork.next_hop, local, data: msg.bytes().clone() });
             } else {
-                let _ = self.tx.send_request(msg, fork.next_hop, now, &mut self.tx_out);
+                let _ = self.tx.send_request(msg, (fork.next_hop, local), now, &mut self.tx_out);
             }
         }
         self.stats.forks_ended += 1;

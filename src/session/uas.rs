@@ -12,7 +12,7 @@ use super::respond::{decimal, Reply};
 use crate::dialog::{Dialog, DialogState};
 use crate::sdp::{LocalConfig, LocalOrigin, NegotiationError, SdpSession, SessionDescription};
 use crate::sip::Message;
-use crate::transaction::ServerTxId;
+use crate::transaction::{Local, ServerTxId};
 
 /// Why an application command could not be carried out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -52,7 +52,8 @@ impl Endpoint {
                 return;
             }
         };
-        let mut sdp = self.new_sdp_session(port);
+        let local = self.tx.response_target(tx).map_or(0, |(_, l)| l);
+        let mut sdp = self.new_sdp_session(port, local);
         if !req.body().is_empty() {
             let answered =
                 SessionDescription::parse(req.body()).map_err(NegotiationError::from).and_then(|o| sdp.answer_to(&o));
@@ -64,7 +65,7 @@ impl Endpoint {
                 return;
             }
         }
-        let h = self.calls.insert(Box::new(Call::new(Role::Uas, sdp, port, from)));
+        let h = self.calls.insert(Box::new(Call::new(Role::Uas, sdp, port, (from, local))));
         let tag = self.tags.encode(h);
         let Some(dialog) = Dialog::uas(&req, &tag, from) else {
             self.end_call(h, EndReason::Rejected(400));
@@ -78,8 +79,11 @@ impl Endpoint {
         self.out.push(Output::Event(CallEvent::Incoming { call: CallId(h) }));
     }
 
-    pub(super) fn new_sdp_session(&mut self, port: super::ports::MediaPort) -> SdpSession {
-        let address = self.cfg.media_addresses.get(usize::from(port.address)).copied().unwrap_or(self.cfg.local.ip());
+    /// A call's SDP session on `port`, offered on the media address of the port, or else on the
+    /// address of the socket (`local`) the call's signalling goes through.
+    pub(super) fn new_sdp_session(&mut self, port: super::ports::MediaPort, local: Local) -> SdpSession {
+        let signalling = self.cfg.locals[local as usize].ip();
+        let address = self.cfg.media_addresses.get(usize::from(port.address)).copied().unwrap_or(signalling);
         let mut config = LocalConfig::new(address, port.port);
         config.codecs = self.cfg.codecs.iter().copied().collect();
         let id = self.ids.next_u64() >> 2;
@@ -147,11 +151,12 @@ impl Endpoint {
     pub(super) fn send_2xx(&mut self, h: crate::timer::Handle, tx: ServerTxId, now: Instant) -> Result<(), CallError> {
         let r = Reply { call: Some(h), contact: true, record_route: true, sdp: true, ..Reply::default() };
         let data = self.reply(tx, 200, r, now).ok_or(CallError::Build)?;
-        let to = self.tx.response_target(tx);
+        let target = self.tx.response_target(tx);
         let t1 = self.cfg.tx.t1;
         let c = self.calls.get_mut(h).ok_or(CallError::UnknownCall)?;
         c.invite_tx = None;
-        c.pending_2xx = Some(Pending2xx { data, to: to.unwrap_or(c.peer), interval: t1 });
+        let (to, local) = target.unwrap_or((c.peer, c.local));
+        c.pending_2xx = Some(Pending2xx { data, to, local, interval: t1 });
         self.by_server_tx.remove(&tx);
         self.arm(h, CallTimerKind::Retransmit2xx, now + t1);
         self.arm(h, CallTimerKind::AckTimeout, now + self.cfg.tx.timeout());

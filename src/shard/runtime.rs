@@ -110,6 +110,7 @@ fn pin_to(cpu: usize) {
 /// Shard `id` of `shards`: its endpoint gets its share of the calls and of the RTP ports.
 fn new_shard(id: usize, shards: usize, cfg: &ServeConfig) -> Shard {
     let mut ep_cfg = EndpointConfig::new(cfg.listen[0]);
+    ep_cfg.locals = cfg.listen.clone();
     ep_cfg.max_calls = cfg.max_calls.div_ceil(shards);
     ep_cfg.rtp_ports = cfg.shard_ports(id);
     ep_cfg.limits.max_message_size = cfg.max_message;

@@ -31,9 +31,9 @@ impl Shard {
         match arrival {
             Arrival::HandedOff(d) => {
                 self.counters.taken_over += 1;
-                self.ep.on_datagram(d.data, d.from, now);
+                self.ep.on_datagram_at(d.data, d.from, d.local, now);
             }
-            Arrival::Received(d) if self.shards == 1 => self.ep.on_datagram(d.data, d.from, now),
+            Arrival::Received(d) if self.shards == 1 => self.ep.on_datagram_at(d.data, d.from, d.local, now),
             Arrival::Received(d) => self.route(d, now, io),
         }
     }
@@ -45,13 +45,13 @@ impl Shard {
             Ok(msg) => {
                 let owner = owner_of_message(&msg, self.shards, self.id);
                 if owner == self.id {
-                    self.ep.on_parsed(msg.into_parsed(), d.from, now);
+                    self.ep.on_parsed(msg.into_parsed(), d.from, d.local, now);
                 } else {
                     self.counters.handed_off += 1;
                     io.hand_off(owner, d);
                 }
             }
-            Err(e) => self.ep.on_parsed(Parsed::Drop(e), d.from, now),
+            Err(e) => self.ep.on_parsed(Parsed::Drop(e), d.from, d.local, now),
         }
     }
 
@@ -68,7 +68,7 @@ impl Shard {
             }
             for o in self.outputs.drain(..) {
                 match o {
-                    Output::Transmit { to, data } => io.send(0, to, data),
+                    Output::Transmit { to, local, data } => io.send(local, to, data),
                     Output::Event(e) => self.policy.on_event(&mut self.ep, &e, now),
                 }
             }

@@ -7,7 +7,7 @@ use std::time::Instant;
 use super::client_invite::{ClientInvite, State as InviteState};
 use super::client_non_invite::ClientNonInvite;
 use super::key::KeyBuf;
-use super::output::{ClientTxId, TxOutput};
+use super::output::{ClientTxId, Local, TxOutput};
 use super::step::{Notice, Step, TxError};
 use super::table::{ClientMachine, TxTable};
 use super::tx::{Live, Side, Tx, TxTimer};
@@ -17,13 +17,13 @@ use crate::timer::Handle;
 
 impl TxTable {
     /// Starts a client transaction for `request` (already written, with a fresh branch) and
-    /// sends it to `to`. An ACK is never a transaction: send it directly. The transaction
+    /// sends it to `to` from socket `local`. An ACK is never a transaction: send it directly. The transaction
     /// keeps a copy of the request in a buffer of its own, not the caller's (often a slice of
     /// a larger buffer).
     pub fn send_request(
         &mut self,
         mut request: Message,
-        to: SocketAddr,
+        (to, local): (SocketAddr, Local),
         now: Instant,
         out: &mut Vec<TxOutput>,
     ) -> Result<ClientTxId, TxError> {
@@ -49,7 +49,7 @@ impl TxTable {
         };
         request.detach();
         let live = Live { request, source: to, detached: true };
-        let h = self.clients.insert(Box::new(Tx::new(key.to_key(), to, machine, live)));
+        let h = self.clients.insert(Box::new(Tx::new(key.to_key(), (to, local), machine, live)));
         self.client_keys.insert(h, &self.clients);
         self.stats.client_created += 1;
         self.run_client_step(h, step, None, now, out, false);
@@ -75,7 +75,7 @@ impl TxTable {
         if !write_cancel(&mut self.buf, &live.request) {
             return Err(TxError::BadRequest);
         }
-        let to = tx.peer;
+        let to = (tx.peer, tx.local);
         let cancel = Message::parse(self.written()).map_err(|_| TxError::BadRequest)?;
         self.send_request(cancel, to, now, out).map(Some)
     }
@@ -126,7 +126,7 @@ impl TxTable {
             if write_ack_for_non_2xx(&mut self.buf, &live.request, resp) {
                 let ack = self.written();
                 let Some(tx) = self.clients.get_mut(h) else { return };
-                out.push(TxOutput::Send { to: tx.peer, data: ack.clone() });
+                out.push(TxOutput::Send { to: tx.peer, local: tx.local, data: ack.clone() });
                 if let ClientMachine::Invite(m) = &mut tx.machine {
                     m.ack = Some(ack);
                 }

@@ -20,7 +20,7 @@ mod tx;
 mod via_stamp;
 
 pub use config::{TimerKind, TxConfig};
-pub use output::{ClientTxId, ServerTxId, TxOutput, TxStats};
+pub use output::{ClientTxId, Local, ServerTxId, TxOutput, TxStats};
 pub use step::TxError;
 pub use table::{shrink_sparse, TxTable};
 pub use via_stamp::{response_destination, stamp_for, IpText};

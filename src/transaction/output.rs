@@ -8,6 +8,11 @@ use bytes::Bytes;
 use crate::sip::Message;
 use crate::timer::Handle;
 
+/// Which of the endpoint's sockets a datagram arrived on or leaves from: the index of its
+/// address in the endpoint's `locals` (the `--listen` order). A response leaves from the socket
+/// its request came in on (RFC 3261 18.2.2, RFC 3581 4).
+pub type Local = u32;
+
 /// A server transaction, as the TU refers to it when responding.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ServerTxId(pub(super) Handle);
@@ -18,10 +23,11 @@ pub struct ClientTxId(pub(super) Handle);
 
 #[derive(Debug)]
 pub enum TxOutput {
-    /// Put these bytes on the wire.
-    Send { to: SocketAddr, data: Bytes },
-    /// A new request: the TU must answer it through [`super::TxTable::respond`].
-    Request { tx: ServerTxId, request: Message, from: SocketAddr },
+    /// Put these bytes on the wire, from socket `local`.
+    Send { to: SocketAddr, local: Local, data: Bytes },
+    /// A new request, from `from` through socket `local`: the TU must answer it through
+    /// [`super::TxTable::respond`].
+    Request { tx: ServerTxId, request: Message, from: SocketAddr, local: Local },
     /// A CANCEL matched this pending INVITE. The TU answers the CANCEL (`cancel`) with 200 and
     /// the INVITE with 487, both with the INVITE responses' To tag (RFC 3261 9.2).
     Cancelled { invite: ServerTxId, cancel: ServerTxId },

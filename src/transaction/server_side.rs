@@ -8,7 +8,7 @@ use bytes::Bytes;
 
 use super::config::TimerKind;
 use super::key::KeyBuf;
-use super::output::{ServerTxId, TxOutput};
+use super::output::{Local, ServerTxId, TxOutput};
 use super::server_invite::{ServerInvite, State as InviteState};
 use super::server_non_invite::ServerNonInvite;
 use super::step::{Notice, Step, TxError};
@@ -20,7 +20,13 @@ use crate::sip::{Message, Method};
 use crate::timer::Handle;
 
 impl TxTable {
-    pub(super) fn on_request(&mut self, msg: Message, from: SocketAddr, now: Instant, out: &mut Vec<TxOutput>) {
+    pub(super) fn on_request(
+        &mut self,
+        msg: Message,
+        (from, local): (SocketAddr, Local),
+        now: Instant,
+        out: &mut Vec<TxOutput>,
+    ) {
         let Some(key) = KeyBuf::server(&msg) else { return };
         if msg.method() == Some(Method::Ack) {
             return self.on_ack(&key, msg, from, now, out);
@@ -48,7 +54,7 @@ impl TxTable {
                 ..Response::new(503)
             };
             write_response(&mut self.buf, &msg, &resp);
-            out.push(TxOutput::Send { to: response_destination(&msg, from), data: self.written() });
+            out.push(TxOutput::Send { to: response_destination(&msg, from), local, data: self.written() });
             return;
         }
         let (machine, step) = match msg.method() {
@@ -61,14 +67,14 @@ impl TxTable {
         let is_cancel = msg.method() == Some(Method::Cancel);
         let peer = response_destination(&msg, from);
         let live = Live { request: msg.clone(), source: from, detached: false };
-        let h = self.servers.insert(Box::new(Tx::new(key.to_key(), peer, machine, live)));
+        let h = self.servers.insert(Box::new(Tx::new(key.to_key(), (peer, local), machine, live)));
         self.server_keys.insert(h, &self.servers);
         self.stats.server_created += 1;
         self.run_server_step(h, step, now, out, false);
         if is_cancel {
             self.on_cancel(h, now, out);
         } else {
-            out.push(TxOutput::Request { tx: ServerTxId(h), request: msg, from });
+            out.push(TxOutput::Request { tx: ServerTxId(h), request: msg, from, local });
         }
     }
 
@@ -137,9 +143,9 @@ impl TxTable {
         Ok(data)
     }
 
-    /// Where a server transaction's responses go (RFC 3261 18.2.2).
-    pub fn response_target(&self, tx: ServerTxId) -> Option<SocketAddr> {
-        self.servers.get(tx.0).map(|t| t.peer)
+    /// Where a server transaction's responses go (RFC 3261 18.2.2), and through which socket.
+    pub fn response_target(&self, tx: ServerTxId) -> Option<(SocketAddr, Local)> {
+        self.servers.get(tx.0).map(|t| (t.peer, t.local))
     }
 
     /// The request that created a server transaction, until its final response.

@@ -12,7 +12,7 @@ use super::client_invite::ClientInvite;
 use super::client_non_invite::ClientNonInvite;
 use super::config::TxConfig;
 use super::index::KeyIndex;
-use super::output::{TxOutput, TxStats};
+use super::output::{Local, TxOutput, TxStats};
 use super::server_invite::ServerInvite;
 use super::server_non_invite::ServerNonInvite;
 use super::tx::{Apply, Side, Tx, TxTimer};
@@ -99,10 +99,10 @@ impl TxTable {
         self.len() == 0
     }
 
-    /// Feeds one valid message from `from`.
-    pub fn on_message(&mut self, msg: Message, from: SocketAddr, now: Instant, out: &mut Vec<TxOutput>) {
+    /// Feeds one valid message from `from`, received on socket `local`.
+    pub fn on_message(&mut self, msg: Message, from: SocketAddr, local: Local, now: Instant, out: &mut Vec<TxOutput>) {
         if msg.is_request() {
-            self.on_request(msg, from, now, out);
+            self.on_request(msg, (from, local), now, out);
         } else {
             self.on_response(msg, from, now, out);
         }

@@ -7,7 +7,7 @@ use smallvec::SmallVec;
 
 use super::config::TimerKind;
 use super::key::TxKey;
-use super::output::{TxOutput, TxStats};
+use super::output::{Local, TxOutput, TxStats};
 use super::step::Step;
 use crate::sip::Message;
 use crate::timer::{Handle, TimerId, TimerWheel};
@@ -35,6 +35,8 @@ pub struct Tx<M> {
     /// Where this transaction sends: the response destination (RFC 3261 18.2.2) for a server
     /// transaction, the next hop for a client transaction.
     pub peer: SocketAddr,
+    /// The socket it talks through: where its request arrived (server), or where it left.
+    pub local: Local,
     pub machine: M,
     pub timers: SmallVec<[(TimerKind, TimerId); 3]>,
     /// The request, while the machine's state needs it; `None` once the transaction only
@@ -67,8 +69,8 @@ impl Live {
 }
 
 impl<M> Tx<M> {
-    pub fn new(key: TxKey, peer: SocketAddr, machine: M, live: Live) -> Self {
-        Tx { key, peer, machine, timers: SmallVec::new(), live: Some(Box::new(live)) }
+    pub fn new(key: TxKey, (peer, local): (SocketAddr, Local), machine: M, live: Live) -> Self {
+        Tx { key, peer, local, machine, timers: SmallVec::new(), live: Some(Box::new(live)) }
     }
 
     /// Forgets the record of a timer that just fired.
@@ -88,7 +90,7 @@ impl<M> Tx<M> {
     pub fn apply(&mut self, owner: (Side, Handle), step: &Step, cx: &mut Apply<'_>) {
         let request = || self.live.as_ref().map(|l| l.request.bytes().clone());
         if let Some(data) = step.send.clone().or_else(|| step.send_request.then(request).flatten()) {
-            cx.out.push(TxOutput::Send { to: self.peer, data });
+            cx.out.push(TxOutput::Send { to: self.peer, local: self.local, data });
             if cx.retransmission {
                 cx.stats.retransmissions_sent += 1;
             }

@@ -72,7 +72,7 @@ impl Net {
     }
 
     pub fn add_with(&mut self, cfg: EndpointConfig, policy: Policy) -> usize {
-        let addr = cfg.local;
+        let addr = cfg.locals[0];
         self.nodes.push(Node { addr, ep: Endpoint::new(cfg, self.now), events: Vec::new(), policy });
         self.nodes.len() - 1
     }
@@ -99,7 +99,7 @@ impl Net {
             }
             for o in outputs {
                 match o {
-                    Output::Transmit { to, data } => self.send(node, to, data),
+                    Output::Transmit { to, data, .. } => self.send(node, to, data),
                     Output::Event(e) => {
                         let n = &mut self.nodes[node];
                         n.events.push((self.now - self.t0, e.clone()));
