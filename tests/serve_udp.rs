@@ -126,6 +126,10 @@ fn bad_flags_are_one_line_errors_with_exit_code_2() {
         &["serve", "--route", "x=dance"],
         &["serve", "--rtp-ports", "5000"],
         &["serve", "--nope"],
+        &["serve", "--io", "dance"],
+        &["serve", "--ring-buffers", "1000"],
+        &["serve", "--max-message", "70000"],
+        &["serve", "--listen", "localhost"],
     ] {
         let out = Command::new(BIN).args(args).output().unwrap();
         let err = String::from_utf8_lossy(&out.stderr);

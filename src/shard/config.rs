@@ -32,6 +32,10 @@ pub struct ServeConfig {
     pub routes: Routes,
     /// Calls alive at once, all shards together; beyond it new INVITEs get 503.
     pub max_calls: usize,
+    /// Transactions alive at once, all shards together; beyond it new requests get 503.
+    /// Every call leaves its INVITE and BYE transactions for 64*T1 = 32 s after it ends
+    /// (RFC 3261 17.2.2, RFC 6026), so a rate R needs about 64 R of them.
+    pub max_transactions: usize,
     /// Period of the live statistics line on stderr; zero turns it off.
     pub stats_interval: Duration,
     /// After SIGINT/SIGTERM, how long calls in progress may take to end before exit.
@@ -49,6 +53,7 @@ impl ServeConfig {
             rtp_ports: (20_000, 39_999),
             routes: Routes::default(),
             max_calls: 100_000,
+            max_transactions: 2_000_000,
             stats_interval: Duration::from_secs(1),
             drain: Duration::from_secs(2),
         }

@@ -22,9 +22,6 @@ use crate::session::{Endpoint, EndpointConfig};
 const INBOX_CAPACITY: usize = 65_536;
 /// The call rate (all shards together) the transaction tables are sized for at start.
 const RESERVE_RATE: usize = 20_000;
-/// Transactions one shard may hold, as a multiple of its calls: every call leaves its INVITE
-/// and BYE transactions for 64*T1 (32 s) after it ends (RFC 3261 17.2.2, RFC 6026).
-const TRANSACTIONS_PER_CALL: usize = 10;
 
 /// The backend chosen for a run, with the reason when io_uring was wanted but is unavailable.
 pub fn choose_backend(choice: IoChoice) -> Result<(IoChoice, Option<String>), String> {
@@ -114,7 +111,7 @@ fn new_shard(id: usize, shards: usize, cfg: &ServeConfig) -> Shard {
     ep_cfg.max_calls = cfg.max_calls.div_ceil(shards);
     ep_cfg.rtp_ports = cfg.shard_ports(id);
     ep_cfg.limits.max_message_size = cfg.max_message;
-    ep_cfg.tx.max_transactions = ep_cfg.max_calls.saturating_mul(TRANSACTIONS_PER_CALL);
+    ep_cfg.tx.max_transactions = cfg.max_transactions.div_ceil(shards);
     // Room for 32 s of two transactions per call at RESERVE_RATE calls/s, without a rehash.
     ep_cfg.tx.reserve = (RESERVE_RATE * 2 * 32 / shards).min(ep_cfg.tx.max_transactions);
     let limits = ep_cfg.limits;

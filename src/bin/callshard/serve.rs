@@ -1,7 +1,6 @@
 //! `callshard serve`: the shards on real sockets, a live statistics line, and a clean stop on
 //! SIGINT or SIGTERM (new calls get 503 while the others drain, then a final report, exit 0).
 
-use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -9,18 +8,7 @@ use std::time::Duration;
 
 use callshard::shard::{choose_backend, run, IoChoice, Routes, ServeConfig, ShardStats};
 
-/// The flags of `serve`, already parsed by clap.
-pub struct ServeArgs {
-    pub listen: Vec<SocketAddr>,
-    pub io: IoChoice,
-    pub ring_buffers: u16,
-    pub max_message: usize,
-    pub shards: Option<usize>,
-    pub rtp_ports: (u16, u16),
-    pub routes: Vec<String>,
-    pub max_calls: usize,
-    pub stats_interval: u64,
-}
+use super::serve_args::ServeArgs;
 
 pub fn serve(args: ServeArgs) -> ExitCode {
     if args.listen.len() > 255 {
@@ -30,7 +18,7 @@ pub fn serve(args: ServeArgs) -> ExitCode {
     let mut cfg = ServeConfig::new(args.listen[0]);
     cfg.listen = args.listen.clone();
     cfg.ring_buffers = args.ring_buffers;
-    cfg.max_message = args.max_message;
+    cfg.max_message = args.max_message as usize;
     cfg.io = match choose_backend(args.io) {
         Ok((io, None)) => io,
         Ok((io, Some(why))) => {
@@ -47,6 +35,7 @@ pub fn serve(args: ServeArgs) -> ExitCode {
     }
     cfg.rtp_ports = args.rtp_ports;
     cfg.max_calls = args.max_calls;
+    cfg.max_transactions = args.max_transactions;
     cfg.stats_interval = Duration::from_secs(args.stats_interval);
     let mut routes = Routes::default();
     for spec in &args.routes {
@@ -109,41 +98,4 @@ fn spawn_reporter(
             eprintln!("{}", total.line());
         }
     })
-}
-
-/// `LOW-HIGH`, both ports, LOW <= HIGH, at least two ports.
-pub fn parse_port_range(s: &str) -> Result<(u16, u16), String> {
-    let (low, high) = s.split_once('-').ok_or_else(|| format!("`{s}` is not LOW-HIGH"))?;
-    let port = |p: &str| p.parse::<u16>().map_err(|_| format!("`{p}` is not a port number"));
-    let (low, high) = (port(low)?, port(high)?);
-    if low >= high || low == 0 {
-        return Err(format!("`{s}`: LOW must be above 0 and below HIGH"));
-    }
-    Ok((low, high))
-}
-
-/// `auto`, `uring` or `poll`.
-pub fn parse_io(s: &str) -> Result<IoChoice, String> {
-    match s {
-        "auto" => Ok(IoChoice::Auto),
-        "uring" | "io_uring" => Ok(IoChoice::Uring),
-        "poll" => Ok(IoChoice::Poll),
-        _ => Err(format!("`{s}` is not auto, uring or poll")),
-    }
-}
-
-/// A power of two from 2 to 32 768 (the kernel's limit for a buffer ring).
-pub fn parse_ring_buffers(s: &str) -> Result<u16, String> {
-    match s.parse::<u32>() {
-        Ok(n) if (2..=32_768).contains(&n) && n.is_power_of_two() => Ok(n as u16),
-        _ => Err(format!("`{s}` is not a power of two from 2 to 32768")),
-    }
-}
-
-/// A shard count of at least one.
-pub fn parse_shards(s: &str) -> Result<usize, String> {
-    match s.parse::<usize>() {
-        Ok(n) if (1..=1024).contains(&n) => Ok(n),
-        _ => Err(format!("`{s}` is not a shard count from 1 to 1024")),
-    }
 }

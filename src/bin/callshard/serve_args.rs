@@ -1,0 +1,82 @@
+//! The flags of `callshard serve`, each a named bound or choice with its default, and the
+//! parsers that turn a bad value into a one-line error.
+
+use std::net::SocketAddr;
+
+use callshard::shard::IoChoice;
+
+/// Answer SIP calls on UDP with thread-per-core shards, by a route table.
+#[derive(clap::Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on (UDP); repeat for several (IPv4 and IPv6).
+    #[arg(long, default_value = "127.0.0.1:5060")]
+    pub listen: Vec<SocketAddr>,
+    /// I/O backend: uring (io_uring, one ring per shard), poll (recvmmsg + ppoll), or auto
+    /// (io_uring where the kernel allows it, else poll).
+    #[arg(long, default_value = "auto", value_parser = parse_io)]
+    pub io: IoChoice,
+    /// Receive buffers in each shard's io_uring buffer ring (a power of two, 2-32768).
+    #[arg(long, default_value_t = 1024, value_parser = parse_ring_buffers)]
+    pub ring_buffers: u16,
+    /// Largest SIP datagram accepted, in bytes; larger ones are dropped and counted.
+    #[arg(long, default_value_t = 65_535, value_parser = clap::value_parser!(u32).range(512..=65_535))]
+    pub max_message: u32,
+    /// Shards (one per core); default: every online core.
+    #[arg(long, value_parser = parse_shards)]
+    pub shards: Option<usize>,
+    /// RTP port range, split between shards.
+    #[arg(long, default_value = "20000-39999", value_parser = parse_port_range)]
+    pub rtp_ports: (u16, u16),
+    /// PATTERN=ACTION: Request-URI user (or * for any other) = answer (180, 200) | ok (200
+    /// only) | ring:MS | ringing | early:MS | reject:CODE. Built in: *=answer busy=reject:486
+    /// slow=ringing early=early:1000.
+    #[arg(long = "route")]
+    pub routes: Vec<String>,
+    /// Calls alive at once; beyond it new INVITEs get 503 with Retry-After.
+    #[arg(long, default_value_t = 100_000)]
+    pub max_calls: usize,
+    /// Transactions alive at once; a call's transactions linger 32 s after it ends, so R
+    /// calls/s need about 64 R of them. Beyond it new requests get 503 with Retry-After.
+    #[arg(long, default_value_t = 2_000_000)]
+    pub max_transactions: usize,
+    /// Seconds between live statistics lines on stderr; 0 turns them off.
+    #[arg(long, default_value_t = 1)]
+    pub stats_interval: u64,
+}
+
+/// `LOW-HIGH`, both ports, LOW <= HIGH, at least two ports.
+pub fn parse_port_range(s: &str) -> Result<(u16, u16), String> {
+    let (low, high) = s.split_once('-').ok_or_else(|| format!("`{s}` is not LOW-HIGH"))?;
+    let port = |p: &str| p.parse::<u16>().map_err(|_| format!("`{p}` is not a port number"));
+    let (low, high) = (port(low)?, port(high)?);
+    if low >= high || low == 0 {
+        return Err(format!("`{s}`: LOW must be above 0 and below HIGH"));
+    }
+    Ok((low, high))
+}
+
+/// `auto`, `uring` or `poll`.
+pub fn parse_io(s: &str) -> Result<IoChoice, String> {
+    match s {
+        "auto" => Ok(IoChoice::Auto),
+        "uring" | "io_uring" => Ok(IoChoice::Uring),
+        "poll" => Ok(IoChoice::Poll),
+        _ => Err(format!("`{s}` is not auto, uring or poll")),
+    }
+}
+
+/// A power of two from 2 to 32 768 (the kernel's limit for a buffer ring).
+pub fn parse_ring_buffers(s: &str) -> Result<u16, String> {
+    match s.parse::<u32>() {
+        Ok(n) if (2..=32_768).contains(&n) && n.is_power_of_two() => Ok(n as u16),
+        _ => Err(format!("`{s}` is not a power of two from 2 to 32768")),
+    }
+}
+
+/// A shard count of at least one.
+pub fn parse_shards(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if (1..=1024).contains(&n) => Ok(n),
+        _ => Err(format!("`{s}` is not a shard count from 1 to 1024")),
+    }
+}
