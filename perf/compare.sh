@@ -22,6 +22,7 @@
 #             probe its receive buffer up to UDP_BUF (cfg maxbuffer); callshard sizes its own.
 #             UDP_BUF= (empty) keeps each tool's default (SIPp 64 KB, Kamailio 256 KB).
 #   SIPP_EXTRA [] extra arguments for the SIPp UAC (e.g. "-max_recv_loops 5000")
+#   CALLSHARD_EXTRA [] extra arguments for `callshard serve` (e.g. "--batch-wait-us 100")
 #   QUIET_WAIT [60] s to wait before each step for both CPUs to be under QUIET_MAX [15] % busy
 #             (other work on the machine skews the figures); the step runs anyway after that.
 # --quick: one 3 s step at 1000 calls/s per server.
@@ -198,7 +199,7 @@ server_cmd() {
             local io=uring route=""
             [[ $name == *_poll* ]] && io=poll
             [[ $name == *_ok ]] && route=" --route *=ok"
-            echo "$CALLSHARD_BIN serve --listen 127.0.0.1:$port --shards 1 --stats-interval 0 --io $io$route" ;;
+            echo "$CALLSHARD_BIN serve --listen 127.0.0.1:$port --shards 1 --stats-interval 0 --io $io$route${CALLSHARD_EXTRA:+ $CALLSHARD_EXTRA}" ;;
         kamailio)   # the cfg listens on 5064 and probes up to 4 MB unless told otherwise
             local extra=""
             [[ $port == 5064 ]] || extra+=" -A KAM_PORT=$port"

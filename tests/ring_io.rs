@@ -134,3 +134,24 @@ fn a_handoff_storm_between_two_inboxes_arrives_whole() {
         Box::new(PollIo::new(id, vec![socket], 1500, inboxes.clone()))
     });
 }
+
+#[test]
+fn a_batch_wait_still_returns_a_lone_datagram_and_loses_none() {
+    let (socket, addr) = server_socket();
+    let cfg = RingConfig { batch_wait_us: 500, ..RingConfig::default() };
+    let mut io = RingIo::new(0, vec![socket], cfg, &Directory::new(1)).unwrap();
+    let client = UdpSocket::bind("127.0.0.1:0").unwrap();
+    client.send_to(b"lone", addr).unwrap();
+    let (mut got, started) = (Vec::new(), Instant::now());
+    // One long wait: the batch wait ends it once the datagram is in, not the 5 s timeout.
+    while got.is_empty() && started.elapsed() < Duration::from_secs(5) {
+        io.turn(Duration::from_secs(5), &mut got).unwrap();
+    }
+    assert!(started.elapsed() < Duration::from_secs(4), "the wait ended with the datagram, not the timeout");
+    assert!(matches!(&got[..], [Arrival::Received(d)] if &d.data[..] == b"lone"));
+    for i in 0..100 {
+        client.send_to(format!("{i}").as_bytes(), addr).unwrap();
+    }
+    assert_eq!(collect(&mut io, 100).len(), 100);
+    io.shutdown();
+}

@@ -23,6 +23,8 @@ pub struct ServeConfig {
     pub io: IoChoice,
     /// Receive buffers in each shard's io_uring buffer ring (a power of two).
     pub ring_buffers: u16,
+    /// Microseconds a shard's wait may go on collecting datagrams (io_uring batch wait).
+    pub batch_wait_us: u32,
     /// Largest SIP datagram taken; a larger one is dropped and counted as truncated.
     pub max_message: usize,
     /// Shards, one per core; each gets the core of its index (modulo the online cores).
@@ -48,6 +50,7 @@ impl ServeConfig {
             listen: vec![listen],
             io: IoChoice::Auto,
             ring_buffers: 1024,
+            batch_wait_us: 0,
             max_message: 65_535,
             shards: online_cores(),
             rtp_ports: (20_000, 39_999),

@@ -64,8 +64,12 @@ pub fn run(cfg: ServeConfig, stop: Arc<AtomicBool>, live: Arc<Mutex<Vec<ShardSta
                 let mut io = PollIo::new(i, sockets, cfg.max_message, inboxes);
                 return Ok(finish(event_loop::run(shard, &mut io, &stopping, &live, cadence), &mut io));
             }
-            let ring_cfg =
-                RingConfig { buffers: cfg.ring_buffers, max_datagram: cfg.max_message, ..RingConfig::default() };
+            let ring_cfg = RingConfig {
+                buffers: cfg.ring_buffers,
+                max_datagram: cfg.max_message,
+                batch_wait_us: cfg.batch_wait_us,
+                ..RingConfig::default()
+            };
             let mut io = RingIo::new(i, sockets, ring_cfg, &directory)?;
             let stats = finish(event_loop::run(shard, &mut io, &stopping, &live, cadence), &mut io);
             directory.leave(Duration::from_secs(1));

@@ -18,6 +18,7 @@ pub fn serve(args: ServeArgs) -> ExitCode {
     let mut cfg = ServeConfig::new(args.listen[0]);
     cfg.listen = args.listen.clone();
     cfg.ring_buffers = args.ring_buffers;
+    cfg.batch_wait_us = args.batch_wait_us;
     cfg.max_message = args.max_message as usize;
     cfg.io = match choose_backend(args.io) {
         Ok((io, None)) => io,

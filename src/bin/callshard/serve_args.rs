@@ -18,6 +18,10 @@ pub struct ServeArgs {
     /// Receive buffers in each shard's io_uring buffer ring (a power of two, 2-32768).
     #[arg(long, default_value_t = 1024, value_parser = parse_ring_buffers)]
     pub ring_buffers: u16,
+    /// io_uring: microseconds a shard's wait may go on collecting datagrams once one came
+    /// (fewer, fuller turns; at most that much added latency). 0: wake for each one.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=10_000))]
+    pub batch_wait_us: u32,
     /// Largest SIP datagram accepted, in bytes; larger ones are dropped and counted.
     #[arg(long, default_value_t = 65_535, value_parser = clap::value_parser!(u32).range(512..=65_535))]
     pub max_message: u32,
