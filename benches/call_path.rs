@@ -1,0 +1,154 @@
+//! User-space CPU of one whole call through the sans-IO core, without sockets: SIPp's `uac`
+//! flow (INVITE with SDP, 180 and 200 from `serve`'s default route, ACK, BYE, 200) through one
+//! `Endpoint` and the serve `Policy`, on a virtual clock at a steady 20 000 calls/s, so that
+//! every call's transactions linger 32 s and expire as they do in the server. What this does
+//! not count is the kernel's share (receive, send, wake-ups): see perf/profile.sh for that.
+//!
+//! `cargo bench --bench call_path` runs 1 000 000 calls (50 s of virtual time, so the first
+//! calls' transactions have expired long before the end) and times the last 500 000 (pin it:
+//! `taskset -c 1 cargo bench --bench call_path`); `CALLS=n` changes the count. It prints ns per
+//! call and heap allocations per call (a counting allocator). Under `cargo test` it runs 3 000
+//! calls as a check. For a figure this noisy machine cannot move, count instructions:
+//! `valgrind --tool=callgrind target/release/deps/call_path-* --bench` and divide by the calls.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+use callshard::session::{Endpoint, EndpointConfig, Output};
+use callshard::shard::{Policy, Routes};
+
+struct Counting;
+static ALLOCS: AtomicU64 = AtomicU64::new(0);
+
+// SAFETY: forwards every call to `System` unchanged; only counts.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        unsafe { System.alloc(l) }
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        unsafe { System.dealloc(p, l) }
+    }
+    unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        unsafe { System.realloc(p, l, new) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+const SDP: &str = "v=0\r\no=user1 53655765 2353687637 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 6000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n";
+
+fn invite(i: usize) -> Bytes {
+    Bytes::from(format!(
+        "INVITE sip:service@127.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5061;branch=z9hG4bK-{i}-1-0\r\n\
+         From: sipp <sip:sipp@127.0.0.1:5061>;tag={i}SIPpTag001\r\nTo: service <sip:service@127.0.0.1:5060>\r\n\
+         Call-ID: {i}-path@127.0.0.1\r\nCSeq: 1 INVITE\r\nContact: sip:sipp@127.0.0.1:5061\r\nMax-Forwards: 70\r\n\
+         Subject: Performance Test\r\nContent-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{SDP}",
+        SDP.len()
+    ))
+}
+
+/// The ACK or BYE of call `i`, as two halves around the To tag (filled in when the 200 came).
+fn in_dialog(method: &str, i: usize) -> (String, String) {
+    let (branch, cseq) = if method == "ACK" { (5, 1) } else { (7, 2) };
+    (
+        format!(
+            "{method} sip:callshard@127.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5061;branch=z9hG4bK-{i}-1-{branch}\r\n\
+             From: sipp <sip:sipp@127.0.0.1:5061>;tag={i}SIPpTag001\r\nTo: service <sip:service@127.0.0.1:5060>;tag="
+        ),
+        format!(
+            "\r\nCall-ID: {i}-path@127.0.0.1\r\nCSeq: {cseq} {method}\r\nContact: sip:sipp@127.0.0.1:5061\r\n\
+             Max-Forwards: 70\r\nSubject: Performance Test\r\nContent-Length: 0\r\n\r\n"
+        ),
+    )
+}
+
+/// One call's datagrams, prepared before the clock starts.
+struct Script {
+    invite: Bytes,
+    ack: (String, String),
+    bye: (String, String),
+}
+
+/// The To tag of the last 200 in `out`.
+fn to_tag(out: &[Output]) -> Option<&[u8]> {
+    out.iter().rev().find_map(|o| match o {
+        Output::Transmit { data, .. } if data.starts_with(b"SIP/2.0 200") => {
+            let start = memchr::memmem::find(&data[..], b"\r\nTo:")?;
+            let at = start + memchr::memmem::find(&data[start..], b";tag=")? + 5;
+            let end = at + data[at..].iter().position(|&b| b == b'\r' || b == b';')?;
+            Some(&data[at..end])
+        }
+        _ => None,
+    })
+}
+
+fn run(calls: usize, timed_from: usize) -> (Duration, u64) {
+    let t0 = Instant::now();
+    let mut cfg = EndpointConfig::new("127.0.0.1:5060".parse().unwrap());
+    cfg.max_calls = 100_000;
+    cfg.tx.max_transactions = 2_000_000;
+    cfg.tx.reserve = 1_300_000;
+    let peer: SocketAddr = "127.0.0.1:5061".parse().unwrap();
+    let (mut ep, mut policy) = (Endpoint::new(cfg, t0), Policy::new(Routes::default()));
+    let scripts: Vec<Script> =
+        (0..calls).map(|i| Script { invite: invite(i), ack: in_dialog("ACK", i), bye: in_dialog("BYE", i) }).collect();
+    let (mut out, mut buf) = (Vec::new(), BytesMut::with_capacity(1 << 20));
+    let step = Duration::from_micros(50); // 20 000 calls/s of virtual time
+    let (mut started, mut allocs0) = (Instant::now(), 0);
+    let mut feed = |ep: &mut Endpoint, policy: &mut Policy, data: Bytes, now: Instant, out: &mut Vec<Output>| {
+        ep.on_datagram(data, peer, now);
+        loop {
+            let before = out.len();
+            out.extend(ep.drain_outputs());
+            if out.len() == before {
+                break;
+            }
+            for o in &out[before..] {
+                if let Output::Event(e) = o {
+                    policy.on_event(ep, e, now);
+                }
+            }
+        }
+    };
+    for (i, s) in scripts.iter().enumerate() {
+        if i == timed_from {
+            started = Instant::now();
+            allocs0 = ALLOCS.load(Ordering::Relaxed);
+        }
+        let now = t0 + step * i as u32;
+        ep.on_timer(now);
+        out.clear();
+        feed(&mut ep, &mut policy, s.invite.clone(), now, &mut out);
+        let tag = to_tag(&out).expect("answered with a 200").to_vec();
+        for (head, tail) in [&s.ack, &s.bye] {
+            buf.extend_from_slice(head.as_bytes());
+            buf.extend_from_slice(&tag);
+            buf.extend_from_slice(tail.as_bytes());
+            out.clear();
+            feed(&mut ep, &mut policy, buf.split().freeze(), now, &mut out);
+        }
+        assert!(out.iter().any(|o| matches!(o, Output::Transmit { data, .. } if data.starts_with(b"SIP/2.0 200"))));
+    }
+    (started.elapsed(), ALLOCS.load(Ordering::Relaxed) - allocs0)
+}
+
+fn main() {
+    let bench = std::env::args().any(|a| a == "--bench");
+    let calls: usize =
+        std::env::var("CALLS").ok().and_then(|v| v.parse().ok()).unwrap_or(if bench { 1_000_000 } else { 3_000 });
+    let timed_from = calls / 2;
+    let (elapsed, allocs) = run(calls, timed_from);
+    let n = (calls - timed_from) as f64;
+    println!(
+        "call_path: {:.0} ns per call, {:.1} allocations per call ({} calls timed of {calls}, 20 000 calls/s virtual)",
+        elapsed.as_nanos() as f64 / n,
+        allocs as f64 / n,
+        calls - timed_from
+    );
+}
