@@ -101,7 +101,7 @@ fn run(calls: usize, timed_from: usize) -> (Duration, u64) {
     let (mut out, mut buf) = (Vec::new(), BytesMut::with_capacity(1 << 20));
     let step = Duration::from_micros(50); // 20 000 calls/s of virtual time
     let (mut started, mut allocs0) = (Instant::now(), 0);
-    let mut feed = |ep: &mut Endpoint, policy: &mut Policy, data: Bytes, now: Instant, out: &mut Vec<Output>| {
+    let feed = |ep: &mut Endpoint, policy: &mut Policy, data: Bytes, now: Instant, out: &mut Vec<Output>| {
         ep.on_datagram(data, peer, now);
         loop {
             let before = out.len();
