@@ -1,10 +1,11 @@
-//! Typed, lazy views of the headers the stack uses. Each parses its header's bytes when
-//! called and borrows from the message; nothing is cached or allocated.
+//! Typed, lazy views of the headers the stack uses. Each borrows from the message and
+//! allocates nothing; the top Via, From, To, Call-ID and CSeq come from what validation
+//! parsed (`cache.rs`), the others are parsed from their header's bytes when called.
 
 use super::cseq::CSeq;
 use super::error::ParseError;
 use super::header_name::HeaderName;
-use super::lex::{is_lws, is_token, parse_decimal, trim};
+use super::lex::{all_in, is_token, parse_decimal, trim, VISIBLE};
 use super::message::Message;
 use super::name_addr::NameAddr;
 use super::params::Params;
@@ -28,6 +29,13 @@ impl MediaType<'_> {
 impl Message {
     /// The topmost Via value: where responses go (RFC 3261 18.2.2).
     pub fn top_via(&self) -> Result<Via<'_>, ParseError> {
+        match self.cache.via {
+            Some(via) => Ok(via.view(&self.bytes)),
+            None => self.parse_top_via(),
+        }
+    }
+
+    pub(super) fn parse_top_via(&self) -> Result<Via<'_>, ParseError> {
         let first = self.values(HeaderName::Via).next().ok_or(ParseError::MissingHeader("Via"))?;
         Via::parse(first).ok_or(ParseError::bad("Via", "unreadable sent-protocol, sent-by or parameters"))
     }
@@ -44,14 +52,20 @@ impl Message {
     }
 
     pub fn from(&self) -> Result<NameAddr<'_>, ParseError> {
-        self.name_addr(HeaderName::From, "From")
+        match self.cache.from {
+            Some(from) => Ok(from.view(&self.bytes)),
+            None => self.name_addr(HeaderName::From, "From"),
+        }
     }
 
     pub fn to(&self) -> Result<NameAddr<'_>, ParseError> {
-        self.name_addr(HeaderName::To, "To")
+        match self.cache.to {
+            Some(to) => Ok(to.view(&self.bytes)),
+            None => self.name_addr(HeaderName::To, "To"),
+        }
     }
 
-    fn name_addr(&self, kind: HeaderName, name: &'static str) -> Result<NameAddr<'_>, ParseError> {
+    pub(super) fn name_addr(&self, kind: HeaderName, name: &'static str) -> Result<NameAddr<'_>, ParseError> {
         let v = self.header(kind).ok_or(ParseError::MissingHeader(name))?;
         NameAddr::parse(v).ok_or(ParseError::bad(name, "unreadable name-addr"))
     }
@@ -59,13 +73,20 @@ impl Message {
     /// The Call-ID: `word ["@" word]`, no white space.
     pub fn call_id(&self) -> Result<&[u8], ParseError> {
         let v = self.header(HeaderName::CallId).ok_or(ParseError::MissingHeader("Call-ID"))?;
-        if v.is_empty() || v.iter().any(|&b| is_lws(b) || !(0x21..0x7f).contains(&b)) {
+        if !self.cache.call_id && (v.is_empty() || !all_in(v, VISIBLE)) {
             return Err(ParseError::bad("Call-ID", "empty or contains white space"));
         }
         Ok(v)
     }
 
     pub fn cseq(&self) -> Result<CSeq<'_>, ParseError> {
+        match self.cache.cseq {
+            Some(cseq) => Ok(cseq.view(&self.bytes)),
+            None => self.parse_cseq(),
+        }
+    }
+
+    pub(super) fn parse_cseq(&self) -> Result<CSeq<'_>, ParseError> {
         let v = self.header(HeaderName::CSeq).ok_or(ParseError::MissingHeader("CSeq"))?;
         CSeq::parse(v).map_err(|reason| ParseError::bad("CSeq", reason))
     }

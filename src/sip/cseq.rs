@@ -20,15 +20,14 @@ impl<'a> CSeq<'a> {
     pub fn parse(s: &'a [u8]) -> Result<CSeq<'a>, &'static str> {
         let s = trim(s);
         let digits = s.iter().take_while(|b| b.is_ascii_digit()).count();
-        let rest = &s[digits..];
         if digits == 0 {
             return Err("no sequence number");
         }
-        if !rest.first().is_some_and(|&b| is_lws(b)) {
+        if !s.get(digits).is_some_and(|&b| is_lws(b)) {
             return Err("no method after the number");
         }
         let seq = parse_decimal(&s[..digits], u64::from(MAX_CSEQ)).ok_or("number above 2^31-1")? as u32;
-        let method_bytes = trim(rest);
+        let method_bytes = trim(&s[digits..]);
         if !is_token(method_bytes) {
             return Err("method is not a token");
         }

@@ -1,11 +1,13 @@
 //! The SIP message layer: zero-copy parsing, typed lazy accessors and writers. Sans-IO.
 
 mod accessors;
+mod cache;
 mod cseq;
 mod date;
 mod error;
 pub mod framing;
 mod header_name;
+mod headers;
 mod host;
 pub mod lex;
 mod message;
@@ -15,6 +17,7 @@ mod params;
 mod scan;
 mod span;
 mod start_line;
+mod swar;
 mod uri;
 mod uri_compare;
 mod validate;

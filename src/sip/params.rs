@@ -1,6 +1,6 @@
 //! `;name[=value]` parameter lists, shared by URIs, Via and name-addr headers.
 
-use super::lex::{split_outside_quotes, trim};
+use super::lex::{is_token_byte, quoted_string_end, skip_lws, skip_token, split_outside_quotes, trim};
 
 /// A parameter list as written, without its leading `;`. Lookups walk the text each time:
 /// lists are short, and nothing is allocated.
@@ -33,23 +33,39 @@ impl<'a> Params<'a> {
     }
 
     /// Checks every name is a token and every value a token, host or quoted string;
-    /// `allow` lists extra bytes a value may hold (URIs allow `[]/:&+$`).
+    /// `allow` lists extra bytes a value may hold (URIs allow `[]/:&+$`). One pass over the
+    /// list: `name [= value]` items separated by `;`, white space allowed around both.
     pub fn is_well_formed(&self, allow: &[u8]) -> bool {
-        let mut rest = (!self.0.is_empty()).then_some(self.0);
-        while let Some(text) = rest {
-            let (item, next) = split_outside_quotes(text, b';');
-            rest = next;
-            let item = trim(item);
-            let (name, value) = match memchr::memchr(b'=', item) {
-                Some(eq) => (trim(&item[..eq]), Some(trim(&item[eq + 1..]))),
-                None => (item, None),
-            };
-            let value_ok = value.is_none_or(|v| {
-                (v.first() == Some(&b'"') && super::lex::quoted_string_end(v) == Some(v.len()))
-                    || (!v.is_empty() && v.iter().all(|&b| super::lex::is_token_byte(b) || allow.contains(&b)))
-            });
-            if !super::lex::is_token(name) || !value_ok {
+        let s = self.0;
+        let mut i = 0;
+        while !s.is_empty() {
+            i = skip_lws(s, i);
+            let name = i;
+            i = skip_token(s, i);
+            if i == name {
                 return false;
+            }
+            i = skip_lws(s, i);
+            if s.get(i) == Some(&b'=') {
+                i = skip_lws(s, i + 1);
+                let value = i;
+                match s.get(i) {
+                    Some(b'"') => i += quoted_string_end(&s[i..]).unwrap_or(0),
+                    _ => {
+                        while i < s.len() && (is_token_byte(s[i]) || allow.contains(&s[i])) {
+                            i += 1;
+                        }
+                    }
+                }
+                if i == value {
+                    return false;
+                }
+                i = skip_lws(s, i);
+            }
+            match s.get(i) {
+                None => break,
+                Some(b';') => i += 1,
+                Some(_) => return false,
             }
         }
         true

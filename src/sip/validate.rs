@@ -2,6 +2,7 @@
 //! start line and of the headers every transaction and dialog rule relies on
 //! (RFC 3261 8.1.1, 8.2.2, 18.3).
 
+use super::cache::{AddrSpans, CSeqSpans, ViaSpans};
 use super::date::is_sip_date;
 use super::error::ParseError;
 use super::header_name::HeaderName;
@@ -22,26 +23,40 @@ const SINGLE: [(HeaderName, &str); 6] = [
     (HeaderName::ContentLength, "Content-Length"),
 ];
 
+/// `SINGLE` as a bit per kind: nearly every message has none of them twice.
+const SINGLE_KINDS: u64 = {
+    let (mut bits, mut i) = (0, 0);
+    while i < SINGLE.len() {
+        bits |= 1 << SINGLE[i].0 as u64;
+        i += 1;
+    }
+    bits
+};
+
 impl Message {
     /// Checks the message and trims the body to Content-Length. Called by `parse`.
     pub fn validate(&mut self) -> Result<(), ParseError> {
         self.check_start_line()?;
-        for (kind, name) in SINGLE {
-            let mut values = self.header_all(kind);
-            if let Some(first) = values.next() {
-                if values.any(|v| v != first) {
-                    return Err(ParseError::Duplicate(name));
+        if self.slots.any_repeated(SINGLE_KINDS) {
+            for (kind, name) in SINGLE {
+                let mut values = self.header_all(kind);
+                if let Some(first) = values.next() {
+                    if values.any(|v| v != first) {
+                        return Err(ParseError::Duplicate(name));
+                    }
                 }
             }
         }
-        self.top_via()?;
-        self.from()?;
-        self.to()?;
+        self.cache.via = Some(ViaSpans::of(&self.bytes, &self.parse_top_via()?));
+        self.cache.from = Some(AddrSpans::of(&self.bytes, &self.name_addr(HeaderName::From, "From")?));
+        self.cache.to = Some(AddrSpans::of(&self.bytes, &self.name_addr(HeaderName::To, "To")?));
         self.call_id()?;
-        let cseq = self.cseq()?;
+        self.cache.call_id = true;
+        let cseq = self.parse_cseq()?;
         if self.is_request() && cseq.method_bytes != self.method_bytes() {
             return Err(ParseError::CSeqMethodMismatch);
         }
+        self.cache.cseq = Some(CSeqSpans::of(&self.bytes, &cseq));
         self.max_forwards()?;
         if self.header(HeaderName::Date).is_some_and(|d| !is_sip_date(d)) {
             return Err(ParseError::bad("Date", "not an RFC 1123 date in GMT"));
