@@ -59,6 +59,16 @@ impl Message {
         Ok(msg)
     }
 
+    /// Parses and checks only what the transaction layer relies on (see
+    /// [`Message::validate_for_transaction`]): the Request-URI, Date and Contact are left for
+    /// [`Message::validate_deferred`].
+    pub fn parse_for_transaction(bytes: Bytes) -> Result<Message, ParseError> {
+        let mut msg = Message::unindexed(bytes);
+        msg.build_index(&ParseLimits::default())?;
+        msg.validate_for_transaction()?;
+        Ok(msg)
+    }
+
     /// Parses one datagram (bytes past Content-Length are ignored, RFC 3261 18.3) and says
     /// whether it is valid, answerable with an error, or only fit to be dropped.
     pub fn parse_datagram(bytes: Bytes, limits: &ParseLimits) -> Parsed {

@@ -4,6 +4,7 @@ mod accessors;
 mod cache;
 mod cseq;
 mod date;
+mod deferred;
 mod error;
 pub mod framing;
 mod header_name;
