@@ -5,10 +5,12 @@
 use super::cseq::CSeq;
 use super::error::ParseError;
 use super::header_name::HeaderName;
-use super::lex::{all_in, is_token, parse_decimal, trim, VISIBLE};
+use super::headers::first_item;
+use super::lex::{is_token, parse_decimal, trim};
 use super::message::Message;
 use super::name_addr::NameAddr;
 use super::params::Params;
+use super::swar::all_visible;
 use super::via::Via;
 
 /// `type/subtype;params` of Content-Type (RFC 3261 20.15).
@@ -36,7 +38,7 @@ impl Message {
     }
 
     pub(super) fn parse_top_via(&self) -> Result<Via<'_>, ParseError> {
-        let first = self.values(HeaderName::Via).next().ok_or(ParseError::MissingHeader("Via"))?;
+        let first = self.header_all(HeaderName::Via).find_map(first_item).ok_or(ParseError::MissingHeader("Via"))?;
         Via::parse(first).ok_or(ParseError::bad("Via", "unreadable sent-protocol, sent-by or parameters"))
     }
 
@@ -73,7 +75,7 @@ impl Message {
     /// The Call-ID: `word ["@" word]`, no white space.
     pub fn call_id(&self) -> Result<&[u8], ParseError> {
         let v = self.header(HeaderName::CallId).ok_or(ParseError::MissingHeader("Call-ID"))?;
-        if !self.cache.call_id && (v.is_empty() || !all_in(v, VISIBLE)) {
+        if !self.cache.call_id && (v.is_empty() || !all_visible(v)) {
             return Err(ParseError::bad("Call-ID", "empty or contains white space"));
         }
         Ok(v)

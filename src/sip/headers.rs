@@ -83,6 +83,11 @@ impl Message {
     }
 }
 
+/// The first element of one comma-separated header value, as [`Message::values`] gives it.
+pub(super) fn first_item(value: &[u8]) -> Option<&[u8]> {
+    ListItems(value).next()
+}
+
 /// Iterator over the elements of one comma-separated header value.
 struct ListItems<'a>(&'a [u8]);
 

@@ -1,6 +1,7 @@
 //! `;name[=value]` parameter lists, shared by URIs, Via and name-addr headers.
 
-use super::lex::{is_token_byte, quoted_string_end, skip_lws, skip_token, split_outside_quotes, trim};
+use super::lex::{is_token_byte, quoted_string_end, skip_lws, skip_token, split_outside_quotes, trim, trim_start};
+use super::swar::find_any;
 
 /// A parameter list as written, without its leading `;`. Lookups walk the text each time:
 /// lists are short, and nothing is allocated.
@@ -16,7 +17,35 @@ impl<'a> Params<'a> {
     /// The parameter with this name (case-insensitive, RFC 3261 7.3.1): `Some(None)` when it
     /// is present without a value.
     pub fn get(&self, name: &[u8]) -> Option<Option<&'a [u8]>> {
-        self.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v)
+        // The usual case first: the list starts with `name=` (a Via's branch, a tag) and the
+        // value holds no quote or bracket, so it runs to the first `;`.
+        if let Some((head, value)) = self.0.split_at_checked(name.len() + 1) {
+            if head[name.len()] == b'=' && head[..name.len()].eq_ignore_ascii_case(name) {
+                match find_any(value, [b';', b'"', b'<']) {
+                    None => return Some(Some(trim(value))),
+                    Some(end) if value[end] == b';' => return Some(Some(trim(&value[..end]))),
+                    Some(_) => {}
+                }
+            }
+        }
+        // What `iter().find(..)` would give, without splitting items that do not start with
+        // the name: an item is `name`, or `name` then optional white space and `=value`.
+        let mut rest = self.0;
+        while !rest.is_empty() {
+            let (item, next) = split_outside_quotes(rest, b';');
+            let item = trim(item);
+            if let Some(after) =
+                item.get(..name.len()).filter(|n| n.eq_ignore_ascii_case(name)).map(|_| &item[name.len()..])
+            {
+                match trim_start(after) {
+                    [] if !item.is_empty() => return Some(None),
+                    [b'=', value @ ..] => return Some(Some(trim(value))),
+                    _ => {}
+                }
+            }
+            rest = next.unwrap_or(b"");
+        }
+        None
     }
 
     /// The value of a parameter that has one.

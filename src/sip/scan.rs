@@ -82,15 +82,29 @@ fn header_line(buf: &[u8], pos: usize) -> Result<(HeaderField, usize), ParseErro
     };
     let nl = find_lf(buf, colon + 1).ok_or(ParseError::Unterminated)?;
     let end = line_end(buf, pos, nl);
-    let (mut start, mut stop) = (colon + 1, end);
+    let value = match buf.get(colon + 1..end) {
+        // The usual spelling: one space after the colon, nothing to trim at the end.
+        Some([b' ', first, .., last]) if *first > b' ' && *last > b' ' => Span::new(colon + 2, end),
+        _ => trimmed(buf, colon + 1, end),
+    };
+    Ok((HeaderField { name: Span::new(pos, name_end), value, kind }, nl + 1))
+}
+
+/// The value `buf[start..stop]` without linear white space at either end; an empty value
+/// sits at the end of its line.
+fn trimmed(buf: &[u8], mut start: usize, mut stop: usize) -> Span {
+    let end = stop;
     while start < stop && is_lws(buf[start]) {
         start += 1;
     }
     while stop > start && is_lws(buf[stop - 1]) {
         stop -= 1;
     }
-    let value = if start == stop { Span::new(end, end) } else { Span::new(start, stop) };
-    Ok((HeaderField { name: Span::new(pos, name_end), value, kind }, nl + 1))
+    if start == stop {
+        Span::new(end, end)
+    } else {
+        Span::new(start, stop)
+    }
 }
 
 /// The general scan of a header name (token bytes, then optional white space, then the

@@ -39,6 +39,22 @@ fn find_in_words<const N: usize>(s: &[u8], needles: [u8; N]) -> Option<usize> {
     }
 }
 
+/// True when every byte of `s` is visible ASCII (`%x21-7E`), eight bytes at a time: a byte
+/// below 0x21 borrows into its high bit when 0x21 is subtracted, one above 0x7E sets it when
+/// 1 is added (or has it already). Exact as a yes/no answer; carries only reach bytes above
+/// one already found.
+pub fn all_visible(s: &[u8]) -> bool {
+    let mut words = s.chunks_exact(8);
+    let high = splat(0x80);
+    for w in &mut words {
+        let x = u64::from_le_bytes(w.try_into().unwrap_or([0; 8]));
+        if ((x.wrapping_sub(splat(0x21)) & !x) | x.wrapping_add(splat(1)) | x) & high != 0 {
+            return false;
+        }
+    }
+    words.remainder().iter().all(|&b| (0x21..0x7f).contains(&b))
+}
+
 /// The first `b` in `s`.
 #[inline]
 pub fn find(s: &[u8], b: u8) -> Option<usize> {

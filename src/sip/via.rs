@@ -1,7 +1,7 @@
 //! The Via header (RFC 3261 20.42, 18.2.1) and the RFC 3581 `rport` parameter.
 
-use super::host::{parse_host_port, Host};
-use super::lex::{is_lws, is_token, is_token_byte, parse_decimal, trim, trim_start};
+use super::host::{host_port_fast, parse_host_port, Host};
+use super::lex::{is_lws, is_token, is_token_byte, parse_decimal, skip_lws, trim, trim_start};
 use super::params::Params;
 use super::swar::find;
 
@@ -46,17 +46,26 @@ impl<'a> Via<'a> {
         if tlen == 0 || rest.first().is_some_and(|&b| !is_lws(b)) {
             return None;
         }
-        let (sent_by, params) = match find(rest, b';') {
-            Some(semi) if strict && trim(&rest[semi + 1..]).is_empty() => return None,
-            Some(semi) => (&rest[..semi], &rest[semi + 1..]),
-            None => (rest, &b""[..]),
+        let lws = skip_lws(rest, 0);
+        let (sent_by, host, port, semi) = match host_port_fast(&rest[lws..]) {
+            Some((host, port, end, semi)) => (&rest[lws..lws + end], host, port, Some(lws + semi)),
+            None => {
+                let semi = find(rest, b';');
+                let sent_by = &rest[..semi.unwrap_or(rest.len())];
+                let (host, port) = parse_host_port(sent_by)?;
+                (trim(sent_by), host, port, semi)
+            }
         };
-        let (host, port) = parse_host_port(sent_by)?;
+        let params = match semi.filter(|&semi| semi < rest.len()) {
+            Some(semi) if strict && trim(&rest[semi + 1..]).is_empty() => return None,
+            Some(semi) => &rest[semi + 1..],
+            None => &b""[..],
+        };
         let params = Params(params);
         if strict && !params.is_well_formed(b":[]") {
             return None;
         }
-        Some(Via { version, transport, sent_by: trim(sent_by), host, port, params })
+        Some(Via { version, transport, sent_by, host, port, params })
     }
 
     /// The `branch` parameter.
