@@ -11,6 +11,7 @@ mod header_name;
 mod headers;
 mod host;
 pub mod lex;
+mod line_feeds;
 mod message;
 mod method;
 mod name_addr;

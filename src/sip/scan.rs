@@ -7,6 +7,7 @@ use super::error::ParseError;
 use super::header_name::HeaderName;
 use super::headers::Slots;
 use super::lex::{is_lws, is_token_byte, trim};
+use super::line_feeds::LineFeeds;
 use super::span::Span;
 use super::start_line::{self, StartLine};
 use super::swar::find_long;
@@ -43,7 +44,8 @@ pub fn scan(
 ) -> Result<Scanned, ParseError> {
     // RFC 3261 7.5: CRLFs before the start line are ignored (keep-alives).
     let skip = buf.iter().take_while(|&&b| b == b'\r' || b == b'\n').count();
-    let nl = find_lf(buf, skip).ok_or(ParseError::Unterminated)?;
+    let mut lf = LineFeeds::new(buf);
+    let nl = lf.next(skip).ok_or(ParseError::Unterminated)?;
     let start = start_line::split(buf, skip, line_end(buf, skip, nl))?;
     let mut pos = nl + 1;
     headers.clear();
@@ -59,10 +61,10 @@ pub fn scan(
             b'\n' => return Ok(Scanned { start, body_start: pos + 1 }),
             b'\r' if buf.get(pos + 1) == Some(&b'\n') => return Ok(Scanned { start, body_start: pos + 2 }),
             // RFC 3261 7.3.1: a line starting with white space continues the previous value.
-            b' ' | b'\t' => pos = fold(buf, pos, headers)?,
+            b' ' | b'\t' => pos = fold(buf, pos, lf.next(pos), headers)?,
             _ if headers.len() == max_headers => return Err(line_error(buf, pos, ParseError::TooManyHeaders)),
             _ => {
-                let (field, next) = header_line(buf, pos)?;
+                let (field, next) = header_line(buf, pos, lf.next(pos))?;
                 slots.note(field.kind, headers.len());
                 headers.push(field);
                 pos = next;
@@ -75,12 +77,12 @@ pub fn scan(
 /// optional white space, then the colon), then the line end, then the value trimmed at
 /// both ends. Returns the field and where the next line starts.
 #[inline]
-fn header_line(buf: &[u8], pos: usize) -> Result<(HeaderField, usize), ParseError> {
+fn header_line(buf: &[u8], pos: usize, nl: Option<usize>) -> Result<(HeaderField, usize), ParseError> {
     let (kind, name_end, colon) = match HeaderName::known_at(&buf[pos..]) {
         Some((kind, len)) => (kind, pos + len, pos + len),
         None => name_and_colon(buf, pos)?,
     };
-    let nl = find_lf(buf, colon + 1).ok_or(ParseError::Unterminated)?;
+    let nl = nl.ok_or(ParseError::Unterminated)?;
     let end = line_end(buf, pos, nl);
     let value = match buf.get(colon + 1..end) {
         // The usual spelling: one space after the colon, nothing to trim at the end.
@@ -124,10 +126,10 @@ fn name_and_colon(buf: &[u8], pos: usize) -> Result<(HeaderName, usize, usize), 
     Ok((HeaderName::classify(&buf[pos..name_end]), name_end, i))
 }
 
-/// Appends the continuation line at `pos` to the last header's value; returns where the
-/// next line starts.
-fn fold(buf: &[u8], pos: usize, headers: &mut HeaderIndex) -> Result<usize, ParseError> {
-    let nl = find_lf(buf, pos).ok_or(ParseError::Unterminated)?;
+/// Appends the continuation line at `pos`, which ends at the line feed `nl`, to the last
+/// header's value; returns where the next line starts.
+fn fold(buf: &[u8], pos: usize, nl: Option<usize>, headers: &mut HeaderIndex) -> Result<usize, ParseError> {
+    let nl = nl.ok_or(ParseError::Unterminated)?;
     let end = line_end(buf, pos, nl);
     let last = headers.last_mut().ok_or(ParseError::BadHeaderLine)?;
     let folded = trim(&buf[last.value.start as usize..end]);
@@ -148,7 +150,6 @@ fn line_error(buf: &[u8], pos: usize, error: ParseError) -> ParseError {
 }
 
 /// The next line feed at or after `from`.
-#[inline]
 fn find_lf(buf: &[u8], from: usize) -> Option<usize> {
     find_long(&buf[from..], b'\n').map(|i| from + i)
 }
