@@ -38,6 +38,11 @@ impl Message {
     }
 
     pub(super) fn parse_top_via(&self) -> Result<Via<'_>, ParseError> {
+        // A first Via line holding one element is that element: a comma outside a quoted
+        // string cannot be part of a Via that parses, so one that does needs no split.
+        if let Some(via) = self.header(HeaderName::Via).and_then(Via::parse) {
+            return Ok(via);
+        }
         let first = self.header_all(HeaderName::Via).find_map(first_item).ok_or(ParseError::MissingHeader("Via"))?;
         Via::parse(first).ok_or(ParseError::bad("Via", "unreadable sent-protocol, sent-by or parameters"))
     }

@@ -51,6 +51,7 @@ pub struct ViaSpans {
     host: HostSpan,
     port: Option<u16>,
     params: Span,
+    branch: Option<Span>,
 }
 
 /// A [`NameAddr`] as spans.
@@ -59,6 +60,7 @@ pub struct AddrSpans {
     display: Option<Span>,
     uri: Span,
     params: Span,
+    tag: Option<Span>,
 }
 
 /// A [`CSeq`] with its method's spelling as a span.
@@ -84,6 +86,7 @@ impl ViaSpans {
             host,
             port: via.port,
             params: span(buf, via.params.as_bytes()),
+            branch: via.branch.map(|b| span(buf, b)),
         }
     }
 
@@ -100,6 +103,7 @@ impl ViaSpans {
             host,
             port: self.port,
             params: Params(self.params.of(buf)),
+            branch: self.branch.map(|b| b.of(buf)),
         }
     }
 }
@@ -111,6 +115,7 @@ impl AddrSpans {
             display: addr.display.map(|d| span(buf, d)),
             uri: span(buf, addr.uri),
             params: span(buf, addr.params.as_bytes()),
+            tag: addr.tag.map(|t| span(buf, t)),
         }
     }
 
@@ -119,6 +124,7 @@ impl AddrSpans {
             display: self.display.map(|d| d.of(buf)),
             uri: self.uri.of(buf),
             params: Params(self.params.of(buf)),
+            tag: self.tag.map(|t| t.of(buf)),
         }
     }
 }

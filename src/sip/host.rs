@@ -2,8 +2,8 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use super::lex::{class, classes, parse_decimal, skip_lws, trim, HOST, NUMERIC_HOST};
-use super::swar::{find, splat, zero_bytes};
+use super::lex::{classes, parse_decimal, skip_lws, trim, HOST, NUMERIC_HOST};
+use super::swar::{find, find_any, splat, zero_bytes};
 
 /// A host: a domain name kept as written, or an IP address.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,12 +61,13 @@ pub fn parse_host_port(s: &[u8]) -> Option<(Host<'_>, Option<u16>)> {
 /// reads this shape identically.
 #[inline]
 pub fn host_port_fast(s: &[u8]) -> Option<(Host<'_>, Option<u16>, usize, usize)> {
-    let (mut i, mut classes) = (0, u8::MAX);
-    while i < s.len() && class(s[i]) & HOST != 0 {
-        classes &= class(s[i]);
-        i += 1;
+    // The name ends at the colon, the semicolon or white space; checked in one fold.
+    let host_end = find_any(s, [b':', b';', b' ']).unwrap_or(s.len());
+    let classes = classes(&s[..host_end]);
+    if classes & HOST == 0 {
+        return None;
     }
-    let (host_end, mut port, mut end) = (i, None, i);
+    let (mut i, mut port, mut end) = (host_end, None, host_end);
     i = skip_lws(s, i);
     if s.get(i) == Some(&b':') {
         i = skip_lws(s, i + 1);

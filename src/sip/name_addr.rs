@@ -15,6 +15,8 @@ pub struct NameAddr<'a> {
     pub uri: &'a [u8],
     /// Header parameters (`tag`, `expires`, `q`, ...), not URI parameters.
     pub params: Params<'a>,
+    /// The `tag` parameter, noted while the parameters were read.
+    pub(super) tag: Option<&'a [u8]>,
 }
 
 impl<'a> NameAddr<'a> {
@@ -45,11 +47,12 @@ impl<'a> NameAddr<'a> {
             [b';', p @ ..] => p,
             _ => return None,
         };
-        let params_ok = params.is_empty() || Params(params).is_well_formed(b":[]");
-        (display_ok && params_ok && valid_uri(uri)).then_some(NameAddr {
+        let tag = Params(params).read(b":[]", b"tag");
+        (display_ok && valid_uri(uri)).then_some(NameAddr {
             display: (!display.is_empty()).then_some(display),
             uri,
             params: Params(params),
+            tag: tag?,
         })
     }
 
@@ -60,17 +63,13 @@ impl<'a> NameAddr<'a> {
         };
         // RFC 3261 20.10: a URI with `,`, `?` or `;` must be written in angle brackets.
         let bracket_only = find_any(uri, [b',', b'?']).is_some();
-        let params_ok = params.is_empty() || Params(params).is_well_formed(b":[]");
-        (!bracket_only && params_ok && valid_uri(uri)).then_some(NameAddr {
-            display: None,
-            uri,
-            params: Params(params),
-        })
+        let tag = Params(params).read(b":[]", b"tag");
+        (!bracket_only && valid_uri(uri)).then_some(NameAddr { display: None, uri, params: Params(params), tag: tag? })
     }
 
     /// The `tag` parameter (dialog identification, RFC 3261 19.3).
     pub fn tag(&self) -> Option<&'a [u8]> {
-        self.params.value(b"tag")
+        self.tag
     }
 
     /// The URI parsed as SIP/SIPS.

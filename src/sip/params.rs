@@ -62,18 +62,27 @@ impl<'a> Params<'a> {
     }
 
     /// Checks every name is a token and every value a token, host or quoted string;
-    /// `allow` lists extra bytes a value may hold (URIs allow `[]/:&+$`). One pass over the
-    /// list: `name [= value]` items separated by `;`, white space allowed around both.
+    /// `allow` lists extra bytes a value may hold (URIs allow `[]/:&+$`).
     pub fn is_well_formed(&self, allow: &[u8]) -> bool {
-        let s = self.0;
-        let mut i = 0;
+        self.read(allow, b"").is_some()
+    }
+
+    /// One pass over the list, `name [= value]` items separated by `;` with white space
+    /// allowed around both: `None` when it is not well formed (see [`Params::is_well_formed`]),
+    /// else the value of the parameter named `wanted`, as [`Params::value`] gives it (so a
+    /// transaction key or a dialog tag costs no second walk).
+    pub(super) fn read(&self, allow: &[u8], wanted: &[u8]) -> Option<Option<&'a [u8]>> {
+        let (s, mut i) = (self.0, 0);
+        let (mut found, mut value_of_wanted) = (wanted.is_empty(), None);
         while !s.is_empty() {
             i = skip_lws(s, i);
             let name = i;
             i = skip_token(s, i);
             if i == name {
-                return false;
+                return None;
             }
+            let matches = !found && s[name..i].eq_ignore_ascii_case(wanted);
+            found |= matches;
             i = skip_lws(s, i);
             if s.get(i) == Some(&b'=') {
                 i = skip_lws(s, i + 1);
@@ -87,17 +96,20 @@ impl<'a> Params<'a> {
                     }
                 }
                 if i == value {
-                    return false;
+                    return None;
+                }
+                if matches {
+                    value_of_wanted = Some(&s[value..i]);
                 }
                 i = skip_lws(s, i);
             }
             match s.get(i) {
                 None => break,
                 Some(b';') => i += 1,
-                Some(_) => return false,
+                Some(_) => return None,
             }
         }
-        true
+        Some(value_of_wanted)
     }
 }
 

@@ -20,6 +20,8 @@ pub struct Via<'a> {
     pub host: Host<'a>,
     pub port: Option<u16>,
     pub params: Params<'a>,
+    /// The `branch` parameter, noted while the parameters were read.
+    pub(super) branch: Option<&'a [u8]>,
 }
 
 impl<'a> Via<'a> {
@@ -62,15 +64,16 @@ impl<'a> Via<'a> {
             None => &b""[..],
         };
         let params = Params(params);
-        if strict && !params.is_well_formed(b":[]") {
-            return None;
-        }
-        Some(Via { version, transport, sent_by, host, port, params })
+        let branch = match strict {
+            true => params.read(b":[]", b"branch")?,
+            false => params.value(b"branch"),
+        };
+        Some(Via { version, transport, sent_by, host, port, params, branch })
     }
 
     /// The `branch` parameter.
     pub fn branch(&self) -> Option<&'a [u8]> {
-        self.params.value(b"branch")
+        self.branch
     }
 
     /// True when the branch starts with the RFC 3261 magic cookie, so it alone identifies
