@@ -51,7 +51,10 @@ impl Message {
     /// The value of the first header of this kind (compact forms included).
     #[inline]
     pub fn header(&self, kind: HeaderName) -> Option<&[u8]> {
-        self.header_all(kind).next()
+        match self.slots.first[kind as usize] {
+            0 => self.header_all(kind).next(),
+            i => self.headers.get(i as usize - 1).map(|h| h.value.of(&self.bytes)),
+        }
     }
 
     /// The values of every header line of this kind, in order.

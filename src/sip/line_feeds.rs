@@ -35,15 +35,23 @@ fn mask16(chunk: &[u8; 16]) -> u64 {
 /// The line feed mask of the 64 bytes from `at`, bytes past the end of `buf` matching none.
 #[inline]
 fn block_mask(buf: &[u8], at: usize) -> u64 {
+    match buf.get(at..at + 64).and_then(|b| <&[u8; 64]>::try_from(b).ok()) {
+        Some(block) => block_mask64(block),
+        None => tail_mask(buf, at),
+    }
+}
+
+/// [`block_mask`] for the last, partial block.
+#[cold]
+fn tail_mask(buf: &[u8], at: usize) -> u64 {
     let mut tail = [0; 64];
-    let block: &[u8; 64] = match buf.get(at..at + 64).and_then(|b| b.try_into().ok()) {
-        Some(block) => block,
-        None => {
-            let rest = buf.get(at..).unwrap_or_default();
-            tail[..rest.len()].copy_from_slice(rest);
-            &tail
-        }
-    };
+    let rest = buf.get(at..).unwrap_or_default();
+    tail[..rest.len()].copy_from_slice(rest);
+    block_mask64(&tail)
+}
+
+#[inline]
+fn block_mask64(block: &[u8; 64]) -> u64 {
     let chunk = |i: usize| mask16(block[16 * i..16 * i + 16].try_into().unwrap_or(&[0; 16])) << (16 * i);
     chunk(0) | chunk(1) | chunk(2) | chunk(3)
 }
@@ -74,7 +82,7 @@ impl<'a> LineFeeds<'a> {
         self.next_in_later_blocks(from)
     }
 
-    #[inline(never)]
+    #[inline]
     fn next_in_later_blocks(&mut self, from: usize) -> Option<usize> {
         let mut skip = 0;
         if from >= self.block + 64 {

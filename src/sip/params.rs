@@ -81,7 +81,10 @@ impl<'a> Params<'a> {
             if i == name {
                 return None;
             }
-            let matches = !found && s[name..i].eq_ignore_ascii_case(wanted);
+            // `wanted` is a lower-case name; OR-ing 0x20 folds the case of a token's letters
+            // and turns no other token byte into a letter.
+            let matches =
+                !found && i - name == wanted.len() && s[name..i].iter().zip(wanted).all(|(a, b)| a | 0x20 == *b);
             found |= matches;
             i = skip_lws(s, i);
             if s.get(i) == Some(&b'=') {

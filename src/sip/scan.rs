@@ -47,14 +47,14 @@ pub fn scan(
     let mut lf = LineFeeds::new(buf);
     let nl = lf.next(skip).ok_or(ParseError::Unterminated)?;
     let start = start_line::split(buf, skip, line_end(buf, skip, nl))?;
-    let mut pos = nl + 1;
+    let (mut pos, mut count) = (nl + 1, 0);
     headers.clear();
     *slots = Slots::default();
     loop {
         let Some(&first) = buf.get(pos) else {
-            return match headers.is_empty() {
-                true => Err(ParseError::Unterminated),
-                false => Ok(Scanned { start, body_start: pos }),
+            return match count {
+                0 => Err(ParseError::Unterminated),
+                _ => Ok(Scanned { start, body_start: pos }),
             };
         };
         match first {
@@ -62,12 +62,12 @@ pub fn scan(
             b'\r' if buf.get(pos + 1) == Some(&b'\n') => return Ok(Scanned { start, body_start: pos + 2 }),
             // RFC 3261 7.3.1: a line starting with white space continues the previous value.
             b' ' | b'\t' => pos = fold(buf, pos, lf.next(pos), headers)?,
-            _ if headers.len() == max_headers => return Err(line_error(buf, pos, ParseError::TooManyHeaders)),
+            _ if count == max_headers => return Err(line_error(buf, pos, ParseError::TooManyHeaders)),
             _ => {
                 let (field, next) = header_line(buf, pos, lf.next(pos))?;
-                slots.note(field.kind, headers.len());
+                slots.note(field.kind, count);
                 headers.push(field);
-                pos = next;
+                (pos, count) = (next, count + 1);
             }
         }
     }

@@ -7,6 +7,7 @@ use super::error::ParseError;
 use super::header_name::HeaderName;
 use super::lex::is_token;
 use super::message::Message;
+use super::method::Method;
 use super::span::Span;
 use super::start_line::StartLine;
 
@@ -89,7 +90,10 @@ impl Message {
             return Err(if looks_sip { ParseError::UnsupportedVersion } else { ParseError::BadStartLine });
         }
         match self.start {
-            StartLine::Request { .. } if !is_token(self.method_bytes()) => Err(ParseError::BadMethod),
+            // A method recognised by name is a token already.
+            StartLine::Request { method: Method::Other, .. } if !is_token(self.method_bytes()) => {
+                Err(ParseError::BadMethod)
+            }
             _ => Ok(()),
         }
     }
