@@ -1,6 +1,6 @@
 //! The CSeq header (RFC 3261 20.16): a sequence number and a method.
 
-use super::lex::{is_lws, is_token, trim};
+use super::lex::{is_lws, is_token, skip_lws, trim};
 use super::method::Method;
 
 /// Largest CSeq number allowed (RFC 3261 8.1.1.5: less than 2^31).
@@ -34,7 +34,8 @@ impl<'a> CSeq<'a> {
         if seq > u64::from(MAX_CSEQ) {
             return Err("number above 2^31-1");
         }
-        let method_bytes = trim(&s[digits..]);
+        // `s` is trimmed, so the method runs from the end of the white space to the end.
+        let method_bytes = &s[skip_lws(s, digits)..];
         if !is_token(method_bytes) {
             return Err("method is not a token");
         }

@@ -83,21 +83,29 @@ const COMPACT: [u8; 256] = {
 
 /// (length, first letter) -> up to two candidates, as 1 + index into `NAMES` (0: none).
 /// No length and letter is shared by more than two names (Call-ID/Contact, Referred-By/Retry-After).
-const BY_LEN_AND_LETTER: [[u8; 2]; MAX_LEN * 26] = {
-    let mut t = [[0u8; 2]; MAX_LEN * 26];
+/// Indexed by five bits of each (see [`slot`]): a non-letter may land on a letter's slot,
+/// and the comparison that follows refuses it.
+const BY_LEN_AND_LETTER: [[u8; 2]; 32 * 32] = {
+    let mut t = [[0u8; 2]; 32 * 32];
     let mut i = 0;
     while i < NAMES.len() {
         let name = NAMES[i].0.as_bytes();
-        let slot = name.len() * 26 + (name[0].to_ascii_lowercase() - b'a') as usize;
-        if t[slot][0] == 0 {
-            t[slot][0] = i as u8 + 1;
+        let at = slot(name[0], name.len());
+        if t[at][0] == 0 {
+            t[at][0] = i as u8 + 1;
         } else {
-            t[slot][1] = i as u8 + 1;
+            t[at][1] = i as u8 + 1;
         }
         i += 1;
     }
     t
 };
+
+/// The table slot of a name of `len` bytes (below 32) starting with `first`.
+#[inline]
+const fn slot(first: u8, len: usize) -> usize {
+    (len & 31) << 5 | ((first | 0x20) & 31) as usize
+}
 
 /// A known name of up to 16 bytes as two little-endian words of its lower-case spelling,
 /// and the bits OR-ing folds into them: 0x20 on its letters only, so `-` must match
@@ -147,9 +155,8 @@ fn find_byte(word: u64, b: u8) -> Option<usize> {
 /// Candidates for a name of `len` bytes starting with `first`, as indexes into `NAMES`.
 #[inline]
 fn candidates(first: u8, len: usize) -> impl Iterator<Item = usize> {
-    let letter = first.to_ascii_lowercase().wrapping_sub(b'a') as usize;
-    let slot = match (len, letter) {
-        (2..MAX_LEN, 0..26) => BY_LEN_AND_LETTER[len * 26 + letter],
+    let slot = match len {
+        2..MAX_LEN => BY_LEN_AND_LETTER[slot(first, len)],
         _ => [0, 0],
     };
     slot.into_iter().map_while(|i| (i as usize).checked_sub(1))

@@ -141,6 +141,18 @@ pub fn parse_decimal(s: &[u8], max: u64) -> Option<u64> {
     if s.is_empty() {
         return None;
     }
+    if s.len() < 20 {
+        // Fewer than 20 digits cannot overflow a u64: no check per digit.
+        let mut n: u64 = 0;
+        for &b in s {
+            let d = b.wrapping_sub(b'0');
+            if d > 9 {
+                return None;
+            }
+            n = n * 10 + u64::from(d);
+        }
+        return (n <= max).then_some(n);
+    }
     let mut n: u64 = 0;
     for &b in s {
         if !b.is_ascii_digit() {
