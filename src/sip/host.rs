@@ -2,8 +2,8 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use super::lex::{classes, parse_decimal, skip_lws, trim, HOST, NUMERIC_HOST};
-use super::swar::{find, find_any, splat, zero_bytes};
+use super::lex::{class, classes, parse_decimal, skip_lws, trim, HOST, NUMERIC_HOST};
+use super::swar::{find, splat, zero_bytes};
 
 /// A host: a domain name kept as written, or an IP address.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,12 +61,7 @@ pub fn parse_host_port(s: &[u8]) -> Option<(Host<'_>, Option<u16>)> {
 /// reads this shape identically.
 #[inline]
 pub fn host_port_fast(s: &[u8]) -> Option<(Host<'_>, Option<u16>, usize, usize)> {
-    // The name ends at the colon, the semicolon or white space; checked in one fold.
-    let host_end = find_any(s, [b':', b';', b' ']).unwrap_or(s.len());
-    let classes = classes(&s[..host_end]);
-    if classes & HOST == 0 {
-        return None;
-    }
+    let (host_end, classes) = host_run(s);
     let (mut i, mut port, mut end) = (host_end, None, host_end);
     i = skip_lws(s, i);
     if s.get(i) == Some(&b':') {
@@ -87,6 +82,24 @@ pub fn host_port_fast(s: &[u8]) -> Option<(Host<'_>, Option<u16>, usize, usize)>
         return None;
     }
     Some((host_name(&s[..host_end], classes)?, port, end, i))
+}
+
+/// The length of the run of host name bytes that starts `s`, and the classes they are all
+/// in: eight bytes checked together while they all qualify, then byte by byte.
+#[inline]
+fn host_run(s: &[u8]) -> (usize, u8) {
+    let (mut i, mut all) = (0, u8::MAX);
+    while let Some(word) = s.get(i..i + 8) {
+        let word = word.iter().fold(u8::MAX, |acc, &b| acc & class(b));
+        if word & HOST == 0 {
+            break;
+        }
+        (i, all) = (i + 8, all & word);
+    }
+    while let Some(&b) = s.get(i).filter(|&&b| class(b) & HOST != 0) {
+        (i, all) = (i + 1, all & class(b));
+    }
+    (i, all)
 }
 
 /// A domain name (labels of letters, digits, `-` and `_`, none empty, none starting with
