@@ -19,10 +19,11 @@ impl<'a> CSeq<'a> {
     /// Parses `1*DIGIT LWS Method`; the reason for a refusal becomes the 400's detail.
     pub fn parse(s: &'a [u8]) -> Result<CSeq<'a>, &'static str> {
         let s = trim(s);
-        // One pass over the digits; the value saturates, so any number too large stays so.
+        // One pass over the digits; the value is held just above the largest allowed, so a
+        // number too large stays too large however many digits follow.
         let (mut digits, mut seq) = (0, 0u64);
         while let Some(d) = s.get(digits).map(|b| b.wrapping_sub(b'0')).filter(|&d| d <= 9) {
-            seq = seq.saturating_mul(10).saturating_add(u64::from(d));
+            seq = (seq * 10 + u64::from(d)).min(u64::from(MAX_CSEQ) + 1);
             digits += 1;
         }
         if digits == 0 {

@@ -57,11 +57,13 @@ header_names! {
     Require = "Require";
     RetryAfter = "Retry-After";
     Route = "Route";
+    Server = "Server";
     SessionExpires = "Session-Expires", b'x';
     Subject = "Subject", b's';
     Supported = "Supported", b'k';
     To = "To", b't';
     Unsupported = "Unsupported";
+    UserAgent = "User-Agent";
     Via = "Via", b'v';
 }
 

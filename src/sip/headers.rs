@@ -8,12 +8,18 @@ use super::lex::{split_outside_quotes, trim};
 use super::message::Message;
 
 /// Where the first line of each header kind sits in the index, and which kinds repeat.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Slots {
     /// 1 + the index of the first line of each kind; 0 when absent (or past index 254).
     first: [u8; HeaderName::KINDS],
     /// One bit per kind: it has more than one line, or its first line is past index 254.
     many: u64,
+}
+
+impl Default for Slots {
+    fn default() -> Self {
+        Slots { first: [0; HeaderName::KINDS], many: 0 }
+    }
 }
 
 impl Slots {
