@@ -47,21 +47,23 @@ echo "median ns/message${pin[*]+ (${pin[*]})}"
 echo "  index     = callshard Message::index       vs rsip_parse = rsip SipMessage::try_from"
 echo "  validated = callshard Message::parse (index + header validation)"
 echo "  fields    = callshard parse + Call-ID, CSeq, branch, tags  vs rsip = try_from + the same typed fields"
+echo "  typed     = callshard parse_for_transaction (Request-URI, Date, Contact left for later) + the same fields"
 {
     for g in "${groups[@]}"; do
-        printf '%s %s %s %s %s %s\n' "$g" \
+        printf '%s %s %s %s %s %s %s\n' "$g" \
             "$(median_ns "$g" callshard_index)" \
             "$(median_ns "$g" rsip_parse)" \
             "$(median_ns "$g" callshard_validated)" \
             "$(median_ns "$g" callshard)" \
+            "$(median_ns "$g" callshard_typed)" \
             "$(median_ns "$g" rsip)"
     done
 } | awk '
     BEGIN {
-        printf "%-11s %9s %11s %8s %10s %9s %9s %8s\n", "message", "index", "rsip_parse", "ratio", "validated", "fields", "rsip", "ratio"
+        printf "%-11s %9s %11s %8s %10s %9s %9s %9s %8s\n", "message", "index", "rsip_parse", "ratio", "validated", "fields", "typed", "rsip", "ratio"
     }
     function ns(x) { return x == "-" ? "-" : sprintf("%.0f", x) }
     function ratio(a, b) { return (a != "-" && b != "-" && a > 0) ? sprintf("%.1fx", b / a) : "-" }
     {
-        printf "%-11s %9s %11s %8s %10s %9s %9s %8s\n", $1, ns($2), ns($3), ratio($2, $3), ns($4), ns($5), ns($6), ratio($5, $6)
+        printf "%-11s %9s %11s %8s %10s %9s %9s %9s %8s\n", $1, ns($2), ns($3), ratio($2, $3), ns($4), ns($5), ns($6), ns($7), ratio($5, $7)
     }'

@@ -44,7 +44,7 @@ use proptest::test_runner::Config;
 // ---------------------------------------------------------------------------------------
 
 /// Every header kind the parser knows, plus `Other`.
-const ALL_HEADERS: [HeaderName; 32] = [
+const ALL_HEADERS: [HeaderName; 34] = [
     HeaderName::Accept,
     HeaderName::AcceptContact,
     HeaderName::Allow,
@@ -70,11 +70,13 @@ const ALL_HEADERS: [HeaderName; 32] = [
     HeaderName::Require,
     HeaderName::RetryAfter,
     HeaderName::Route,
+    HeaderName::Server,
     HeaderName::SessionExpires,
     HeaderName::Subject,
     HeaderName::Supported,
     HeaderName::To,
     HeaderName::Unsupported,
+    HeaderName::UserAgent,
     HeaderName::Via,
     HeaderName::Other,
 ];
@@ -86,8 +88,8 @@ fn all_headers_is_exhaustive(h: HeaderName) {
     match h {
         Accept | AcceptContact | Allow | AllowEvents | CallId | Contact | ContentEncoding | ContentLength
         | ContentType | CSeq | Date | Event | Expires | From | Identity | MaxForwards | ProxyRequire | RecordRoute
-        | ReferTo | ReferredBy | RejectContact | RequestDisposition | Require | RetryAfter | Route | SessionExpires
-        | Subject | Supported | To | Unsupported | Via | Other => {}
+        | ReferTo | ReferredBy | RejectContact | RequestDisposition | Require | RetryAfter | Route | Server
+        | SessionExpires | Subject | Supported | To | Unsupported | UserAgent | Via | Other => {}
     }
 }
 

@@ -1,13 +1,16 @@
-//! Typed, lazy views of the headers the stack uses. Each parses its header's bytes when
-//! called and borrows from the message; nothing is cached or allocated.
+//! Typed, lazy views of the headers the stack uses. Each borrows from the message and
+//! allocates nothing; the top Via, From, To, Call-ID and CSeq come from what validation
+//! parsed (`cache.rs`), the others are parsed from their header's bytes when called.
 
 use super::cseq::CSeq;
 use super::error::ParseError;
 use super::header_name::HeaderName;
-use super::lex::{is_lws, is_token, parse_decimal, trim};
+use super::headers::first_item;
+use super::lex::{is_token, parse_decimal, trim};
 use super::message::Message;
 use super::name_addr::NameAddr;
 use super::params::Params;
+use super::swar::all_visible;
 use super::via::Via;
 
 /// `type/subtype;params` of Content-Type (RFC 3261 20.15).
@@ -28,7 +31,19 @@ impl MediaType<'_> {
 impl Message {
     /// The topmost Via value: where responses go (RFC 3261 18.2.2).
     pub fn top_via(&self) -> Result<Via<'_>, ParseError> {
-        let first = self.values(HeaderName::Via).next().ok_or(ParseError::MissingHeader("Via"))?;
+        match self.cache.via {
+            Some(via) => Ok(via.view(&self.bytes)),
+            None => self.parse_top_via(),
+        }
+    }
+
+    pub(super) fn parse_top_via(&self) -> Result<Via<'_>, ParseError> {
+        // A first Via line holding one element is that element: a comma outside a quoted
+        // string cannot be part of a Via that parses, so one that does needs no split.
+        if let Some(via) = self.header(HeaderName::Via).and_then(Via::parse) {
+            return Ok(via);
+        }
+        let first = self.header_all(HeaderName::Via).find_map(first_item).ok_or(ParseError::MissingHeader("Via"))?;
         Via::parse(first).ok_or(ParseError::bad("Via", "unreadable sent-protocol, sent-by or parameters"))
     }
 
@@ -44,14 +59,20 @@ impl Message {
     }
 
     pub fn from(&self) -> Result<NameAddr<'_>, ParseError> {
-        self.name_addr(HeaderName::From, "From")
+        match self.cache.from {
+            Some(from) => Ok(from.view(&self.bytes)),
+            None => self.name_addr(HeaderName::From, "From"),
+        }
     }
 
     pub fn to(&self) -> Result<NameAddr<'_>, ParseError> {
-        self.name_addr(HeaderName::To, "To")
+        match self.cache.to {
+            Some(to) => Ok(to.view(&self.bytes)),
+            None => self.name_addr(HeaderName::To, "To"),
+        }
     }
 
-    fn name_addr(&self, kind: HeaderName, name: &'static str) -> Result<NameAddr<'_>, ParseError> {
+    pub(super) fn name_addr(&self, kind: HeaderName, name: &'static str) -> Result<NameAddr<'_>, ParseError> {
         let v = self.header(kind).ok_or(ParseError::MissingHeader(name))?;
         NameAddr::parse(v).ok_or(ParseError::bad(name, "unreadable name-addr"))
     }
@@ -59,13 +80,20 @@ impl Message {
     /// The Call-ID: `word ["@" word]`, no white space.
     pub fn call_id(&self) -> Result<&[u8], ParseError> {
         let v = self.header(HeaderName::CallId).ok_or(ParseError::MissingHeader("Call-ID"))?;
-        if v.is_empty() || v.iter().any(|&b| is_lws(b) || !(0x21..0x7f).contains(&b)) {
+        if !self.cache.call_id && (v.is_empty() || !all_visible(v)) {
             return Err(ParseError::bad("Call-ID", "empty or contains white space"));
         }
         Ok(v)
     }
 
     pub fn cseq(&self) -> Result<CSeq<'_>, ParseError> {
+        match self.cache.cseq {
+            Some(cseq) => Ok(cseq.view(&self.bytes)),
+            None => self.parse_cseq(),
+        }
+    }
+
+    pub(super) fn parse_cseq(&self) -> Result<CSeq<'_>, ParseError> {
         let v = self.header(HeaderName::CSeq).ok_or(ParseError::MissingHeader("CSeq"))?;
         CSeq::parse(v).map_err(|reason| ParseError::bad("CSeq", reason))
     }

@@ -1,6 +1,6 @@
 //! The CSeq header (RFC 3261 20.16): a sequence number and a method.
 
-use super::lex::{is_lws, is_token, parse_decimal, trim};
+use super::lex::{is_lws, is_token, skip_lws, trim};
 use super::method::Method;
 
 /// Largest CSeq number allowed (RFC 3261 8.1.1.5: less than 2^31).
@@ -19,20 +19,28 @@ impl<'a> CSeq<'a> {
     /// Parses `1*DIGIT LWS Method`; the reason for a refusal becomes the 400's detail.
     pub fn parse(s: &'a [u8]) -> Result<CSeq<'a>, &'static str> {
         let s = trim(s);
-        let digits = s.iter().take_while(|b| b.is_ascii_digit()).count();
-        let rest = &s[digits..];
+        // One pass over the digits; the value is held just above the largest allowed, so a
+        // number too large stays too large however many digits follow.
+        let (mut digits, mut seq) = (0, 0u64);
+        while let Some(d) = s.get(digits).map(|b| b.wrapping_sub(b'0')).filter(|&d| d <= 9) {
+            seq = (seq * 10 + u64::from(d)).min(u64::from(MAX_CSEQ) + 1);
+            digits += 1;
+        }
         if digits == 0 {
             return Err("no sequence number");
         }
-        if !rest.first().is_some_and(|&b| is_lws(b)) {
+        if !s.get(digits).is_some_and(|&b| is_lws(b)) {
             return Err("no method after the number");
         }
-        let seq = parse_decimal(&s[..digits], u64::from(MAX_CSEQ)).ok_or("number above 2^31-1")? as u32;
-        let method_bytes = trim(rest);
+        if seq > u64::from(MAX_CSEQ) {
+            return Err("number above 2^31-1");
+        }
+        // `s` is trimmed, so the method runs from the end of the white space to the end.
+        let method_bytes = &s[skip_lws(s, digits)..];
         if !is_token(method_bytes) {
             return Err("method is not a token");
         }
-        Ok(CSeq { seq, method: Method::from_bytes(method_bytes), method_bytes })
+        Ok(CSeq { seq: seq as u32, method: Method::from_bytes(method_bytes), method_bytes })
     }
 }
 

@@ -3,6 +3,7 @@
 
 use super::error::ParseError;
 use super::header_name::HeaderName;
+use super::headers::Slots;
 use super::lex::parse_decimal;
 use super::message::ParseLimits;
 use super::scan::{scan, HeaderIndex};
@@ -32,7 +33,7 @@ pub fn frame(buf: &[u8], limits: &ParseLimits) -> Result<Frame, ParseError> {
         };
     };
     let mut headers = HeaderIndex::new();
-    scan(&buf[..body_start], limits.max_headers, &mut headers)?;
+    scan(&buf[..body_start], limits.max_headers, &mut headers, &mut Slots::default())?;
     let mut lengths = headers.iter().filter(|h| h.kind == HeaderName::ContentLength);
     let field = lengths.next().ok_or(ParseError::MissingContentLength)?;
     let value = field.value.of(buf);

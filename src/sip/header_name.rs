@@ -1,6 +1,9 @@
 //! Header field names: case-insensitive, with the compact forms of RFC 3261 7.3.3 and
 //! the IANA "SIP Parameters" registry.
 
+use super::lex::is_token_byte;
+use super::swar::{splat, zero_bytes};
+
 /// Declares `HeaderName`, `NAMES` and `ALL` from one list, so the three cannot disagree.
 macro_rules! header_names {
     ($($variant:ident = $name:literal $(, $compact:literal)?;)*) => {
@@ -18,6 +21,11 @@ macro_rules! header_names {
 
         /// Every known header, in enum order.
         const ALL: &[HeaderName] = &[$(HeaderName::$variant,)*];
+
+        impl HeaderName {
+            /// How many kinds there are, `Other` included.
+            pub(crate) const KINDS: usize = ALL.len() + 1;
+        }
     };
     (@compact $c:literal) => { Some($c) };
     (@compact) => { None };
@@ -49,11 +57,13 @@ header_names! {
     Require = "Require";
     RetryAfter = "Retry-After";
     Route = "Route";
+    Server = "Server";
     SessionExpires = "Session-Expires", b'x';
     Subject = "Subject", b's';
     Supported = "Supported", b'k';
     To = "To", b't';
     Unsupported = "Unsupported";
+    UserAgent = "User-Agent";
     Via = "Via", b'v';
 }
 
@@ -75,28 +85,83 @@ const COMPACT: [u8; 256] = {
 
 /// (length, first letter) -> up to two candidates, as 1 + index into `NAMES` (0: none).
 /// No length and letter is shared by more than two names (Call-ID/Contact, Referred-By/Retry-After).
-const BY_LEN_AND_LETTER: [[u8; 2]; MAX_LEN * 26] = {
-    let mut t = [[0u8; 2]; MAX_LEN * 26];
+/// Indexed by five bits of each (see [`slot`]): a non-letter may land on a letter's slot,
+/// and the comparison that follows refuses it.
+const BY_LEN_AND_LETTER: [[u8; 2]; 32 * 32] = {
+    let mut t = [[0u8; 2]; 32 * 32];
     let mut i = 0;
     while i < NAMES.len() {
         let name = NAMES[i].0.as_bytes();
-        let slot = name.len() * 26 + (name[0].to_ascii_lowercase() - b'a') as usize;
-        if t[slot][0] == 0 {
-            t[slot][0] = i as u8 + 1;
+        let at = slot(name[0], name.len());
+        if t[at][0] == 0 {
+            t[at][0] = i as u8 + 1;
         } else {
-            t[slot][1] = i as u8 + 1;
+            t[at][1] = i as u8 + 1;
         }
         i += 1;
     }
     t
 };
 
-/// Case-insensitive equality of a known name (letters and `-`) and a token: OR-ing 0x20
-/// folds case, and no token byte other than the letter itself folds onto a letter or onto
-/// `-` (only CR, which is no token byte, would).
+/// The table slot of a name of `len` bytes (below 32) starting with `first`.
 #[inline]
-fn folded_eq(known: &[u8], token: &[u8]) -> bool {
-    known.len() == token.len() && known.iter().zip(token).all(|(x, y)| x | 0x20 == y | 0x20)
+const fn slot(first: u8, len: usize) -> usize {
+    (len & 31) << 5 | ((first | 0x20) & 31) as usize
+}
+
+/// A known name of up to 16 bytes as two little-endian words of its lower-case spelling,
+/// and the bits OR-ing folds into them: 0x20 on its letters only, so `-` must match
+/// exactly (CR would fold onto it). Longer names are never compared as words.
+const WORDS: [([u64; 2], [u64; 2]); ALL.len()] = {
+    let mut t = [([0u64; 2], [0u64; 2]); ALL.len()];
+    let mut i = 0;
+    while i < NAMES.len() {
+        let name = NAMES[i].0.as_bytes();
+        let mut j = 0;
+        while j < name.len() && name.len() <= 16 {
+            let fold = if name[j].is_ascii_alphabetic() { 0x20 } else { 0 };
+            t[i].0[j / 8] |= (name[j].to_ascii_lowercase() as u64) << (8 * (j % 8));
+            t[i].1[j / 8] |= fold << (8 * (j % 8));
+            j += 1;
+        }
+        i += 1;
+    }
+    t
+};
+
+/// Whether the `len` bytes (2 to 15) at the start of the words `w` are the known name
+/// `NAMES[i]` in any case. Letters fold onto letters only, so a match is made of token bytes.
+#[inline]
+fn words_are(i: usize, w: [u64; 2], len: usize) -> bool {
+    let (lower, fold) = WORDS[i];
+    let low_bytes = |n: usize| u64::MAX >> (64 - 8 * n);
+    match len {
+        ..=8 => (w[0] | fold[0]) & low_bytes(len) == lower[0],
+        _ => (w[0] | fold[0]) == lower[0] && (w[1] | fold[1]) & low_bytes(len - 8) == lower[1],
+    }
+}
+
+/// The eight bytes of `window` from `at` as a little-endian word, when there are eight.
+#[inline]
+fn word_at(window: &[u8], at: usize) -> Option<u64> {
+    Some(u64::from_le_bytes(window.get(at..at + 8)?.try_into().ok()?))
+}
+
+/// Position of the first byte equal to `b` in `word`.
+#[inline]
+fn find_byte(word: u64, b: u8) -> Option<usize> {
+    let hits = zero_bytes(word ^ splat(b));
+    (hits != 0).then(|| hits.trailing_zeros() as usize / 8)
+}
+
+/// Candidates for a name of `len` bytes starting with `first`, as indexes into `NAMES`.
+#[inline]
+fn candidates(first: u8, len: usize) -> impl Iterator<Item = usize> {
+    let slot = match len {
+        2..MAX_LEN => BY_LEN_AND_LETTER[slot(first, len)],
+        _ => [0, 0],
+    };
+    slot.into_iter().map_while(|i| (i as usize).checked_sub(1))
 }
 
 impl HeaderName {
@@ -105,22 +170,39 @@ impl HeaderName {
     pub fn classify(name: &[u8]) -> HeaderName {
         let (Some(&first), len) = (name.first(), name.len()) else { return HeaderName::Other };
         if len == 1 {
-            return match COMPACT[first.to_ascii_lowercase() as usize] {
-                0 => HeaderName::Other,
-                i => ALL[i as usize - 1],
-            };
+            return HeaderName::compact(first);
         }
-        let letter = first.to_ascii_lowercase().wrapping_sub(b'a');
-        if len >= MAX_LEN || letter >= 26 {
-            return HeaderName::Other;
-        }
-        for &i in &BY_LEN_AND_LETTER[len * 26 + letter as usize] {
-            let Some(&(full, _)) = (i as usize).checked_sub(1).and_then(|i| NAMES.get(i)) else { continue };
-            if folded_eq(full.as_bytes(), name) {
-                return ALL[i as usize - 1];
+        // OR-ing 0x20 folds case; in a token only CR (none) could fold onto `-`.
+        let eq = |i: usize| NAMES[i].0.as_bytes().iter().zip(name).all(|(x, y)| x | 0x20 == y | 0x20);
+        candidates(first, len).find(|&i| eq(i)).map_or(HeaderName::Other, |i| ALL[i])
+    }
+
+    /// The fast path of indexing: when a header line (`window`, the message from the line
+    /// on) starts with a known name written right before its colon, that kind and the
+    /// name's length. `None` sends the line to the general scan.
+    #[inline]
+    pub(super) fn known_at(window: &[u8]) -> Option<(HeaderName, usize)> {
+        let w0 = word_at(window, 0)?;
+        let (len, w1) = match find_byte(w0, b':') {
+            Some(len) => (len, 0),
+            None => {
+                let w1 = word_at(window, 8)?;
+                (8 + find_byte(w1, b':')?, w1)
             }
+        };
+        let first = window[0];
+        if len == 1 {
+            return Some((HeaderName::compact(first), 1)).filter(|_| is_token_byte(first));
         }
-        HeaderName::Other
+        candidates(first, len).find(|&i| words_are(i, [w0, w1], len)).map(|i| (ALL[i], len))
+    }
+
+    /// The header whose compact form (RFC 3261 7.3.3) is the letter `c`.
+    fn compact(c: u8) -> HeaderName {
+        match COMPACT[c.to_ascii_lowercase() as usize] {
+            0 => HeaderName::Other,
+            i => ALL[i as usize - 1],
+        }
     }
 
     /// The canonical spelling, as written into messages we build.

@@ -2,9 +2,10 @@
 
 use bytes::Bytes;
 
+use super::cache::Cache;
 use super::error::ParseError;
 use super::header_name::HeaderName;
-use super::lex::{split_outside_quotes, trim};
+use super::headers::Slots;
 use super::method::Method;
 use super::scan::{scan, HeaderField, HeaderIndex};
 use super::span::Span;
@@ -43,23 +44,41 @@ pub struct Message {
     pub(super) bytes: Bytes,
     pub(super) start: StartLine,
     pub(super) headers: HeaderIndex,
+    pub(super) slots: Slots,
+    pub(super) cache: Cache,
     pub(super) body: Span,
 }
 
 impl Message {
     /// Parses and validates a message with default limits.
     pub fn parse(bytes: Bytes) -> Result<Message, ParseError> {
-        match Message::parse_datagram(bytes, &ParseLimits::default()) {
-            Parsed::Valid(m) => Ok(m),
-            Parsed::Reject(_, e) | Parsed::Drop(e) => Err(e),
-        }
+        // Built in place and moved once: a message is a few hundred bytes of inline index.
+        let mut msg = Message::unindexed(bytes);
+        msg.build_index(&ParseLimits::default())?;
+        msg.validate()?;
+        Ok(msg)
+    }
+
+    /// Parses and checks only what the transaction layer relies on (see
+    /// [`Message::validate_for_transaction`]): the Request-URI, Date and Contact are left for
+    /// [`Message::validate_deferred`].
+    pub fn parse_for_transaction(bytes: Bytes) -> Result<Message, ParseError> {
+        let mut msg = Message::unindexed(bytes);
+        msg.build_index(&ParseLimits::default())?;
+        msg.validate_for_transaction()?;
+        Ok(msg)
     }
 
     /// Parses one datagram (bytes past Content-Length are ignored, RFC 3261 18.3) and says
     /// whether it is valid, answerable with an error, or only fit to be dropped.
     pub fn parse_datagram(bytes: Bytes, limits: &ParseLimits) -> Parsed {
-        match Message::index(bytes, limits) {
-            Ok(msg) => msg.into_parsed(),
+        let mut msg = Message::unindexed(bytes);
+        if let Err(e) = msg.build_index(limits) {
+            return Parsed::Drop(e);
+        }
+        match msg.validate() {
+            Ok(()) => Parsed::Valid(msg),
+            Err(e) if msg.can_answer() => Parsed::Reject(msg, e),
             Err(e) => Parsed::Drop(e),
         }
     }
@@ -77,14 +96,32 @@ impl Message {
     /// Builds the index only: start line, header spans and the body up to the end of the
     /// buffer. No header value is checked; see [`Message::validate`].
     pub fn index(bytes: Bytes, limits: &ParseLimits) -> Result<Message, ParseError> {
-        if bytes.len() > limits.max_message_size || bytes.len() > u32::MAX as usize {
+        let mut msg = Message::unindexed(bytes);
+        msg.build_index(limits)?;
+        Ok(msg)
+    }
+
+    #[inline]
+    fn unindexed(bytes: Bytes) -> Message {
+        Message {
+            start: StartLine::EMPTY,
+            headers: HeaderIndex::new(),
+            slots: Slots::default(),
+            cache: Cache::default(),
+            body: Span::default(),
+            bytes,
+        }
+    }
+
+    #[inline]
+    fn build_index(&mut self, limits: &ParseLimits) -> Result<(), ParseError> {
+        if self.bytes.len() > limits.max_message_size || self.bytes.len() > u32::MAX as usize {
             return Err(ParseError::TooLarge);
         }
-        let mut msg = Message { start: StartLine::EMPTY, headers: HeaderIndex::new(), body: Span::default(), bytes };
-        let s = scan(&msg.bytes, limits.max_headers, &mut msg.headers)?;
-        msg.start = s.start;
-        msg.body = Span::new(s.body_start, msg.bytes.len());
-        Ok(msg)
+        let s = scan(&self.bytes, limits.max_headers, &mut self.headers, &mut self.slots)?;
+        self.start = s.start;
+        self.body = Span::new(s.body_start, self.bytes.len());
+        Ok(())
     }
 
     /// A request that is not an ACK and whose top Via reads can be answered (RFC 3261 8.2.6,
@@ -169,36 +206,6 @@ impl Message {
         &self.headers
     }
 
-    /// The value of the first header of this kind (compact forms included).
-    pub fn header(&self, kind: HeaderName) -> Option<&[u8]> {
-        self.header_all(kind).next()
-    }
-
-    /// The values of every header line of this kind, in order.
-    pub fn header_all(&self, kind: HeaderName) -> impl Iterator<Item = &[u8]> + '_ {
-        self.headers.iter().filter(move |h| h.kind == kind).map(|h| h.value.of(&self.bytes))
-    }
-
-    /// The value of the first header with this name (case-insensitive), for extension headers.
-    pub fn header_named(&self, name: &[u8]) -> Option<&[u8]> {
-        if !super::lex::is_token(name) {
-            return None;
-        }
-        let kind = HeaderName::classify(name);
-        self.headers
-            .iter()
-            .find(|h| {
-                h.kind == kind && (kind != HeaderName::Other || h.name.of(&self.bytes).eq_ignore_ascii_case(name))
-            })
-            .map(|h| h.value.of(&self.bytes))
-    }
-
-    /// The comma-separated elements of every header line of this kind (RFC 3261 7.3.1),
-    /// split lazily outside quoted strings and angle brackets, trimmed, empties skipped.
-    pub fn values(&self, kind: HeaderName) -> impl Iterator<Item = &[u8]> + '_ {
-        self.header_all(kind).flat_map(ListItems)
-    }
-
     /// The body: exactly Content-Length bytes once validated.
     pub fn body(&self) -> &[u8] {
         self.body.of(&self.bytes)
@@ -207,23 +214,5 @@ impl Message {
     /// The body as a `Bytes` sharing the message buffer.
     pub fn body_bytes(&self) -> Bytes {
         self.bytes.slice(self.body.start as usize..self.body.end as usize)
-    }
-}
-
-/// Iterator over the elements of one comma-separated header value.
-struct ListItems<'a>(&'a [u8]);
-
-impl<'a> Iterator for ListItems<'a> {
-    type Item = &'a [u8];
-    fn next(&mut self) -> Option<&'a [u8]> {
-        while !self.0.is_empty() {
-            let (item, rest) = split_outside_quotes(self.0, b',');
-            self.0 = rest.unwrap_or(b"");
-            let item = trim(item);
-            if !item.is_empty() {
-                return Some(item);
-            }
-        }
-        None
     }
 }

@@ -41,7 +41,23 @@ const KNOWN: [(Method, &[u8]); 14] = [
 impl Method {
     /// Classifies a method token (exact, case-sensitive match).
     pub fn from_bytes(s: &[u8]) -> Method {
-        KNOWN.iter().find(|(_, name)| *name == s).map_or(Method::Other, |(m, _)| *m)
+        match s {
+            b"INVITE" => Method::Invite,
+            b"ACK" => Method::Ack,
+            b"BYE" => Method::Bye,
+            b"CANCEL" => Method::Cancel,
+            b"OPTIONS" => Method::Options,
+            b"REGISTER" => Method::Register,
+            b"PRACK" => Method::Prack,
+            b"SUBSCRIBE" => Method::Subscribe,
+            b"NOTIFY" => Method::Notify,
+            b"PUBLISH" => Method::Publish,
+            b"INFO" => Method::Info,
+            b"REFER" => Method::Refer,
+            b"MESSAGE" => Method::Message,
+            b"UPDATE" => Method::Update,
+            _ => Method::Other,
+        }
     }
 
     /// The method's name; empty for `Other`, whose name lives in the message.

@@ -1,13 +1,17 @@
 //! The SIP message layer: zero-copy parsing, typed lazy accessors and writers. Sans-IO.
 
 mod accessors;
+mod cache;
 mod cseq;
 mod date;
+mod deferred;
 mod error;
 pub mod framing;
 mod header_name;
+mod headers;
 mod host;
 pub mod lex;
+mod line_feeds;
 mod message;
 mod method;
 mod name_addr;
@@ -15,6 +19,7 @@ mod params;
 mod scan;
 mod span;
 mod start_line;
+mod swar;
 mod uri;
 mod uri_compare;
 mod validate;

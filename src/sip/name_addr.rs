@@ -1,8 +1,9 @@
 //! `name-addr` / `addr-spec` with header parameters: From, To, Contact, Route, Record-Route
 //! (RFC 3261 20.10, 20.20, 20.39).
 
-use super::lex::{is_lws, is_token_byte, quoted_string_end, trim, trim_start};
+use super::lex::{all_in, quoted_string_end, trim, trim_start, TOKEN_LWS, URI_BYTE};
 use super::params::Params;
+use super::swar::{find, find_any};
 use super::uri::{scheme_of, SipUri, UriError};
 
 /// `[display-name] <URI>;params` or `URI;params`, borrowed from the message.
@@ -14,6 +15,8 @@ pub struct NameAddr<'a> {
     pub uri: &'a [u8],
     /// Header parameters (`tag`, `expires`, `q`, ...), not URI parameters.
     pub params: Params<'a>,
+    /// The `tag` parameter, noted while the parameters were read.
+    pub(super) tag: Option<&'a [u8]>,
 }
 
 impl<'a> NameAddr<'a> {
@@ -24,9 +27,9 @@ impl<'a> NameAddr<'a> {
         let lt = match s.first() {
             Some(b'"') => {
                 let end = quoted_string_end(s)?;
-                end + memchr::memchr(b'<', &s[end..])?
+                end + find(&s[end..], b'<')?
             }
-            _ => match memchr::memchr(b'<', s) {
+            _ => match find(s, b'<') {
                 Some(lt) => lt,
                 None => return NameAddr::parse_addr_spec(s),
             },
@@ -34,9 +37,9 @@ impl<'a> NameAddr<'a> {
         let display = trim(&s[..lt]);
         let display_ok = match display.first() {
             Some(b'"') => quoted_string_end(display) == Some(display.len()),
-            _ => display.iter().all(|&b| is_token_byte(b) || is_lws(b)),
+            _ => all_in(display, TOKEN_LWS),
         };
-        let gt = lt + memchr::memchr(b'>', &s[lt..])?;
+        let gt = lt + find(&s[lt..], b'>')?;
         let uri = &s[lt + 1..gt];
         let rest = trim_start(&s[gt + 1..]);
         let params = match rest {
@@ -44,32 +47,29 @@ impl<'a> NameAddr<'a> {
             [b';', p @ ..] => p,
             _ => return None,
         };
-        let params_ok = params.is_empty() || Params(params).is_well_formed(b":[]");
-        (display_ok && params_ok && valid_uri(uri)).then_some(NameAddr {
+        let tag = Params(params).read(b":[]", b"tag");
+        (display_ok && valid_uri(uri)).then_some(NameAddr {
             display: (!display.is_empty()).then_some(display),
             uri,
             params: Params(params),
+            tag: tag?,
         })
     }
 
     fn parse_addr_spec(s: &'a [u8]) -> Option<NameAddr<'a>> {
-        let (uri, params) = match memchr::memchr(b';', s) {
+        let (uri, params) = match find(s, b';') {
             Some(semi) => (trim(&s[..semi]), &s[semi + 1..]),
             None => (s, &b""[..]),
         };
         // RFC 3261 20.10: a URI with `,`, `?` or `;` must be written in angle brackets.
-        let bracket_only = uri.iter().any(|&b| b == b',' || b == b'?');
-        let params_ok = params.is_empty() || Params(params).is_well_formed(b":[]");
-        (!bracket_only && params_ok && valid_uri(uri)).then_some(NameAddr {
-            display: None,
-            uri,
-            params: Params(params),
-        })
+        let bracket_only = find_any(uri, [b',', b'?']).is_some();
+        let tag = Params(params).read(b":[]", b"tag");
+        (!bracket_only && valid_uri(uri)).then_some(NameAddr { display: None, uri, params: Params(params), tag: tag? })
     }
 
     /// The `tag` parameter (dialog identification, RFC 3261 19.3).
     pub fn tag(&self) -> Option<&'a [u8]> {
-        self.params.value(b"tag")
+        self.tag
     }
 
     /// The URI parsed as SIP/SIPS.
@@ -84,8 +84,7 @@ impl<'a> NameAddr<'a> {
 /// parts of a SIP URI are parsed when asked for ([`NameAddr::sip_uri`]). From and To are read
 /// for their tags far more often than for their URIs, so the full parse is not paid up front.
 fn valid_uri(uri: &[u8]) -> bool {
-    scheme_of(uri).is_some_and(|scheme| uri.len() > scheme.len() + 1)
-        && !uri.iter().any(|&b| b <= b' ' || matches!(b, b'<' | b'>' | b'"' | 0x7f..))
+    scheme_of(uri).is_some_and(|scheme| uri.len() > scheme.len() + 1) && all_in(uri, URI_BYTE)
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! `;name[=value]` parameter lists, shared by URIs, Via and name-addr headers.
 
-use super::lex::{split_outside_quotes, trim};
+use super::lex::{is_token_byte, quoted_string_end, skip_lws, skip_token, split_outside_quotes, trim, trim_start};
+use super::swar::find_any;
 
 /// A parameter list as written, without its leading `;`. Lookups walk the text each time:
 /// lists are short, and nothing is allocated.
@@ -16,7 +17,35 @@ impl<'a> Params<'a> {
     /// The parameter with this name (case-insensitive, RFC 3261 7.3.1): `Some(None)` when it
     /// is present without a value.
     pub fn get(&self, name: &[u8]) -> Option<Option<&'a [u8]>> {
-        self.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v)
+        // The usual case first: the list starts with `name=` (a Via's branch, a tag) and the
+        // value holds no quote or bracket, so it runs to the first `;`.
+        if let Some((head, value)) = self.0.split_at_checked(name.len() + 1) {
+            if head[name.len()] == b'=' && head[..name.len()].eq_ignore_ascii_case(name) {
+                match find_any(value, [b';', b'"', b'<']) {
+                    None => return Some(Some(trim(value))),
+                    Some(end) if value[end] == b';' => return Some(Some(trim(&value[..end]))),
+                    Some(_) => {}
+                }
+            }
+        }
+        // What `iter().find(..)` would give, without splitting items that do not start with
+        // the name: an item is `name`, or `name` then optional white space and `=value`.
+        let mut rest = self.0;
+        while !rest.is_empty() {
+            let (item, next) = split_outside_quotes(rest, b';');
+            let item = trim(item);
+            if let Some(after) =
+                item.get(..name.len()).filter(|n| n.eq_ignore_ascii_case(name)).map(|_| &item[name.len()..])
+            {
+                match trim_start(after) {
+                    [] if !item.is_empty() => return Some(None),
+                    [b'=', value @ ..] => return Some(Some(trim(value))),
+                    _ => {}
+                }
+            }
+            rest = next.unwrap_or(b"");
+        }
+        None
     }
 
     /// The value of a parameter that has one.
@@ -35,24 +64,55 @@ impl<'a> Params<'a> {
     /// Checks every name is a token and every value a token, host or quoted string;
     /// `allow` lists extra bytes a value may hold (URIs allow `[]/:&+$`).
     pub fn is_well_formed(&self, allow: &[u8]) -> bool {
-        let mut rest = (!self.0.is_empty()).then_some(self.0);
-        while let Some(text) = rest {
-            let (item, next) = split_outside_quotes(text, b';');
-            rest = next;
-            let item = trim(item);
-            let (name, value) = match memchr::memchr(b'=', item) {
-                Some(eq) => (trim(&item[..eq]), Some(trim(&item[eq + 1..]))),
-                None => (item, None),
-            };
-            let value_ok = value.is_none_or(|v| {
-                (v.first() == Some(&b'"') && super::lex::quoted_string_end(v) == Some(v.len()))
-                    || (!v.is_empty() && v.iter().all(|&b| super::lex::is_token_byte(b) || allow.contains(&b)))
-            });
-            if !super::lex::is_token(name) || !value_ok {
-                return false;
+        self.read(allow, b"").is_some()
+    }
+
+    /// One pass over the list, `name [= value]` items separated by `;` with white space
+    /// allowed around both: `None` when it is not well formed (see [`Params::is_well_formed`]),
+    /// else the value of the parameter named `wanted`, as [`Params::value`] gives it (so a
+    /// transaction key or a dialog tag costs no second walk).
+    pub(super) fn read(&self, allow: &[u8], wanted: &[u8]) -> Option<Option<&'a [u8]>> {
+        let (s, mut i) = (self.0, 0);
+        let (mut found, mut value_of_wanted) = (wanted.is_empty(), None);
+        while !s.is_empty() {
+            i = skip_lws(s, i);
+            let name = i;
+            i = skip_token(s, i);
+            if i == name {
+                return None;
+            }
+            // `wanted` is a lower-case name; OR-ing 0x20 folds the case of a token's letters
+            // and turns no other token byte into a letter.
+            let matches =
+                !found && i - name == wanted.len() && s[name..i].iter().zip(wanted).all(|(a, b)| a | 0x20 == *b);
+            found |= matches;
+            i = skip_lws(s, i);
+            if s.get(i) == Some(&b'=') {
+                i = skip_lws(s, i + 1);
+                let value = i;
+                match s.get(i) {
+                    Some(b'"') => i += quoted_string_end(&s[i..]).unwrap_or(0),
+                    _ => {
+                        while i < s.len() && (is_token_byte(s[i]) || allow.contains(&s[i])) {
+                            i += 1;
+                        }
+                    }
+                }
+                if i == value {
+                    return None;
+                }
+                if matches {
+                    value_of_wanted = Some(&s[value..i]);
+                }
+                i = skip_lws(s, i);
+            }
+            match s.get(i) {
+                None => break,
+                Some(b';') => i += 1,
+                Some(_) => return None,
             }
         }
-        true
+        Some(value_of_wanted)
     }
 }
 

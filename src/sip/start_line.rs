@@ -7,6 +7,7 @@
 use super::error::ParseError;
 use super::method::Method;
 use super::span::Span;
+use super::swar::find;
 
 /// Spans of the start line's parts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,8 +28,9 @@ pub fn split(buf: &[u8], start: usize, end: usize) -> Result<StartLine, ParseErr
     if line.len() >= 4 && line[..4].eq_ignore_ascii_case(b"SIP/") {
         return split_status_line(line, start);
     }
-    let first = memchr::memchr(b' ', line).ok_or(ParseError::BadStartLine)?;
-    let last = memchr::memrchr(b' ', line).ok_or(ParseError::BadStartLine)?;
+    // Both spaces are near the ends of the line: the method and the version are short.
+    let first = find(line, b' ').ok_or(ParseError::BadStartLine)?;
+    let last = line.iter().rposition(|&b| b == b' ').ok_or(ParseError::BadStartLine)?;
     if last == first {
         return Err(ParseError::BadStartLine);
     }
@@ -43,7 +45,7 @@ pub fn split(buf: &[u8], start: usize, end: usize) -> Result<StartLine, ParseErr
 
 /// `SIP-Version SP Status-Code SP Reason-Phrase`; the reason may be empty (RFC 4475 3.1.1.12).
 fn split_status_line(line: &[u8], start: usize) -> Result<StartLine, ParseError> {
-    let sp = memchr::memchr(b' ', line).ok_or(ParseError::BadStartLine)?;
+    let sp = find(line, b' ').ok_or(ParseError::BadStartLine)?;
     let rest = &line[sp + 1..];
     if rest.len() < 3 || !rest[..3].iter().all(u8::is_ascii_digit) || rest.get(3).is_some_and(|&b| b != b' ') {
         return Err(ParseError::BadStartLine);

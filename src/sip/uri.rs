@@ -2,8 +2,9 @@
 //! [`SipUri::equivalent`] decodes them only to compare.
 
 use super::host::{parse_host_port, Host};
-use super::lex::hex_pair;
+use super::lex::{all_in, hex_pair, SCHEME, URI_BYTE};
 use super::params::Params;
+use super::swar::find;
 
 /// `sip:` or `sips:`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,10 +36,9 @@ pub enum UriError {
 
 /// The scheme of an absolute URI (`scheme ":" ...`), if it has a well-formed one.
 pub fn scheme_of(uri: &[u8]) -> Option<&[u8]> {
-    let colon = memchr::memchr(b':', uri)?;
+    let colon = find(uri, b':')?;
     let scheme = &uri[..colon];
-    let ok = scheme.first().is_some_and(u8::is_ascii_alphabetic)
-        && scheme.iter().all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'));
+    let ok = scheme.first().is_some_and(u8::is_ascii_alphabetic) && all_in(scheme, SCHEME);
     ok.then_some(scheme)
 }
 
@@ -54,16 +54,16 @@ impl<'a> SipUri<'a> {
         } else {
             return Err(UriError::UnknownScheme);
         };
-        if rest.iter().any(|&b| b <= b' ' || matches!(b, b'<' | b'>' | b'"' | 0x7f..)) {
+        if !all_in(rest, URI_BYTE) {
             return Err(UriError::Malformed);
         }
-        let (userinfo, hostpart) = match memchr::memchr(b'@', rest) {
+        let (userinfo, hostpart) = match find(rest, b'@') {
             Some(at) => (Some(&rest[..at]), &rest[at + 1..]),
             None => (None, rest),
         };
         let (user, password) = match userinfo {
             Some(info) => {
-                let (user, password) = match memchr::memchr(b':', info) {
+                let (user, password) = match find(info, b':') {
                     Some(c) => (&info[..c], Some(&info[c + 1..])),
                     None => (info, None),
                 };
@@ -74,12 +74,12 @@ impl<'a> SipUri<'a> {
             }
             None => (None, None),
         };
-        let (before_headers, headers) = match memchr::memchr(b'?', hostpart) {
+        let (before_headers, headers) = match find(hostpart, b'?') {
             Some(q) if q + 1 < hostpart.len() => (&hostpart[..q], &hostpart[q + 1..]),
             Some(_) => return Err(UriError::Malformed),
             None => (hostpart, &b""[..]),
         };
-        let (hostport, params) = match memchr::memchr(b';', before_headers) {
+        let (hostport, params) = match find(before_headers, b';') {
             Some(semi) if semi + 1 < before_headers.len() => (&before_headers[..semi], &before_headers[semi + 1..]),
             Some(_) => return Err(UriError::Malformed),
             None => (before_headers, &b""[..]),
@@ -106,7 +106,7 @@ impl<'a> SipUri<'a> {
 /// Every `%` is followed by two hexadecimal digits.
 fn escapes_ok(s: &[u8]) -> bool {
     let mut i = 0;
-    while let Some(p) = memchr::memchr(b'%', &s[i..]) {
+    while let Some(p) = find(&s[i..], b'%') {
         let at = i + p;
         match (s.get(at + 1), s.get(at + 2)) {
             (Some(&h), Some(&l)) if hex_pair(h, l).is_some() => i = at + 3,

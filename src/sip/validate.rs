@@ -1,16 +1,15 @@
 //! The checks a message must pass before a transaction sees it: the strict grammar of the
-//! start line and of the headers every transaction and dialog rule relies on
-//! (RFC 3261 8.1.1, 8.2.2, 18.3).
+//! start line and of the headers every transaction rule relies on (RFC 3261 8.1.1, 8.2.2,
+//! 18.3). What only the dialog layer needs is in `deferred.rs`.
 
-use super::date::is_sip_date;
+use super::cache::{AddrSpans, CSeqSpans, ViaSpans};
 use super::error::ParseError;
 use super::header_name::HeaderName;
 use super::lex::is_token;
 use super::message::Message;
-use super::name_addr::NameAddr;
+use super::method::Method;
 use super::span::Span;
 use super::start_line::StartLine;
-use super::uri::{scheme_of, SipUri, UriError};
 
 /// Headers that may appear once only; a second copy with another value is an error.
 const SINGLE: [(HeaderName, &str); 6] = [
@@ -22,64 +21,80 @@ const SINGLE: [(HeaderName, &str); 6] = [
     (HeaderName::ContentLength, "Content-Length"),
 ];
 
+/// `SINGLE` as a bit per kind: nearly every message has none of them twice.
+const SINGLE_KINDS: u64 = {
+    let (mut bits, mut i) = (0, 0);
+    while i < SINGLE.len() {
+        bits |= 1 << SINGLE[i].0 as u64;
+        i += 1;
+    }
+    bits
+};
+
 impl Message {
-    /// Checks the message and trims the body to Content-Length. Called by `parse`.
+    /// Checks the message and trims the body to Content-Length. Called by `parse` and
+    /// `parse_datagram`: [`Message::validate_for_transaction`] and
+    /// [`Message::validate_deferred`] together, with the first defect named in this order:
+    /// start line, Request-URI, repeated headers, Via, From, To, Call-ID, CSeq, Max-Forwards,
+    /// Date, Contact, body length.
     pub fn validate(&mut self) -> Result<(), ParseError> {
-        self.check_start_line()?;
-        for (kind, name) in SINGLE {
-            let mut values = self.header_all(kind);
-            if let Some(first) = values.next() {
-                if values.any(|v| v != first) {
-                    return Err(ParseError::Duplicate(name));
-                }
-            }
-        }
-        self.top_via()?;
-        self.from()?;
-        self.to()?;
-        self.call_id()?;
-        let cseq = self.cseq()?;
-        if self.is_request() && cseq.method_bytes != self.method_bytes() {
-            return Err(ParseError::CSeqMethodMismatch);
-        }
-        self.max_forwards()?;
-        if self.header(HeaderName::Date).is_some_and(|d| !is_sip_date(d)) {
-            return Err(ParseError::bad("Date", "not an RFC 1123 date in GMT"));
-        }
-        // Contact is where in-dialog requests go: its SIP URI must parse in full.
-        let contact_ok = |c: Option<NameAddr<'_>>| c.is_some_and(|c| !matches!(c.sip_uri(), Err(UriError::Malformed)));
-        if self.is_request() && !self.contacts().all(contact_ok) {
-            return Err(ParseError::bad("Contact", "unreadable name-addr"));
-        }
+        self.check_version_and_method()?;
+        self.check_request_uri()?;
+        self.check_transaction_headers()?;
+        self.check_date_and_contact()?;
         self.frame_body()
     }
 
-    fn check_start_line(&self) -> Result<(), ParseError> {
+    /// Only the checks the transaction layer relies on: the SIP version and method of the
+    /// start line, single-valued headers not repeated, the top Via, From, To, Call-ID and
+    /// CSeq (its method matching the request's), Max-Forwards, and the body framed by
+    /// Content-Length. [`Message::validate_deferred`] does the rest when the dialog layer
+    /// needs it; a message with several defects may then be refused for a different one
+    /// first than [`Message::validate`] would name.
+    pub fn validate_for_transaction(&mut self) -> Result<(), ParseError> {
+        self.check_version_and_method()?;
+        self.check_transaction_headers()?;
+        self.frame_body()
+    }
+
+    fn check_transaction_headers(&mut self) -> Result<(), ParseError> {
+        if self.slots.any_repeated(SINGLE_KINDS) {
+            for (kind, name) in SINGLE {
+                let mut values = self.header_all(kind);
+                if let Some(first) = values.next() {
+                    if values.any(|v| v != first) {
+                        return Err(ParseError::Duplicate(name));
+                    }
+                }
+            }
+        }
+        self.cache.via = Some(ViaSpans::of(&self.bytes, &self.parse_top_via()?));
+        self.cache.from = Some(AddrSpans::of(&self.bytes, &self.name_addr(HeaderName::From, "From")?));
+        self.cache.to = Some(AddrSpans::of(&self.bytes, &self.name_addr(HeaderName::To, "To")?));
+        self.call_id()?;
+        self.cache.call_id = true;
+        let cseq = self.parse_cseq()?;
+        if self.is_request() && cseq.method_bytes != self.method_bytes() {
+            return Err(ParseError::CSeqMethodMismatch);
+        }
+        self.cache.cseq = Some(CSeqSpans::of(&self.bytes, &cseq));
+        self.max_forwards()?;
+        Ok(())
+    }
+
+    fn check_version_and_method(&self) -> Result<(), ParseError> {
         let version = self.version();
-        if !version.eq_ignore_ascii_case(b"SIP/2.0") {
+        let sip = |s: u8, i: u8, p: u8| [s | 0x20, i | 0x20, p | 0x20] == *b"sip";
+        if !matches!(*version, [s, i, p, b'/', b'2', b'.', b'0'] if sip(s, i, p)) {
             let looks_sip = version.len() > 4 && version[..4].eq_ignore_ascii_case(b"SIP/");
             return Err(if looks_sip { ParseError::UnsupportedVersion } else { ParseError::BadStartLine });
         }
-        let StartLine::Request { .. } = self.start else {
-            return Ok(());
-        };
-        if !is_token(self.method_bytes()) {
-            return Err(ParseError::BadMethod);
-        }
-        let uri = self.request_uri();
-        let scheme = scheme_of(uri).ok_or(ParseError::BadRequestUri)?;
-        if scheme.eq_ignore_ascii_case(b"tel") {
-            return match uri.iter().any(|&b| b <= b' ') {
-                true => Err(ParseError::BadRequestUri),
-                false => Ok(()),
-            };
-        }
-        match SipUri::parse(uri) {
-            // RFC 3261 19.1.1: URI headers are not allowed in a Request-URI (RFC 4475 3.1.2.11).
-            Ok(u) if !u.headers.is_empty() => Err(ParseError::BadRequestUri),
-            Ok(_) => Ok(()),
-            Err(UriError::UnknownScheme) if !uri.iter().any(|&b| b <= b' ') => Err(ParseError::UnsupportedUriScheme),
-            Err(_) => Err(ParseError::BadRequestUri),
+        match self.start {
+            // A method recognised by name is a token already.
+            StartLine::Request { method: Method::Other, .. } if !is_token(self.method_bytes()) => {
+                Err(ParseError::BadMethod)
+            }
+            _ => Ok(()),
         }
     }
 

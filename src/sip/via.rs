@@ -1,8 +1,9 @@
 //! The Via header (RFC 3261 20.42, 18.2.1) and the RFC 3581 `rport` parameter.
 
-use super::host::{parse_host_port, Host};
-use super::lex::{is_token, is_token_byte, parse_decimal, trim, trim_start};
+use super::host::{host_port_fast, parse_host_port, Host};
+use super::lex::{is_lws, is_token, is_token_byte, parse_decimal, skip_lws, trim, trim_start};
 use super::params::Params;
+use super::swar::find;
 
 /// The magic cookie that marks an RFC 3261 branch (8.1.1.7).
 pub const MAGIC_COOKIE: &[u8] = b"z9hG4bK";
@@ -19,6 +20,8 @@ pub struct Via<'a> {
     pub host: Host<'a>,
     pub port: Option<u16>,
     pub params: Params<'a>,
+    /// The `branch` parameter, noted while the parameters were read.
+    pub(super) branch: Option<&'a [u8]>,
 }
 
 impl<'a> Via<'a> {
@@ -35,34 +38,42 @@ impl<'a> Via<'a> {
     }
 
     fn parse_with(s: &'a [u8], strict: bool) -> Option<Via<'a>> {
-        let mut parts = s.splitn(3, |&b| b == b'/');
-        let name = trim(parts.next()?);
-        let version = trim(parts.next()?);
-        if !name.eq_ignore_ascii_case(b"SIP") || (strict && version != b"2.0") || !is_token(version) {
+        let (version, rest) = sent_protocol_version(s)?;
+        if (strict && version != b"2.0") || !is_token(version) {
             return None;
         }
-        let rest = trim_start(parts.next()?);
+        let rest = trim_start(rest);
         let tlen = rest.iter().take_while(|&&b| is_token_byte(b)).count();
         let (transport, rest) = rest.split_at(tlen);
-        if !is_token(transport) || rest.first().is_some_and(|&b| !super::lex::is_lws(b)) {
+        if tlen == 0 || rest.first().is_some_and(|&b| !is_lws(b)) {
             return None;
         }
-        let (sent_by, params) = match memchr::memchr(b';', rest) {
-            Some(semi) if strict && trim(&rest[semi + 1..]).is_empty() => return None,
-            Some(semi) => (&rest[..semi], &rest[semi + 1..]),
-            None => (rest, &b""[..]),
+        let lws = skip_lws(rest, 0);
+        let (sent_by, host, port, semi) = match host_port_fast(&rest[lws..]) {
+            Some((host, port, end, semi)) => (&rest[lws..lws + end], host, port, Some(lws + semi)),
+            None => {
+                let semi = find(rest, b';');
+                let sent_by = &rest[..semi.unwrap_or(rest.len())];
+                let (host, port) = parse_host_port(sent_by)?;
+                (trim(sent_by), host, port, semi)
+            }
         };
-        let (host, port) = parse_host_port(sent_by)?;
+        let params = match semi.filter(|&semi| semi < rest.len()) {
+            Some(semi) if strict && trim(&rest[semi + 1..]).is_empty() => return None,
+            Some(semi) => &rest[semi + 1..],
+            None => &b""[..],
+        };
         let params = Params(params);
-        if strict && !params.is_well_formed(b":[]") {
-            return None;
-        }
-        Some(Via { version, transport, sent_by: trim(sent_by), host, port, params })
+        let branch = match strict {
+            true => params.read(b":[]", b"branch")?,
+            false => params.value(b"branch"),
+        };
+        Some(Via { version, transport, sent_by, host, port, params, branch })
     }
 
     /// The `branch` parameter.
     pub fn branch(&self) -> Option<&'a [u8]> {
-        self.params.value(b"branch")
+        self.branch
     }
 
     /// True when the branch starts with the RFC 3261 magic cookie, so it alone identifies
@@ -89,6 +100,22 @@ impl<'a> Via<'a> {
     pub fn maddr(&self) -> Option<&'a [u8]> {
         self.params.value(b"maddr")
     }
+}
+
+/// `"SIP" SLASH version SLASH` at the start of a Via value: the version (trimmed, not yet
+/// checked) and what follows the second slash. The usual spelling, `SIP/2.0/` without white
+/// space, is recognised at once; anything else is split at its slashes.
+#[inline]
+fn sent_protocol_version(s: &[u8]) -> Option<(&[u8], &[u8])> {
+    if let Some(head) = s.get(..8) {
+        if head[..4].eq_ignore_ascii_case(b"SIP/") && &head[4..] == b"2.0/" {
+            return Some((&s[4..7], &s[8..]));
+        }
+    }
+    let mut parts = s.splitn(3, |&b| b == b'/');
+    let name = trim(parts.next()?);
+    let version = trim(parts.next()?);
+    Some((version, parts.next()?)).filter(|_| name.eq_ignore_ascii_case(b"SIP"))
 }
 
 #[cfg(test)]

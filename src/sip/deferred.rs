@@ -1,0 +1,55 @@
+//! The checks the transaction layer does not need, kept apart so that a caller that only
+//! matches transactions can leave them for later (see [`Message::validate_for_transaction`]):
+//! the full grammar of the Request-URI, Date, and the Contact that in-dialog requests are
+//! sent to. [`Message::validate`] runs them too, so `parse` and `parse_datagram` refuse what
+//! they always refused.
+
+use super::date::is_sip_date;
+use super::error::ParseError;
+use super::header_name::HeaderName;
+use super::message::Message;
+use super::name_addr::NameAddr;
+use super::uri::{scheme_of, SipUri, UriError};
+
+impl Message {
+    /// What [`Message::validate_for_transaction`] leaves out: the Request-URI (400, or 416
+    /// for a scheme we cannot route), then Date, then Contact. A request failing here is
+    /// answered like any other malformed one: `error.status_code()`, the error as reason.
+    pub fn validate_deferred(&self) -> Result<(), ParseError> {
+        self.check_request_uri()?;
+        self.check_date_and_contact()
+    }
+
+    pub(super) fn check_request_uri(&self) -> Result<(), ParseError> {
+        if !self.is_request() {
+            return Ok(());
+        }
+        let uri = self.request_uri();
+        let scheme = scheme_of(uri).ok_or(ParseError::BadRequestUri)?;
+        if scheme.eq_ignore_ascii_case(b"tel") {
+            return match uri.iter().any(|&b| b <= b' ') {
+                true => Err(ParseError::BadRequestUri),
+                false => Ok(()),
+            };
+        }
+        match SipUri::parse(uri) {
+            // RFC 3261 19.1.1: URI headers are not allowed in a Request-URI (RFC 4475 3.1.2.11).
+            Ok(u) if !u.headers.is_empty() => Err(ParseError::BadRequestUri),
+            Ok(_) => Ok(()),
+            Err(UriError::UnknownScheme) if !uri.iter().any(|&b| b <= b' ') => Err(ParseError::UnsupportedUriScheme),
+            Err(_) => Err(ParseError::BadRequestUri),
+        }
+    }
+
+    pub(super) fn check_date_and_contact(&self) -> Result<(), ParseError> {
+        if self.header(HeaderName::Date).is_some_and(|d| !is_sip_date(d)) {
+            return Err(ParseError::bad("Date", "not an RFC 1123 date in GMT"));
+        }
+        // Contact is where in-dialog requests go: its SIP URI must parse in full.
+        let contact_ok = |c: Option<NameAddr<'_>>| c.is_some_and(|c| !matches!(c.sip_uri(), Err(UriError::Malformed)));
+        if self.is_request() && !self.contacts().all(contact_ok) {
+            return Err(ParseError::bad("Contact", "unreadable name-addr"));
+        }
+        Ok(())
+    }
+}
