@@ -18,6 +18,7 @@ RATE="${RATE:-4000}"; IO="${IO:-uring}"; ROUTE="${ROUTE:-}"; SECONDS_LOAD="${SEC
 SECONDS_REC="${SECONDS:-8}"; FREQ="${FREQ:-999}"; PORT="${PORT:-5072}"
 BIN="${CALLSHARD_BIN:-target/release/callshard}"
 OUT_DIR="${OUT_DIR:-$(mktemp -d /tmp/callshard-profile.XXXXXX)}"
+mkdir -p "$OUT_DIR"
 for tool in perf sipp taskset timeout; do
     command -v "$tool" >/dev/null || { echo "profile.sh: '$tool' not found" >&2; exit 1; }
 done

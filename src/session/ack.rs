@@ -19,9 +19,9 @@ impl Endpoint {
         call.dialog.as_ref().is_some_and(|d| d.owns(msg)).then_some(h)
     }
 
-    pub(super) fn on_ack(&mut self, ack: Message, now: Instant) {
+    pub(super) fn on_ack(&mut self, ack: &Message, now: Instant) {
         let to_tag = ack.to().ok().and_then(|t| t.tag());
-        let Some(h) = self.call_for_tag(&ack, to_tag) else { return };
+        let Some(h) = self.call_for_tag(ack, to_tag) else { return };
         let Some(call) = self.calls.get_mut(h) else { return };
         if call.pending_2xx.take().is_none() {
             return; // a retransmitted ACK

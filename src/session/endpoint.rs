@@ -34,6 +34,8 @@ pub struct Endpoint {
     pub(super) by_client_tx: AHashMap<ClientTxId, Handle>,
     pub(super) wheel: TimerWheel<CallTimer>,
     pub(super) buf: BytesMut,
+    /// Scratch room for a response's SDP body.
+    pub(super) body: BytesMut,
     pub(super) tx_out: Vec<TxOutput>,
     pub(super) out: Vec<Output>,
     pub(super) stats: CallStats,
@@ -60,6 +62,7 @@ impl Endpoint {
             by_client_tx: AHashMap::new(),
             wheel: TimerWheel::new(now, Duration::from_millis(1), 4096),
             buf: BytesMut::with_capacity(64 * 1024),
+            body: BytesMut::with_capacity(4096),
             tx_out: Vec::new(),
             out: Vec::new(),
             stats: CallStats::default(),
@@ -147,11 +150,11 @@ impl Endpoint {
     fn dispatch(&mut self, o: TxOutput, now: Instant) {
         match o {
             TxOutput::Send { to, local, data } => self.out.push(Output::Transmit { to, local, data }),
-            TxOutput::Request { tx, request, from, .. } => self.on_request(tx, request, from, now),
+            TxOutput::Request { tx, request, from, .. } => self.on_request(tx, &request, from, now),
             TxOutput::Cancelled { invite, cancel } => self.on_cancelled(invite, cancel, now),
-            TxOutput::Ack { ack, .. } => self.on_ack(ack, now),
-            TxOutput::Response { tx, response } => self.on_response(tx, response, now),
-            TxOutput::StrayResponse { response, .. } => self.on_stray_response(response, now),
+            TxOutput::Ack { ack, .. } => self.on_ack(&ack, now),
+            TxOutput::Response { tx, response } => self.on_response(tx, &response, now),
+            TxOutput::StrayResponse { response, .. } => self.on_stray_response(&response, now),
             TxOutput::Timeout { tx } => self.on_client_timeout(tx, now),
             TxOutput::AckTimeout { .. } => {}
             TxOutput::ClientEnded { tx } => {
@@ -184,13 +187,16 @@ pub(super) struct OwnAddress {
     pub sent_by: Vec<u8>,
     /// `sip:user@host:port`, our Contact URI.
     pub contact: Vec<u8>,
+    /// `<sip:user@host:port>`, the value of the Contact header of our responses.
+    pub contact_header: Vec<u8>,
 }
 
 impl OwnAddress {
     fn new(user: &[u8], addr: SocketAddr) -> OwnAddress {
         let sent_by = addr.to_string().into_bytes();
         let contact = [&b"sip:"[..], user, b"@", &sent_by].concat();
-        OwnAddress { sent_by, contact }
+        let contact_header = [&b"<"[..], &contact, b">"].concat();
+        OwnAddress { sent_by, contact, contact_header }
     }
 }
 

@@ -15,7 +15,7 @@ use crate::timer::Handle;
 use crate::transaction::ServerTxId;
 
 impl Endpoint {
-    pub(super) fn on_request(&mut self, tx: ServerTxId, req: Message, from: SocketAddr, now: Instant) {
+    pub(super) fn on_request(&mut self, tx: ServerTxId, req: &Message, from: SocketAddr, now: Instant) {
         let method = req.method();
         if method != Some(Method::Cancel) && req.require().next().is_some() {
             // RFC 3261 8.2.2.3: we support no extension, so every Require tag is unsupported.
@@ -31,10 +31,10 @@ impl Endpoint {
                 _ => self.reply_unsupported_method(tx, method, now),
             };
         };
-        let Some(h) = self.call_for_tag(&req, Some(to_tag)) else {
+        let Some(h) = self.call_for_tag(req, Some(to_tag)) else {
             return self.reply_plain(tx, 481, now);
         };
-        let checked = self.calls.get_mut(h).and_then(|c| c.dialog.as_mut()).map(|d| d.on_remote_request(&req));
+        let checked = self.calls.get_mut(h).and_then(|c| c.dialog.as_mut()).map(|d| d.on_remote_request(req));
         if let Some(Err(DialogReject::CSeqOutOfOrder)) = checked {
             let r = Reply { call: Some(h), reason: b"CSeq Out Of Order", ..Reply::default() };
             self.reply(tx, 500, r, now);
@@ -42,7 +42,7 @@ impl Endpoint {
         }
         match method {
             Some(Method::Bye) => self.on_bye(h, tx, now),
-            Some(Method::Invite) => self.on_reinvite(h, tx, &req, now),
+            Some(Method::Invite) => self.on_reinvite(h, tx, req, now),
             Some(Method::Options) => self.reply_options(tx, now),
             _ => self.reply_unsupported_method(tx, method, now),
         }

@@ -31,21 +31,17 @@ impl Endpoint {
     /// Answers through a server transaction; returns the bytes sent (kept to retransmit a 2xx).
     pub(super) fn reply(&mut self, tx: ServerTxId, code: u16, r: Reply<'_>, now: Instant) -> Option<Bytes> {
         let tag = r.call.map(|h| self.tags.encode(h));
-        let mut sdp = bytes::BytesMut::new();
+        // The body is written into a scratch buffer the endpoint keeps, not a fresh one.
+        self.body.clear();
         if r.sdp {
             let call = r.call.and_then(|h| self.calls.get(h))?;
-            call.sdp.write_local(&mut sdp);
+            call.sdp.write_local(&mut self.body);
         }
-        let mut contact = Vec::new();
-        if r.contact {
-            let local = self.tx.response_target(tx).map_or(0, |(_, l)| l) as usize;
-            contact.push(b'<');
-            contact.extend_from_slice(&self.addresses[local].contact);
-            contact.push(b'>');
-        }
+        let sdp = &self.body;
         let mut headers: smallvec::SmallVec<[(&[u8], &[u8]); 6]> = r.headers.iter().copied().collect();
         if r.contact {
-            headers.push((b"Contact", &contact));
+            let local = self.tx.response_target(tx).map_or(0, |(_, l)| l) as usize;
+            headers.push((b"Contact", &self.addresses[local].contact_header));
         }
         let resp = Response {
             reason: r.reason,

@@ -112,13 +112,13 @@ impl Endpoint {
     }
 
     /// A response to one of a call's client transactions.
-    pub(super) fn on_response(&mut self, tx: ClientTxId, resp: Message, now: Instant) {
+    pub(super) fn on_response(&mut self, tx: ClientTxId, resp: &Message, now: Instant) {
         let Some(&h) = self.by_client_tx.get(&tx) else { return };
         let code = resp.status().unwrap_or(0);
         let is_invite = resp.cseq().is_ok_and(|c| c.method == crate::sip::Method::Invite);
         if is_invite && (200..300).contains(&code) {
             // Every 2xx, first or retransmitted, from any fork, is ACKed (RFC 3261 13.2.2.4).
-            return self.on_invite_2xx(h, tx, &resp, now);
+            return self.on_invite_2xx(h, tx, resp, now);
         }
         let Some(c) = self.calls.get(h) else { return };
         if c.client_invite != Some(tx) {
@@ -133,7 +133,7 @@ impl Endpoint {
                 self.on_reinvite_failed(h, code, retry_after, now)
             }
             CallState::Confirmed => {}
-            _ => self.on_invite_response(h, tx, &resp, now),
+            _ => self.on_invite_response(h, tx, resp, now),
         }
     }
 

@@ -145,11 +145,11 @@ impl Endpoint {
 
     /// A 2xx that matched no transaction (Timer M is over): ACK it again if it is our
     /// dialog's (the ACK was lost).
-    pub(super) fn on_stray_response(&mut self, resp: Message, now: Instant) {
+    pub(super) fn on_stray_response(&mut self, resp: &Message, now: Instant) {
         let is_2xx_invite = resp.status().is_some_and(|s| (200..300).contains(&s))
             && resp.cseq().is_ok_and(|c| c.method == crate::sip::Method::Invite);
         let from_tag = resp.from().ok().and_then(|f| f.tag());
-        let Some(h) = self.call_for_tag(&resp, from_tag) else { return };
+        let Some(h) = self.call_for_tag(resp, from_tag) else { return };
         let Some(c) = self.calls.get(h) else { return };
         let ours = c.role == Role::Uac
             && c.dialog.as_ref().is_some_and(|d| Some(d.remote_tag()) == resp.to().ok().and_then(|t| t.tag()));

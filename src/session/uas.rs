@@ -31,8 +31,8 @@ pub enum CallError {
 
 impl Endpoint {
     /// A new INVITE (no To tag). Refusals first, each with the header that explains it.
-    pub(super) fn on_new_invite(&mut self, tx: ServerTxId, req: Message, from: SocketAddr, now: Instant) {
-        if !accepts_sdp(&req) {
+    pub(super) fn on_new_invite(&mut self, tx: ServerTxId, req: &Message, from: SocketAddr, now: Instant) {
+        if !accepts_sdp(req) {
             // RFC 3261 21.4.7 (RFC 4475 3.3.15): our answers carry SDP, which it refuses.
             self.reply(tx, 406, Reply { headers: &[(b"Accept", ACCEPT)], ..Reply::default() }, now);
             return;
@@ -67,7 +67,7 @@ impl Endpoint {
         }
         let h = self.calls.insert(Box::new(Call::new(Role::Uas, sdp, port, (from, local))));
         let tag = self.tags.encode(h);
-        let Some(dialog) = Dialog::uas(&req, &tag, from) else {
+        let Some(dialog) = Dialog::uas(req, &tag, from) else {
             self.end_call(h, EndReason::Rejected(400));
             return;
         };

@@ -47,11 +47,12 @@ impl Policy {
     }
 
     fn on_incoming(&mut self, ep: &mut Endpoint, call: CallId, now: Instant) {
-        let user = ep
-            .invite_of(call)
-            .and_then(|m| SipUri::parse(m.request_uri()).ok().and_then(|u| u.user.map(<[u8]>::to_vec)));
+        let action = {
+            let uri = ep.invite_of(call).and_then(|m| SipUri::parse(m.request_uri()).ok());
+            self.routes.action_for(uri.and_then(|u| u.user))
+        };
         self.arrived.insert(call, now);
-        let ok = match self.routes.action_for(user.as_deref()) {
+        let ok = match action {
             Action::Answer => {
                 let ok = ep.ring(call, now).is_ok() && ep.answer(call, now).is_ok();
                 self.finished(call, ok);

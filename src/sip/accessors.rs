@@ -48,8 +48,12 @@ impl Message {
     }
 
     /// The topmost Via read leniently: enough to send an error response back even when the
-    /// Via itself is what is wrong.
+    /// Via itself is what is wrong. A validated message has it parsed already (every response
+    /// a transaction writes asks for it again).
     pub fn top_via_for_routing(&self) -> Option<Via<'_>> {
+        if let Some(via) = self.cache.via {
+            return Some(via.view(&self.bytes));
+        }
         self.values(HeaderName::Via).next().and_then(Via::parse_lenient)
     }
 

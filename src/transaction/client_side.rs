@@ -89,7 +89,7 @@ impl TxTable {
     pub(super) fn on_response(&mut self, msg: Message, from: SocketAddr, now: Instant, out: &mut Vec<TxOutput>) {
         let found = KeyBuf::client(&msg).and_then(|k| self.client_keys.get(&k, &self.clients));
         let Some(h) = found else {
-            return out.push(TxOutput::StrayResponse { response: msg, from });
+            return out.push(TxOutput::StrayResponse { response: Box::new(msg), from });
         };
         let (cfg, code) = (self.cfg, msg.status().unwrap_or(0));
         let Some(tx) = self.clients.get_mut(h) else { return };
@@ -139,7 +139,9 @@ impl TxTable {
             tx.live = None;
         }
         match (step.notify, response) {
-            (Some(Notice::Response), Some(response)) => out.push(TxOutput::Response { tx: ClientTxId(h), response }),
+            (Some(Notice::Response), Some(response)) => {
+                out.push(TxOutput::Response { tx: ClientTxId(h), response: Box::new(response) })
+            }
             (Some(Notice::Timeout), _) => {
                 self.stats.timeouts += 1;
                 out.push(TxOutput::Timeout { tx: ClientTxId(h) });

@@ -74,7 +74,7 @@ impl TxTable {
         if is_cancel {
             self.on_cancel(h, now, out);
         } else {
-            out.push(TxOutput::Request { tx: ServerTxId(h), request: msg, from, local });
+            out.push(TxOutput::Request { tx: ServerTxId(h), request: Box::new(msg), from, local });
         }
     }
 
@@ -98,7 +98,7 @@ impl TxTable {
 
     fn on_ack(&mut self, key: &KeyBuf, ack: Message, from: SocketAddr, now: Instant, out: &mut Vec<TxOutput>) {
         let Some(h) = self.server_keys.get(key, &self.servers) else {
-            return out.push(TxOutput::Ack { ack, from });
+            return out.push(TxOutput::Ack { ack: Box::new(ack), from });
         };
         let cfg = self.cfg;
         let step = match self.servers.get_mut(h).map(|t| &mut t.machine) {
@@ -106,7 +106,7 @@ impl TxTable {
             _ => Step::none(),
         };
         if step.notify == Some(Notice::Ack) {
-            out.push(TxOutput::Ack { ack, from });
+            out.push(TxOutput::Ack { ack: Box::new(ack), from });
         }
         self.run_server_step(h, Step { notify: None, ..step }, now, out, false);
     }

@@ -21,13 +21,45 @@ impl Default for IpText {
 
 impl IpText {
     fn write(&mut self, ip: IpAddr) -> &[u8] {
-        let mut cursor = std::io::Cursor::new(&mut self.buf[..]);
-        self.len = match write!(cursor, "{ip}") {
-            Ok(()) => cursor.position() as usize,
-            Err(_) => 0,
+        self.len = match ip {
+            // Every response of a transaction is stamped: IPv4 by hand, without `fmt`.
+            IpAddr::V4(v4) => {
+                let mut len = 0;
+                for (i, octet) in v4.octets().into_iter().enumerate() {
+                    if i > 0 {
+                        self.buf[len] = b'.';
+                        len += 1;
+                    }
+                    len += put_octet(&mut self.buf[len..], octet);
+                }
+                len
+            }
+            IpAddr::V6(_) => {
+                let mut cursor = std::io::Cursor::new(&mut self.buf[..]);
+                match write!(cursor, "{ip}") {
+                    Ok(()) => cursor.position() as usize,
+                    Err(_) => 0,
+                }
+            }
         };
         &self.buf[..self.len]
     }
+}
+
+/// Writes `n` in decimal at the start of `out` (which has room for three digits).
+fn put_octet(out: &mut [u8], n: u8) -> usize {
+    let digits = [n / 100, n / 10 % 10, n % 10];
+    let skip = if n >= 100 {
+        0
+    } else if n >= 10 {
+        1
+    } else {
+        2
+    };
+    for (o, d) in out.iter_mut().zip(&digits[skip..]) {
+        *o = b'0' + d;
+    }
+    3 - skip
 }
 
 /// The stamp for a request received from `source`: `received` when the sent-by host is not
@@ -48,5 +80,17 @@ pub fn response_destination(req: &Message, source: SocketAddr) -> SocketAddr {
     match req.top_via_for_routing() {
         Some(via) if via.rport().is_none() => SocketAddr::new(source.ip(), via.port.unwrap_or(5060)),
         _ => source,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::IpText;
+
+    #[test]
+    fn addresses_as_text() {
+        for ip in ["127.0.0.1", "0.0.0.0", "255.255.255.255", "10.20.3.100", "::1", "fe80::1:2"] {
+            assert_eq!(IpText::default().write(ip.parse().unwrap()), ip.as_bytes());
+        }
     }
 }
