@@ -1,5 +1,5 @@
 //! The io_uring backend: one ring per shard carries every socket's receives (multishot
-//! `recvmsg` into a provided buffer ring), every send (a `sendmsg` SQE each), hand-offs to
+//! `recvmsg` into a provided buffer ring), every send (a `send` SQE each), hand-offs to
 //! other shards (IORING_OP_MSG_RING posts a completion straight into the owner's ring) and the
 //! wait for the next timer (the enter's timeout). A turn is one `io_uring_enter`: submit what
 //! the last turn queued, wait, then reap.
@@ -114,11 +114,9 @@ impl RingIo {
     /// Moves waiting sends into free slots.
     fn start_sends(&mut self) {
         while let Some((local, to, data)) = self.sends.backlog.pop_front() {
-            match self.sends.fill(to, data) {
-                Ok((slot, header)) => {
-                    let fd = types::Fd(self.sockets[local as usize].as_raw_fd());
-                    self.push(opcode::SendMsg::new(fd, header).build().user_data(Token::Send(slot).encode()));
-                }
+            let fd = types::Fd(self.sockets[local as usize].as_raw_fd());
+            match self.sends.fill(fd, to, data) {
+                Ok((entry, slot)) => self.push(entry.user_data(Token::Send(slot).encode())),
                 Err(data) => {
                     self.sends.backlog.push_front((local, to, data));
                     return;

@@ -42,11 +42,9 @@ pub fn probe() -> Result<(), String> {
     }
     let mut probe = Probe::new();
     ring.submitter().register_probe(&mut probe).map_err(|e| format!("io_uring probe failed: {e}"))?;
-    for (code, name) in [
-        (opcode::RecvMsg::CODE, "recvmsg"),
-        (opcode::SendMsg::CODE, "sendmsg"),
-        (opcode::MsgRingData::CODE, "msg_ring"),
-    ] {
+    for (code, name) in
+        [(opcode::RecvMsg::CODE, "recvmsg"), (opcode::Send::CODE, "send"), (opcode::MsgRingData::CODE, "msg_ring")]
+    {
         if !probe.is_supported(code) {
             return Err(format!("the kernel's io_uring has no {name}"));
         }
