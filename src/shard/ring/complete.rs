@@ -86,5 +86,7 @@ impl RingIo {
             self.reap(&mut rest);
         }
         rest.clear();
+        // The fixed-file table holds the sockets too: release it now, not with the ring.
+        let _ = self.uring.submitter().unregister_files();
     }
 }

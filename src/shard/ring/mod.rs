@@ -75,6 +75,12 @@ impl RingIo {
         // SAFETY: an all-zero msghdr is valid; only the name length is set.
         let mut recv_header: Box<libc::msghdr> = Box::new(unsafe { std::mem::zeroed() });
         recv_header.msg_namelen = SOCKADDR_LEN as libc::socklen_t;
+        // Fixed files: a request names its socket by index, so the kernel takes no file
+        // reference per send (fget/fput per SQE otherwise).
+        let fds: Vec<i32> = sockets.iter().map(|s| s.as_raw_fd()).collect();
+        if !fds.is_empty() {
+            uring.submitter().register_files(&fds)?;
+        }
         let peers = directory.join(id, uring.as_raw_fd())?;
         let unarmed = (0..sockets.len() as u32).collect();
         let sends = SendSlots::new(cfg.send_slots);
@@ -102,8 +108,7 @@ impl RingIo {
         }
         let group = self.buffers.group();
         for n in std::mem::take(&mut self.unarmed) {
-            let fd = types::Fd(self.sockets[n as usize].as_raw_fd());
-            let entry = opcode::RecvMsgMulti::new(fd, &*self.recv_header, group)
+            let entry = opcode::RecvMsgMulti::new(types::Fixed(n), &*self.recv_header, group)
                 .ioprio(POLL_FIRST)
                 .build()
                 .user_data(Token::Recv(n).encode());
@@ -114,8 +119,7 @@ impl RingIo {
     /// Moves waiting sends into free slots.
     fn start_sends(&mut self) {
         while let Some((local, to, data)) = self.sends.backlog.pop_front() {
-            let fd = types::Fd(self.sockets[local as usize].as_raw_fd());
-            match self.sends.fill(fd, to, data) {
+            match self.sends.fill(types::Fixed(local), to, data) {
                 Ok((entry, slot)) => self.push(entry.user_data(Token::Send(slot).encode())),
                 Err(data) => {
                     self.sends.backlog.push_front((local, to, data));

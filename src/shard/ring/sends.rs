@@ -37,7 +37,7 @@ impl SendSlots {
 
     /// Fills a free slot with `data` to `to` and returns the send's SQE (its `user_data` is
     /// left to the caller) and the slot's index; gives `data` back when every slot is busy.
-    pub fn fill(&mut self, fd: types::Fd, to: SocketAddr, data: Bytes) -> Result<(squeue::Entry, u32), Bytes> {
+    pub fn fill(&mut self, fd: types::Fixed, to: SocketAddr, data: Bytes) -> Result<(squeue::Entry, u32), Bytes> {
         let Some(index) = self.free.pop() else { return Err(data) };
         let slot = &mut self.slots[index as usize];
         let name_len = slot.name.set(to);
