@@ -19,12 +19,7 @@ impl RingIo {
             let Some(cqe) = self.uring.completion().next() else { return };
             match Token::decode(cqe.user_data()) {
                 Token::Recv(n) => self.on_recv(n, cqe.result(), cqe.flags(), out),
-                Token::Send(slot) => {
-                    self.sends.complete(slot);
-                    if cqe.result() < 0 {
-                        self.counters.send_failed += 1;
-                    }
-                }
+                Token::Send(slot) => self.on_sent(slot, cqe.result(), cqe.flags()),
                 // SAFETY: the sending shard leaked this box for us; its completion is the only
                 // reference, and it arrives once.
                 Token::HandedIn(ptr) => out.push(Arrival::HandedOff(*unsafe { Box::from_raw(ptr) })),
@@ -35,6 +30,21 @@ impl RingIo {
                 }
                 Token::Other => {}
             }
+        }
+    }
+
+    /// A send completed. A SEND_ZC posts its result first, flagged MORE when a notification
+    /// (NOTIF) follows once the kernel no longer reads the bytes: only then is the slot free.
+    fn on_sent(&mut self, slot: u32, result: i32, flags: u32) {
+        if cqueue::notif(flags) {
+            self.sends.complete(slot);
+            return;
+        }
+        if result < 0 {
+            self.counters.send_failed += 1;
+        }
+        if !cqueue::more(flags) {
+            self.sends.complete(slot);
         }
     }
 

@@ -27,12 +27,14 @@ pub struct SendSlots {
     slots: Box<[Slot]>,
     free: Vec<u32>,
     pub backlog: VecDeque<Pending>,
+    /// Sends go out as SEND_ZC: a slot is free only after the kernel's notification.
+    pub zero_copy: bool,
 }
 
 impl SendSlots {
-    pub fn new(capacity: usize) -> SendSlots {
+    pub fn new(capacity: usize, zero_copy: bool) -> SendSlots {
         let slots = (0..capacity).map(|_| Slot { name: RawAddr::zeroed(), data: None }).collect();
-        SendSlots { slots, free: (0..capacity as u32).rev().collect(), backlog: VecDeque::new() }
+        SendSlots { slots, free: (0..capacity as u32).rev().collect(), backlog: VecDeque::new(), zero_copy }
     }
 
     /// Fills a free slot with `data` to `to` and returns the send's SQE (its `user_data` is
@@ -41,10 +43,12 @@ impl SendSlots {
         let Some(index) = self.free.pop() else { return Err(data) };
         let slot = &mut self.slots[index as usize];
         let name_len = slot.name.set(to);
-        let entry = opcode::Send::new(fd, data.as_ptr(), data.len() as u32)
-            .dest_addr(slot.name.as_ptr())
-            .dest_addr_len(name_len)
-            .build();
+        let (buf, len) = (data.as_ptr(), data.len() as u32);
+        let entry = if self.zero_copy {
+            opcode::SendZc::new(fd, buf, len).dest_addr(slot.name.as_ptr()).dest_addr_len(name_len).build()
+        } else {
+            opcode::Send::new(fd, buf, len).dest_addr(slot.name.as_ptr()).dest_addr_len(name_len).build()
+        };
         slot.data = Some(data);
         Ok((entry, index))
     }

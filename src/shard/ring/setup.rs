@@ -53,6 +53,12 @@ pub fn probe() -> Result<(), String> {
     Ok(())
 }
 
+/// Whether the kernel's io_uring knows opcode `code`.
+pub fn supports(ring: &IoUring, code: u8) -> bool {
+    let mut probe = Probe::new();
+    ring.submitter().register_probe(&mut probe).is_ok() && probe.is_supported(code)
+}
+
 /// Every shard's ring descriptor, so that any shard can post hand-offs to any other
 /// (IORING_OP_MSG_RING). Filled once at start; read-only after.
 pub struct Directory {
