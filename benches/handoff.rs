@@ -1,6 +1,7 @@
 //! Hand-off between shards: CPU per handed-off datagram on the sending and on the receiving
-//! shard, `RingIo::hand_off` (IORING_OP_MSG_RING posts a completion into the owner's ring;
-//! `Directory::new(2)`) against `PollIo::hand_off` (a crossbeam `ArrayQueue` per shard plus an
+//! shard, `RingIo::hand_off` (`Directory::new(2)`: a lock-free queue per shard plus one
+//! IORING_OP_MSG_RING per owner and turn as its doorbell; before that, one MSG_RING per datagram
+//! carrying it boxed) against `PollIo::hand_off` (a crossbeam `ArrayQueue` per shard plus an
 //! eventfd written once per turn that handed something over). Findings: perf/udp_path.md.
 //!
 //! Shard 0 (CPU 0) hands datagrams to shard 1 (CPU 1), which only collects them. Rates:
@@ -160,7 +161,7 @@ fn main() {
     for (rate, n, backend, hand_off, out) in &mut rows {
         let s = median(&mut out.iter().map(|r| r.0).collect::<Vec<_>>());
         let name = match (backend, *hand_off) {
-            (Backend::Ring, true) => "MSG_RING",
+            (Backend::Ring, true) => "ring doorbell",
             (Backend::Poll, true) => "queue+eventfd",
             (Backend::Ring, false) => "ring turn only",
             (Backend::Poll, false) => "poll turn only",

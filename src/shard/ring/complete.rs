@@ -20,15 +20,8 @@ impl RingIo {
             match Token::decode(cqe.user_data()) {
                 Token::Recv(n) => self.on_recv(n, cqe.result(), cqe.flags(), out),
                 Token::Send(slot) => self.on_sent(slot, cqe.result(), cqe.flags()),
-                // SAFETY: the sending shard leaked this box for us; its completion is the only
-                // reference, and it arrives once.
-                Token::HandedIn(ptr) => out.push(Arrival::HandedOff(*unsafe { Box::from_raw(ptr) })),
-                Token::HandOffFailed(ptr) => {
-                    // SAFETY: the kernel did not deliver it, so the box is still ours alone.
-                    drop(unsafe { Box::from_raw(ptr) });
-                    self.counters.handoff_dropped += 1;
-                }
-                Token::Other => {}
+                // The doorbell only wakes us: the turn drains the hand-off queue after reaping.
+                Token::Doorbell | Token::Other => {}
             }
         }
     }
@@ -86,7 +79,8 @@ impl RingIo {
 
     /// Cancels every receive and send still in the kernel and collects what is left, so that
     /// the sockets are released before the ring closes (a ring's teardown is asynchronous and
-    /// would otherwise keep the ports bound for a moment), and hand-offs posted to us are freed.
+    /// would otherwise keep the ports bound for a moment). Datagrams still queued for this shard
+    /// are freed with the last shard's `Directory`.
     pub fn shutdown(&mut self) {
         let ts = types::Timespec::new().sec(1);
         let _ = self.uring.submitter().register_sync_cancel(Some(ts), types::CancelBuilder::any());

@@ -1,11 +1,12 @@
 //! The io_uring backend: one ring per shard carries every socket's receives (multishot
-//! `recvmsg` into a provided buffer ring), every send (a `send` SQE each), hand-offs to
-//! other shards (IORING_OP_MSG_RING posts a completion straight into the owner's ring) and the
-//! wait for the next timer (the enter's timeout). A turn is one `io_uring_enter`: submit what
+//! `recvmsg` into a provided buffer ring), every send (a `send` SQE each), the doorbells of
+//! hand-offs to other shards (a lock-free queue per shard; IORING_OP_MSG_RING posts a completion
+//! into the owner's ring once per turn) and the wait for the next timer (the enter's timeout). A turn is one `io_uring_enter`: submit what
 //! the last turn queued, wait, then reap.
 
 mod bufring;
 mod complete;
+mod handoff;
 mod sends;
 pub mod setup;
 mod token;
@@ -22,6 +23,7 @@ use socket2::Socket;
 use super::io::{Arrival, Datagram, IoCounters, ShardIo};
 use super::sockaddr::SOCKADDR_LEN;
 use bufring::ProvidedBuffers;
+use handoff::Handoffs;
 use sends::SendSlots;
 pub use setup::Directory;
 use token::Token;
@@ -63,8 +65,7 @@ pub struct RingIo {
     unarmed: Vec<u32>,
     buffers: ProvidedBuffers,
     sends: SendSlots,
-    /// Every shard's ring descriptor, for hand-offs.
-    peers: Vec<i32>,
+    handoffs: Handoffs,
     packed: BytesMut,
     counters: IoCounters,
 }
@@ -85,26 +86,19 @@ impl RingIo {
         if !fds.is_empty() {
             uring.submitter().register_files(&fds)?;
         }
-        let peers = directory.join(id, uring.as_raw_fd())?;
+        let handoffs = directory.join(id, uring.as_raw_fd())?;
         let unarmed = (0..sockets.len() as u32).collect();
         if cfg.zero_copy_sends && !setup::supports(&uring, opcode::SendZc::CODE) {
             return Err(io::Error::new(io::ErrorKind::Unsupported, "the kernel's io_uring has no send_zc"));
         }
         let sends = SendSlots::new(cfg.send_slots, cfg.zero_copy_sends);
         let (packed, counters) = (BytesMut::new(), IoCounters::default());
-        Ok(RingIo { uring, sockets, recv_header, unarmed, buffers, sends, peers, packed, counters })
+        Ok(RingIo { uring, sockets, recv_header, unarmed, buffers, sends, handoffs, packed, counters })
     }
 
     /// Queues an SQE, submitting first when the queue is full.
     fn push(&mut self, entry: squeue::Entry) {
-        loop {
-            // SAFETY: every pointer an entry carries (msghdr, send slot, boxed datagram) stays
-            // valid until its completion, as the callers arrange.
-            if unsafe { self.uring.submission().push(&entry) }.is_ok() {
-                return;
-            }
-            let _ = self.uring.submit();
-        }
+        push(&mut self.uring, entry);
     }
 
     /// Arms the multishot receive of every socket whose last one ended, once a quarter of the
@@ -158,6 +152,18 @@ impl RingIo {
     }
 }
 
+/// Queues an SQE on `uring`, submitting first when the queue is full.
+fn push(uring: &mut IoUring, entry: squeue::Entry) {
+    loop {
+        // SAFETY: every pointer an entry carries (msghdr, send slot and its address) stays valid
+        // until its completion, as the callers arrange.
+        if unsafe { uring.submission().push(&entry) }.is_ok() {
+            return;
+        }
+        let _ = uring.submit();
+    }
+}
+
 impl ShardIo for RingIo {
     fn send(&mut self, local: u32, to: SocketAddr, data: Bytes) {
         if local as usize >= self.sockets.len() {
@@ -168,19 +174,20 @@ impl ShardIo for RingIo {
     }
 
     fn hand_off(&mut self, owner: usize, datagram: Datagram) {
-        let boxed = Box::into_raw(Box::new(datagram));
-        let entry = opcode::MsgRingData::new(types::Fd(self.peers[owner]), 0, Token::HandedIn(boxed).encode(), None)
-            .build()
-            .flags(squeue::Flags::SKIP_SUCCESS)
-            .user_data(Token::HandOffFailed(boxed).encode());
-        self.push(entry);
+        if self.handoffs.push(owner, datagram).is_err() {
+            self.counters.handoff_dropped += 1;
+        }
     }
 
     fn turn(&mut self, timeout: Duration, out: &mut Vec<Arrival>) -> io::Result<()> {
         self.start_sends();
         self.rearm();
+        for entry in self.handoffs.doorbells() {
+            push(&mut self.uring, entry);
+        }
         self.enter(timeout)?;
         self.reap(out);
+        self.handoffs.drain(out);
         self.buffers.publish();
         Ok(())
     }
