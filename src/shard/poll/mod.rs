@@ -14,7 +14,7 @@ use std::time::Duration;
 use bytes::Bytes;
 
 pub use inbox::Inbox;
-use socket::{Datagrams, BATCH};
+use socket::{Datagrams, ReceiveArea, BATCH};
 
 use super::io::{Arrival, Datagram, IoCounters, ShardIo};
 
@@ -24,6 +24,7 @@ const BATCHES_PER_TURN: usize = 8;
 pub struct PollIo {
     id: usize,
     sockets: Vec<Datagrams>,
+    area: ReceiveArea,
     /// Per socket: the last batch was full, so more may wait without a `ppoll` saying so.
     more: Vec<bool>,
     sends: Vec<Vec<(SocketAddr, Bytes)>>,
@@ -39,7 +40,7 @@ impl PollIo {
     pub fn new(id: usize, sockets: Vec<socket2::Socket>, max_datagram: usize, inboxes: Arc<[Inbox]>) -> PollIo {
         let n = sockets.len();
         let sockets: Vec<Datagrams> =
-            sockets.into_iter().enumerate().map(|(i, s)| Datagrams::new(s, i as u32, max_datagram)).collect();
+            sockets.into_iter().enumerate().map(|(i, s)| Datagrams::new(s, i as u32)).collect();
         let mut pollfds: Vec<libc::pollfd> =
             sockets.iter().map(|s| libc::pollfd { fd: s.fd(), events: libc::POLLIN, revents: 0 }).collect();
         pollfds.push(libc::pollfd { fd: inboxes[id].fd(), events: libc::POLLIN, revents: 0 });
@@ -47,6 +48,7 @@ impl PollIo {
         PollIo {
             id,
             sockets,
+            area: ReceiveArea::new(max_datagram),
             more: vec![true; n],
             sends: vec![Vec::new(); n],
             inboxes,
@@ -82,7 +84,7 @@ impl PollIo {
             while *more && batches < BATCHES_PER_TURN {
                 let start = out.len();
                 // An error other than EAGAIN (ICMP errors reported on the socket) ends the batch.
-                *more = socket.recv_batch(out).unwrap_or(0) == BATCH;
+                *more = socket.recv_batch(&mut self.area, out).unwrap_or(0) == BATCH;
                 self.counters.received += (out.len() - start) as u64;
                 batches += 1;
             }

@@ -3,6 +3,8 @@
 //!
 //! Received datagrams are copied once, from a fixed receive area into a packed buffer that
 //! many datagrams share, and handed on as `Bytes` slices of it: no allocation per datagram.
+//! The area is the backend's, not each socket's: sockets are drained one at a time, and a
+//! shard with thousands of sockets must not hold a 2 MiB area for each.
 
 use std::io;
 use std::net::SocketAddr;
@@ -19,23 +21,34 @@ pub const BATCH: usize = 32;
 /// Size of each packed buffer datagrams are copied into.
 const PACK: usize = 256 * 1024;
 
+/// Where one `recvmmsg` lands ([`BATCH`] slots of the message bound plus one byte, so that a
+/// longer datagram shows as too long) and the packed buffer datagrams are copied on into.
+pub struct ReceiveArea {
+    slot: usize,
+    area: Box<[u8]>,
+    packed: BytesMut,
+}
+
+impl ReceiveArea {
+    /// An area for datagrams of up to `max_datagram` bytes.
+    pub fn new(max_datagram: usize) -> ReceiveArea {
+        let slot = max_datagram + 1;
+        ReceiveArea { slot, area: vec![0u8; BATCH * slot].into_boxed_slice(), packed: BytesMut::new() }
+    }
+}
+
 /// Batched receive and send on one socket.
 pub struct Datagrams {
     socket: Socket,
     local: u32,
-    slot: usize,
-    area: Box<[u8]>,
-    packed: BytesMut,
     /// Datagrams cut short because they did not fit a slot (larger than the message bound).
     pub truncated: u64,
 }
 
 impl Datagrams {
-    /// `socket` is the shard's socket number `local`; `max_datagram` bounds what it takes.
-    pub fn new(socket: Socket, local: u32, max_datagram: usize) -> Datagrams {
-        let slot = max_datagram + 1;
-        let area = vec![0u8; BATCH * slot].into_boxed_slice();
-        Datagrams { socket, local, slot, area, packed: BytesMut::new(), truncated: 0 }
+    /// `socket` is the shard's socket number `local`.
+    pub fn new(socket: Socket, local: u32) -> Datagrams {
+        Datagrams { socket, local, truncated: 0 }
     }
 
     pub fn fd(&self) -> RawFd {
@@ -43,20 +56,20 @@ impl Datagrams {
     }
 
     /// Receives up to [`BATCH`] waiting datagrams without blocking; 0 when none is waiting.
-    pub fn recv_batch(&mut self, out: &mut Vec<Arrival>) -> io::Result<usize> {
-        let slot = self.slot;
+    pub fn recv_batch(&mut self, at: &mut ReceiveArea, out: &mut Vec<Arrival>) -> io::Result<usize> {
+        let slot = at.slot;
         let mut addrs = [RawAddr::zeroed(); BATCH];
         // SAFETY: zeroed iovec and mmsghdr are valid initial values.
         let mut iovs: [libc::iovec; BATCH] = unsafe { std::mem::zeroed() };
         let mut msgs: [libc::mmsghdr; BATCH] = unsafe { std::mem::zeroed() };
         for i in 0..BATCH {
-            iovs[i] = libc::iovec { iov_base: self.area[i * slot..].as_mut_ptr().cast(), iov_len: slot };
+            iovs[i] = libc::iovec { iov_base: at.area[i * slot..].as_mut_ptr().cast(), iov_len: slot };
             msgs[i].msg_hdr.msg_name = (&mut addrs[i] as *mut RawAddr).cast();
             msgs[i].msg_hdr.msg_namelen = SOCKADDR_LEN as libc::socklen_t;
             msgs[i].msg_hdr.msg_iov = &mut iovs[i];
             msgs[i].msg_hdr.msg_iovlen = 1;
         }
-        // SAFETY: every pointer refers to live local arrays or to `self.area`, sized as declared.
+        // SAFETY: every pointer refers to live local arrays or to `at.area`, sized as declared.
         let n = unsafe {
             libc::recvmmsg(self.fd(), msgs.as_mut_ptr(), BATCH as u32, libc::MSG_DONTWAIT, std::ptr::null_mut())
         };
@@ -75,11 +88,11 @@ impl Datagrams {
                 std::slice::from_raw_parts((&addrs[i] as *const RawAddr).cast::<u8>(), msg.msg_hdr.msg_namelen as usize)
             };
             let Some(from) = decode(raw) else { continue };
-            if self.packed.capacity() - self.packed.len() < len {
-                self.packed = BytesMut::with_capacity(PACK.max(len));
+            if at.packed.capacity() - at.packed.len() < len {
+                at.packed = BytesMut::with_capacity(PACK.max(len));
             }
-            self.packed.extend_from_slice(&self.area[i * slot..i * slot + len]);
-            out.push(Arrival::Received(Datagram { data: self.packed.split().freeze(), from, local: self.local }));
+            at.packed.extend_from_slice(&at.area[i * slot..i * slot + len]);
+            out.push(Arrival::Received(Datagram { data: at.packed.split().freeze(), from, local: self.local }));
         }
         Ok(n as usize)
     }

@@ -19,22 +19,25 @@ impl RingIo {
             let Some(cqe) = self.uring.completion().next() else { return };
             match Token::decode(cqe.user_data()) {
                 Token::Recv(n) => self.on_recv(n, cqe.result(), cqe.flags(), out),
-                Token::Send(slot) => {
-                    self.sends.complete(slot);
-                    if cqe.result() < 0 {
-                        self.counters.send_failed += 1;
-                    }
-                }
-                // SAFETY: the sending shard leaked this box for us; its completion is the only
-                // reference, and it arrives once.
-                Token::HandedIn(ptr) => out.push(Arrival::HandedOff(*unsafe { Box::from_raw(ptr) })),
-                Token::HandOffFailed(ptr) => {
-                    // SAFETY: the kernel did not deliver it, so the box is still ours alone.
-                    drop(unsafe { Box::from_raw(ptr) });
-                    self.counters.handoff_dropped += 1;
-                }
-                Token::Other => {}
+                Token::Send(slot) => self.on_sent(slot, cqe.result(), cqe.flags()),
+                // The doorbell only wakes us: the turn drains the hand-off queue after reaping.
+                Token::Doorbell | Token::Other => {}
             }
+        }
+    }
+
+    /// A send completed. A SEND_ZC posts its result first, flagged MORE when a notification
+    /// (NOTIF) follows once the kernel no longer reads the bytes: only then is the slot free.
+    fn on_sent(&mut self, slot: u32, result: i32, flags: u32) {
+        if cqueue::notif(flags) {
+            self.sends.complete(slot);
+            return;
+        }
+        if result < 0 {
+            self.counters.send_failed += 1;
+        }
+        if !cqueue::more(flags) {
+            self.sends.complete(slot);
         }
     }
 
@@ -76,7 +79,8 @@ impl RingIo {
 
     /// Cancels every receive and send still in the kernel and collects what is left, so that
     /// the sockets are released before the ring closes (a ring's teardown is asynchronous and
-    /// would otherwise keep the ports bound for a moment), and hand-offs posted to us are freed.
+    /// would otherwise keep the ports bound for a moment). Datagrams still queued for this shard
+    /// are freed with the last shard's `Directory`.
     pub fn shutdown(&mut self) {
         let ts = types::Timespec::new().sec(1);
         let _ = self.uring.submitter().register_sync_cancel(Some(ts), types::CancelBuilder::any());
@@ -86,5 +90,7 @@ impl RingIo {
             self.reap(&mut rest);
         }
         rest.clear();
+        // The fixed-file table holds the sockets too: release it now, not with the ring.
+        let _ = self.uring.submitter().unregister_files();
     }
 }

@@ -1,11 +1,13 @@
 //! The io_uring backend: one ring per shard carries every socket's receives (multishot
-//! `recvmsg` into a provided buffer ring), every send (a `sendmsg` SQE each), hand-offs to
-//! other shards (IORING_OP_MSG_RING posts a completion straight into the owner's ring) and the
-//! wait for the next timer (the enter's timeout). A turn is one `io_uring_enter`: submit what
+//! `recvmsg` into a provided buffer ring), every send (a `send` SQE each), the doorbells of
+//! hand-offs to other shards (a lock-free queue per shard; IORING_OP_MSG_RING posts a completion
+//! into the owner's ring once per turn) and the wait for the next timer (the enter's timeout). A turn is one `io_uring_enter`: submit what
 //! the last turn queued, wait, then reap.
 
 mod bufring;
 mod complete;
+mod config;
+mod handoff;
 mod sends;
 pub mod setup;
 mod token;
@@ -16,12 +18,14 @@ use std::os::fd::AsRawFd;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use io_uring::{opcode, squeue, types, IoUring};
+use io_uring::{opcode, squeue, types, EnterFlags, IoUring};
 use socket2::Socket;
 
 use super::io::{Arrival, Datagram, IoCounters, ShardIo};
 use super::sockaddr::SOCKADDR_LEN;
 use bufring::ProvidedBuffers;
+pub use config::RingConfig;
+use handoff::Handoffs;
 use sends::SendSlots;
 pub use setup::Directory;
 use token::Token;
@@ -34,27 +38,6 @@ const BATCH: usize = 64;
 /// Room before the payload in each receive buffer: `io_uring_recvmsg_out` and the address.
 const RECV_HEADER: usize = 16 + SOCKADDR_LEN;
 
-/// Sizes of one shard's ring.
-#[derive(Clone, Copy, Debug)]
-pub struct RingConfig {
-    /// Receive buffers in the shard's buffer ring (a power of two up to 32 768).
-    pub buffers: u16,
-    /// Largest datagram taken; larger ones are counted as truncated and dropped.
-    pub max_datagram: usize,
-    /// Sends in flight at once; more wait in order in a backlog.
-    pub send_slots: usize,
-    /// Microseconds a wait may go on collecting completions after the first one arrives
-    /// (`IORING_FEAT_MIN_TIMEOUT`, Linux 6.12; ignored before): fewer, fuller turns, at the
-    /// price of that much latency for a lone datagram. 0: wake for every completion.
-    pub batch_wait_us: u32,
-}
-
-impl Default for RingConfig {
-    fn default() -> RingConfig {
-        RingConfig { buffers: 1024, max_datagram: 65_535, send_slots: 4096, batch_wait_us: 0 }
-    }
-}
-
 pub struct RingIo {
     /// Declared first so it closes first: nothing may still write into the buffers below.
     uring: IoUring,
@@ -65,8 +48,7 @@ pub struct RingIo {
     unarmed: Vec<u32>,
     buffers: ProvidedBuffers,
     sends: SendSlots,
-    /// Every shard's ring descriptor, for hand-offs.
-    peers: Vec<i32>,
+    handoffs: Handoffs,
     packed: BytesMut,
     counters: IoCounters,
     batch_wait_us: u32,
@@ -82,26 +64,28 @@ impl RingIo {
         // SAFETY: an all-zero msghdr is valid; only the name length is set.
         let mut recv_header: Box<libc::msghdr> = Box::new(unsafe { std::mem::zeroed() });
         recv_header.msg_namelen = SOCKADDR_LEN as libc::socklen_t;
-        let peers = directory.join(id, uring.as_raw_fd())?;
+        // Fixed files: a request names its socket by index, so the kernel takes no file
+        // reference per send (fget/fput per SQE otherwise).
+        let fds: Vec<i32> = sockets.iter().map(|s| s.as_raw_fd()).collect();
+        if !fds.is_empty() {
+            uring.submitter().register_files(&fds)?;
+        }
+        let handoffs = directory.join(id, uring.as_raw_fd())?;
         let unarmed = (0..sockets.len() as u32).collect();
-        let sends = SendSlots::new(cfg.send_slots);
+        if cfg.zero_copy_sends && !setup::supports(&uring, opcode::SendZc::CODE) {
+            return Err(io::Error::new(io::ErrorKind::Unsupported, "the kernel's io_uring has no send_zc"));
+        }
+        let sends = SendSlots::new(cfg.send_slots, cfg.zero_copy_sends);
         let (packed, counters) = (BytesMut::new(), IoCounters::default());
         // The batch wait needs IORING_FEAT_MIN_TIMEOUT; without it a wait ends at the first
         // completion, as if it were 0.
         let batch_wait_us = if uring.params().is_feature_min_timeout() { cfg.batch_wait_us } else { 0 };
-        Ok(RingIo { uring, sockets, recv_header, unarmed, buffers, sends, peers, packed, counters, batch_wait_us })
+        Ok(RingIo { uring, sockets, recv_header, unarmed, buffers, sends, handoffs, packed, counters, batch_wait_us })
     }
 
     /// Queues an SQE, submitting first when the queue is full.
     fn push(&mut self, entry: squeue::Entry) {
-        loop {
-            // SAFETY: every pointer an entry carries (msghdr, send slot, boxed datagram) stays
-            // valid until its completion, as the callers arrange.
-            if unsafe { self.uring.submission().push(&entry) }.is_ok() {
-                return;
-            }
-            let _ = self.uring.submit();
-        }
+        push(&mut self.uring, entry);
     }
 
     /// Arms the multishot receive of every socket whose last one ended, once a quarter of the
@@ -112,8 +96,7 @@ impl RingIo {
         }
         let group = self.buffers.group();
         for n in std::mem::take(&mut self.unarmed) {
-            let fd = types::Fd(self.sockets[n as usize].as_raw_fd());
-            let entry = opcode::RecvMsgMulti::new(fd, &*self.recv_header, group)
+            let entry = opcode::RecvMsgMulti::new(types::Fixed(n), &*self.recv_header, group)
                 .ioprio(POLL_FIRST)
                 .build()
                 .user_data(Token::Recv(n).encode());
@@ -124,11 +107,8 @@ impl RingIo {
     /// Moves waiting sends into free slots.
     fn start_sends(&mut self) {
         while let Some((local, to, data)) = self.sends.backlog.pop_front() {
-            match self.sends.fill(to, data) {
-                Ok((slot, header)) => {
-                    let fd = types::Fd(self.sockets[local as usize].as_raw_fd());
-                    self.push(opcode::SendMsg::new(fd, header).build().user_data(Token::Send(slot).encode()));
-                }
+            match self.sends.fill(types::Fixed(local), to, data) {
+                Ok((entry, slot)) => self.push(entry.user_data(Token::Send(slot).encode())),
                 Err(data) => {
                     self.sends.backlog.push_front((local, to, data));
                     return;
@@ -140,19 +120,41 @@ impl RingIo {
     /// Submits what is queued and waits up to `timeout` for at least one completion (with a
     /// batch wait: for [`BATCH`] completions, or for the batch wait and then at least one).
     fn enter(&mut self, timeout: Duration) -> io::Result<()> {
-        let ts = types::Timespec::new().sec(timeout.as_secs()).nsec(timeout.subsec_nanos());
-        let mut args = types::SubmitArgs::new().timespec(&ts);
-        let mut want = 1;
-        if self.batch_wait_us > 0 && !timeout.is_zero() {
-            args = args.min_wait_usec(self.batch_wait_us);
-            want = BATCH;
-        }
-        self.counters.waits += 1;
-        match self.uring.submitter().submit_with_args(want, &args) {
+        let entered = if timeout.is_zero() {
+            // Nothing to wait for: submit and run the deferred completions (GETEVENTS with no
+            // minimum). A zero timeout would still arm a timer and sleep until it fires, which
+            // cost 17-23 µs per turn here (perf/udp_path.md, hand-off).
+            let to_submit = self.uring.submission().len() as u32;
+            // SAFETY: no argument is passed; the flags ask for nothing beyond running completions.
+            unsafe { self.uring.submitter().enter::<libc::sigset_t>(to_submit, 0, EnterFlags::GETEVENTS.bits(), None) }
+        } else {
+            let ts = types::Timespec::new().sec(timeout.as_secs()).nsec(timeout.subsec_nanos());
+            let mut args = types::SubmitArgs::new().timespec(&ts);
+            let mut want = 1;
+            if self.batch_wait_us > 0 {
+                args = args.min_wait_usec(self.batch_wait_us);
+                want = BATCH;
+            }
+            self.counters.waits += 1;
+            self.uring.submitter().submit_with_args(want, &args)
+        };
+        match entered {
             Ok(_) => Ok(()),
             Err(e) if matches!(e.raw_os_error(), Some(libc::ETIME | libc::EINTR | libc::EBUSY)) => Ok(()),
             Err(e) => Err(e),
         }
+    }
+}
+
+/// Queues an SQE on `uring`, submitting first when the queue is full.
+fn push(uring: &mut IoUring, entry: squeue::Entry) {
+    loop {
+        // SAFETY: every pointer an entry carries (msghdr, send slot and its address) stays valid
+        // until its completion, as the callers arrange.
+        if unsafe { uring.submission().push(&entry) }.is_ok() {
+            return;
+        }
+        let _ = uring.submit();
     }
 }
 
@@ -166,19 +168,20 @@ impl ShardIo for RingIo {
     }
 
     fn hand_off(&mut self, owner: usize, datagram: Datagram) {
-        let boxed = Box::into_raw(Box::new(datagram));
-        let entry = opcode::MsgRingData::new(types::Fd(self.peers[owner]), 0, Token::HandedIn(boxed).encode(), None)
-            .build()
-            .flags(squeue::Flags::SKIP_SUCCESS)
-            .user_data(Token::HandOffFailed(boxed).encode());
-        self.push(entry);
+        if self.handoffs.push(owner, datagram).is_err() {
+            self.counters.handoff_dropped += 1;
+        }
     }
 
     fn turn(&mut self, timeout: Duration, out: &mut Vec<Arrival>) -> io::Result<()> {
         self.start_sends();
         self.rearm();
+        for entry in self.handoffs.doorbells() {
+            push(&mut self.uring, entry);
+        }
         self.enter(timeout)?;
         self.reap(out);
+        self.handoffs.drain(out);
         self.buffers.publish();
         Ok(())
     }

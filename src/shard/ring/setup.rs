@@ -8,7 +8,10 @@ use std::time::{Duration, Instant};
 
 use io_uring::{opcode, register::Probe, IoUring};
 
+use crossbeam::queue::ArrayQueue;
+
 use super::bufring::ProvidedBuffers;
+use super::handoff::{Handoffs, Queues, QUEUE_CAPACITY};
 
 /// Submission queue entries; the completion queue gets [`CQ_FACTOR`] times as many.
 pub const SQ_ENTRIES: u32 = 1024;
@@ -42,11 +45,9 @@ pub fn probe() -> Result<(), String> {
     }
     let mut probe = Probe::new();
     ring.submitter().register_probe(&mut probe).map_err(|e| format!("io_uring probe failed: {e}"))?;
-    for (code, name) in [
-        (opcode::RecvMsg::CODE, "recvmsg"),
-        (opcode::SendMsg::CODE, "sendmsg"),
-        (opcode::MsgRingData::CODE, "msg_ring"),
-    ] {
+    for (code, name) in
+        [(opcode::RecvMsg::CODE, "recvmsg"), (opcode::Send::CODE, "send"), (opcode::MsgRingData::CODE, "msg_ring")]
+    {
         if !probe.is_supported(code) {
             return Err(format!("the kernel's io_uring has no {name}"));
         }
@@ -55,17 +56,27 @@ pub fn probe() -> Result<(), String> {
     Ok(())
 }
 
-/// Every shard's ring descriptor, so that any shard can post hand-offs to any other
-/// (IORING_OP_MSG_RING). Filled once at start; read-only after.
+/// Whether the kernel's io_uring knows opcode `code`.
+pub fn supports(ring: &IoUring, code: u8) -> bool {
+    let mut probe = Probe::new();
+    ring.submitter().register_probe(&mut probe).is_ok() && probe.is_supported(code)
+}
+
+/// Every shard's ring descriptor and hand-off queue, so that any shard can hand datagrams to
+/// any other and ring its doorbell (IORING_OP_MSG_RING). Filled once at start; read-only after.
 pub struct Directory {
     fds: Vec<AtomicI32>,
+    queues: Queues,
     /// Shards that left their loop and will post no more hand-offs.
     left: AtomicUsize,
 }
 
 impl Directory {
     pub fn new(shards: usize) -> Directory {
-        Directory { fds: (0..shards).map(|_| AtomicI32::new(-1)).collect(), left: AtomicUsize::new(0) }
+        // A single shard hands nothing off: no room reserved for it.
+        let capacity = if shards > 1 { QUEUE_CAPACITY } else { 1 };
+        let queues = (0..shards).map(|_| ArrayQueue::new(capacity)).collect();
+        Directory { fds: (0..shards).map(|_| AtomicI32::new(-1)).collect(), queues, left: AtomicUsize::new(0) }
     }
 
     /// Says that this shard posts no more hand-offs, and waits (at most `limit`) until no shard
@@ -79,13 +90,13 @@ impl Directory {
     }
 
     /// Publishes shard `id`'s ring and waits (at start only) until every shard has published.
-    pub fn join(&self, id: usize, fd: i32) -> io::Result<Vec<i32>> {
+    pub fn join(&self, id: usize, fd: i32) -> io::Result<Handoffs> {
         self.fds[id].store(fd, Ordering::Release);
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             let fds: Vec<i32> = self.fds.iter().map(|f| f.load(Ordering::Acquire)).collect();
             if fds.iter().all(|&f| f >= 0) {
-                return Ok(fds);
+                return Ok(Handoffs::new(id, self.queues.clone(), fds));
             }
             if Instant::now() > deadline {
                 return Err(io::Error::other("another shard did not start its ring"));
