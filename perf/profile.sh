@@ -1,42 +1,53 @@
 #!/usr/bin/env bash
 # Profiles one loaded callshard shard: `callshard serve --shards 1` pinned to CPU 0, SIPp's
 # built-in `uac` at RATE calls/s pinned to CPU 1, `perf record --call-graph dwarf` on the
-# server for SECONDS in the middle of the load; then prints where the server's CPU went, by
+# server for RECORD_SECONDS in the middle of the load; then prints where the server's CPU went, by
 # layer (perf/profile_breakdown.py), and its hottest symbols. Loopback only; every process is
 # bounded by `timeout`.
 #
 #   perf/profile.sh                          # 4000 calls/s, io_uring, default route
 #   RATE=10000 IO=poll ROUTE='*=ok' perf/profile.sh
+#   SERVER=kamailio perf/profile.sh          # perf/kamailio-stateless.cfg, every process of it
 #
 # Environment: RATE [4000], IO [uring], ROUTE [] (a --route value), SECONDS_LOAD [20] of SIPp
-# load, SECONDS [8] recorded, FREQ [999] samples/s, PORT [5072], OUT_DIR [a new /tmp dir],
+# load, RECORD_SECONDS [8] recorded (not SECONDS: bash counts that one itself), FREQ [999] samples/s, PORT [5072], OUT_DIR [a new /tmp dir],
 # CALLSHARD_BIN [target/release/callshard].
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 RATE="${RATE:-4000}"; IO="${IO:-uring}"; ROUTE="${ROUTE:-}"; SECONDS_LOAD="${SECONDS_LOAD:-20}"
-SECONDS_REC="${SECONDS:-8}"; FREQ="${FREQ:-999}"; PORT="${PORT:-5072}"
+SECONDS_REC="${RECORD_SECONDS:-8}"; FREQ="${FREQ:-999}"; PORT="${PORT:-5072}"
 BIN="${CALLSHARD_BIN:-target/release/callshard}"
 OUT_DIR="${OUT_DIR:-$(mktemp -d /tmp/callshard-profile.XXXXXX)}"
 mkdir -p "$OUT_DIR"
 for tool in perf sipp taskset timeout; do
     command -v "$tool" >/dev/null || { echo "profile.sh: '$tool' not found" >&2; exit 1; }
 done
-[[ -x $BIN ]] || { echo "profile.sh: build first (cargo build --release)" >&2; exit 1; }
-
-args=(serve --listen "127.0.0.1:$PORT" --shards 1 --stats-interval 0 --io "$IO")
-[[ -n $ROUTE ]] && args+=(--route "$ROUTE")
-timeout -k 2 "$((SECONDS_LOAD + 30))" taskset -c 0 "$BIN" "${args[@]}" >"$OUT_DIR/server.log" 2>&1 &
+SERVER="${SERVER:-callshard}"
+case "$SERVER" in
+    callshard)
+        [[ -x $BIN ]] || { echo "profile.sh: build first (cargo build --release)" >&2; exit 1; }
+        args=(serve --listen "127.0.0.1:$PORT" --shards 1 --stats-interval 0 --io "$IO")
+        [[ -n $ROUTE ]] && args+=(--route "$ROUTE")
+        cmd=("$BIN" "${args[@]}") ;;
+    kamailio)
+        args=(-f perf/kamailio-stateless.cfg -DD -E -x tlsf -X tlsf -m 64 -M 8 -A "KAM_PORT=$PORT")
+        cmd=(kamailio "${args[@]}") ;;
+    *) echo "profile.sh: SERVER is callshard or kamailio" >&2; exit 2 ;;
+esac
+timeout -k 2 "$((SECONDS_LOAD + 30))" taskset -c 0 "${cmd[@]}" >"$OUT_DIR/server.log" 2>&1 &
 server=$!
 trap 'kill -TERM $server 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT
 sleep 0.5
-pid="$(pgrep -P "$server" || echo "$server")"
+# Every process under the `timeout` wrapper (Kamailio forks; callshard is one process).
+pid="$(pgrep -d, -g "$(ps -o pgid= "$server" | tr -d ' ')" | sed "s/\b$server,\?//" )"
+[[ -n $pid ]] || pid="$server"
 timeout -k 2 "$((SECONDS_LOAD + 20))" taskset -c 1 sipp -sn uac "127.0.0.1:$PORT" -i 127.0.0.1 -bind_local \
     -r "$RATE" -m "$((RATE * SECONDS_LOAD))" -timeout "$((SECONDS_LOAD + 10))s" -timeout_error -nostdin \
     -buff_size 4194304 >"$OUT_DIR/sipp.out" 2>&1 &
 sipp=$!
 sleep "$(( (SECONDS_LOAD - SECONDS_REC) / 2 ))"
-perf record -q -F "$FREQ" --call-graph dwarf,16384 -p "$pid" -o "$OUT_DIR/perf.data" -- sleep "$SECONDS_REC" 2>/dev/null
+perf record -q -F "$FREQ" --call-graph dwarf,16384 -p "$pid" -o "$OUT_DIR/perf.data" -- sleep "$SECONDS_REC" 2>"$OUT_DIR/perf.err"
 wait "$sipp" || true
 kill -TERM "$server"; wait "$server" || true
 trap - EXIT

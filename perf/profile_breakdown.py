@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Where a loaded callshard shard spends its CPU, by layer, from `perf script` output.
+"""Where a loaded callshard shard (or another server) spends its CPU, by layer, from `perf script` output.
 
 Reads `perf script` text (samples with call stacks, recorded with --call-graph dwarf) on stdin
 and assigns each sample to one bucket, judged from the whole stack: a sample inside the
@@ -16,6 +16,9 @@ from collections import Counter
 # so specific kernel paths come before general ones.
 KERNEL = [
     ("kernel: page faults (memory first touched)", re.compile(r"exc_page_fault|do_anonymous_page")),
+    # On loopback the sender's CPU delivers the datagram and wakes the receiving process; the
+    # wake-up (an IPI to the peer's CPU, a VM exit under virtualisation) is counted apart.
+    ("kernel: waking the peer on send (sock_def_readable)", re.compile(r"sock_def_readable")),
     ("kernel: UDP send (incl. loopback delivery to the peer)", re.compile(r"udp_sendmsg|io_sendmsg|io_send_zc")),
     ("kernel: UDP receive", re.compile(r"udp_recvmsg|io_recvmsg|io_recv\b")),
     ("kernel: hand-off (MSG_RING)", re.compile(r"io_msg_ring")),

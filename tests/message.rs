@@ -80,3 +80,32 @@ fn answerable_defects_and_droppable_ones() {
     let small = ParseLimits { max_message_size: 100, ..ParseLimits::default() };
     assert!(matches!(Message::parse_datagram(corpus("bye"), &small), Parsed::Drop(ParseError::TooLarge)));
 }
+
+/// The server's lazy validation: a BYE's Request-URI and Contact are never read, so a defect
+/// there passes; the same defect in an INVITE or OPTIONS is refused, as `parse_datagram`
+/// refuses it for every method. Transaction-level defects are refused for every method.
+#[test]
+fn lazy_validation_checks_what_is_read() {
+    let index = |text: String| Message::index(Bytes::from(text), &ParseLimits::default()).unwrap();
+    let bye = String::from_utf8(corpus("bye").to_vec()).unwrap();
+    let bad_uri = bye.replace("BYE sip:alice@pc33.atlanta.example.com", "BYE sip:alice@[::1");
+    assert!(matches!(
+        Message::parse_datagram(Bytes::from(bad_uri.clone()), &ParseLimits::default()),
+        Parsed::Reject(..)
+    ));
+    assert!(matches!(index(bad_uri.clone()).into_parsed_lazily(), Parsed::Valid(_)));
+    let bad_contact = bye.replace("Max-Forwards: 70", "Max-Forwards: 70\r\nContact: <sip:@@>");
+    assert!(matches!(
+        Message::parse_datagram(Bytes::from(bad_contact.clone()), &ParseLimits::default()),
+        Parsed::Reject(..)
+    ));
+    assert!(matches!(index(bad_contact).into_parsed_lazily(), Parsed::Valid(_)));
+
+    let options = bad_uri.replace("BYE", "OPTIONS");
+    match index(options).into_parsed_lazily() {
+        Parsed::Reject(_, e) => assert_eq!(e.status_code(), 400, "{e}"),
+        other => panic!("an OPTIONS with a broken Request-URI passed: {other:?}"),
+    }
+    let bad_cseq = bye.replace("CSeq: 231 BYE", "CSeq: 231 INVITE");
+    assert!(matches!(index(bad_cseq).into_parsed_lazily(), Parsed::Reject(_, ParseError::CSeqMethodMismatch)));
+}

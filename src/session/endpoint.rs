@@ -79,9 +79,11 @@ impl Endpoint {
         self.on_datagram_at(data, from, 0, now);
     }
 
-    /// Takes one datagram received on socket `local`.
+    /// Takes one datagram received on socket `local`. It is validated as far as it will be
+    /// read ([`Message::into_parsed_lazily`]).
     pub fn on_datagram_at(&mut self, data: Bytes, from: SocketAddr, local: Local, now: Instant) {
-        self.on_parsed(Message::parse_datagram(data, &self.cfg.limits), from, local, now);
+        let parsed = Message::index(data, &self.cfg.limits).map_or_else(Parsed::Drop, Message::into_parsed_lazily);
+        self.on_parsed(parsed, from, local, now);
     }
 
     /// Takes a datagram the caller has parsed already (a runtime that indexed it to find

@@ -45,7 +45,7 @@ impl Shard {
             Ok(msg) => {
                 let owner = owner_of_message(&msg, self.shards, self.id);
                 if owner == self.id {
-                    self.ep.on_parsed(msg.into_parsed(), d.from, d.local, now);
+                    self.ep.on_parsed(msg.into_parsed_lazily(), d.from, d.local, now);
                 } else {
                     self.counters.handed_off += 1;
                     io.hand_off(owner, d);

@@ -7,7 +7,8 @@
 use super::date::is_sip_date;
 use super::error::ParseError;
 use super::header_name::HeaderName;
-use super::message::Message;
+use super::message::{Message, Parsed};
+use super::method::Method;
 use super::name_addr::NameAddr;
 use super::uri::{scheme_of, SipUri, UriError};
 
@@ -18,6 +19,25 @@ impl Message {
     pub fn validate_deferred(&self) -> Result<(), ParseError> {
         self.check_request_uri()?;
         self.check_date_and_contact()
+    }
+
+    /// What a server does with an indexed message, validating only what will be read:
+    /// [`Message::validate_for_transaction`] for every message, and
+    /// [`Message::validate_deferred`] too unless nothing reads the fields it checks. That is an
+    /// ACK (matched to its transaction or dialog by Via, tags and CSeq) and a BYE (matched to
+    /// its dialog by Call-ID and tags; it refreshes no target): their Request-URI, Contact and
+    /// Date are never looked at, so a defect there is not worth a refusal. Responses need no
+    /// more either (Date is all that is left for them).
+    pub fn into_parsed_lazily(mut self) -> Parsed {
+        let checked = self.validate_for_transaction().and_then(|()| match self.method() {
+            None | Some(Method::Ack | Method::Bye) => Ok(()),
+            Some(_) => self.validate_deferred(),
+        });
+        match checked {
+            Ok(()) => Parsed::Valid(self),
+            Err(e) if self.can_answer() => Parsed::Reject(self, e),
+            Err(e) => Parsed::Drop(e),
+        }
     }
 
     pub(super) fn check_request_uri(&self) -> Result<(), ParseError> {
