@@ -123,7 +123,7 @@ impl RingIo {
         let entered = if timeout.is_zero() {
             // Nothing to wait for: submit and run the deferred completions (GETEVENTS with no
             // minimum). A zero timeout would still arm a timer and sleep until it fires, which
-            // cost 17-23 µs per turn here (perf/udp_path.md, hand-off).
+            // cost 17-23 µs per turn here (perf/udp_path.md, steps of the ring).
             let to_submit = self.uring.submission().len() as u32;
             // SAFETY: no argument is passed; the flags ask for nothing beyond running completions.
             unsafe { self.uring.submitter().enter::<libc::sigset_t>(to_submit, 0, EnterFlags::GETEVENTS.bits(), None) }
