@@ -39,18 +39,7 @@ fn main() {
             }
         }
     }
-    let plan = if bench {
-        Plan {
-            n: env_usize("UDP_N", 200_000),
-            warm: 20_000,
-            idle: Duration::from_millis(env_usize("UDP_IDLE_MS", 200) as u64),
-            runs: env_usize("UDP_RUNS", 3),
-            pin,
-            quiet: Some(env_usize("UDP_QUIET_PCT", 15) as f64 / 100.0),
-        }
-    } else {
-        Plan { n: 2_000, warm: 200, idle: Duration::from_millis(5), runs: 1, pin, quiet: None }
-    };
+    let plan = Plan::from_env(bench, pin);
     if bench {
         report_quiet("udp_send_zc");
     }

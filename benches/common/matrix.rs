@@ -7,7 +7,9 @@ use std::time::{Duration, Instant};
 
 use super::echo::{self, Path};
 use super::load::{Client, Shape};
-use super::{ctrl_roundtrip, local_addr, median, raise_nofile, thread_cpu, udp_socket, wait_quiet, Probe, MARK, STOP};
+use super::{
+    ctrl_roundtrip, env_usize, local_addr, median, raise_nofile, thread_cpu, udp_socket, wait_quiet, Probe, MARK, STOP,
+};
 
 #[derive(Clone, Copy, Debug)]
 pub struct Case {
@@ -29,6 +31,24 @@ pub struct Plan {
     /// share of one CPU), and run a case again (up to 3 times) when other work exceeded it
     /// during the measured phase, keeping the cleanest try.
     pub quiet: Option<f64>,
+}
+
+impl Plan {
+    /// A bench run's plan from `UDP_N`, `UDP_IDLE_MS`, `UDP_RUNS` and `UDP_QUIET_PCT`; under
+    /// `cargo test` (`bench` false) a tiny one that only checks every datagram comes back.
+    pub fn from_env(bench: bool, pin: bool) -> Plan {
+        if !bench {
+            return Plan { n: 2_000, warm: 200, idle: Duration::from_millis(5), runs: 1, pin, quiet: None };
+        }
+        Plan {
+            n: env_usize("UDP_N", 200_000),
+            warm: 20_000,
+            idle: Duration::from_millis(env_usize("UDP_IDLE_MS", 200) as u64),
+            runs: env_usize("UDP_RUNS", 3),
+            pin,
+            quiet: Some(env_usize("UDP_QUIET_PCT", 15) as f64 / 100.0),
+        }
+    }
 }
 
 /// One run of one case.
