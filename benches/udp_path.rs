@@ -11,7 +11,8 @@
 //!
 //! `cargo bench --bench udp_path` runs every case `UDP_RUNS` = 3 times, interleaved, and
 //! prints medians. Knobs: `UDP_N` (200 000 per measured phase), `UDP_PATHS` (e.g.
-//! `ring,epoll`), `UDP_SOCKETS` (`1,100,2000`), `UDP_SIZES` (`172,600`), `UDP_SHAPES`
+//! `ring,epoll`; `ring_alt` with `UDP_RING_BUFFERS_ALT=n`: the ring again with n buffers),
+//! `UDP_SOCKETS` (`1,100,2000`), `UDP_SIZES` (`172,600`), `UDP_SHAPES`
 //! (`sat,paced`), `UDP_IDLE_MS` (200), `UDP_QUIET_PCT` (15: before each case, wait up to 2 min
 //! for other work on CPUs 0+1 to fall under 15 % of one CPU; retry a case, at most 3 times,
 //! when other work exceeded that during it, and keep the cleanest try). Under `cargo test` a tiny version checks that every
@@ -36,6 +37,11 @@ fn paths(sockets: usize) -> Vec<(&'static str, Path)> {
     v.push(("epoll", Path::EpollMmsg));
     v.push(("pollio", Path::PollIo));
     v.push(("ring", Path::Ring(ring_config())));
+    // A second buffer ring size in the same interleaved rounds (`UDP_RING_BUFFERS_ALT`), so
+    // that two sizes are compared under the same interference.
+    if let Some(buffers) = std::env::var("UDP_RING_BUFFERS_ALT").ok().and_then(|b| b.parse().ok()) {
+        v.push(("ring_alt", Path::Ring(RingConfig { buffers, ..ring_config() })));
+    }
     v
 }
 

@@ -44,6 +44,7 @@ impl Path {
             Path::EpollMmsg => "epoll+mmsg".into(),
             Path::PollIo => "PollIo".into(),
             Path::Ring(c) if c.zero_copy_sends => "RingIo send_zc".into(),
+            Path::Ring(c) if c.buffers != RingConfig::default().buffers => format!("RingIo {} bufs", c.buffers),
             Path::Ring(_) => "RingIo".into(),
         }
     }
