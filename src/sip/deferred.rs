@@ -33,11 +33,7 @@ impl Message {
             None | Some(Method::Ack | Method::Bye) => Ok(()),
             Some(_) => self.validate_deferred(),
         });
-        match checked {
-            Ok(()) => Parsed::Valid(self),
-            Err(e) if self.can_answer() => Parsed::Reject(self, e),
-            Err(e) => Parsed::Drop(e),
-        }
+        self.verdict(checked)
     }
 
     pub(super) fn check_request_uri(&self) -> Result<(), ParseError> {

@@ -72,21 +72,20 @@ impl Message {
     /// Parses one datagram (bytes past Content-Length are ignored, RFC 3261 18.3) and says
     /// whether it is valid, answerable with an error, or only fit to be dropped.
     pub fn parse_datagram(bytes: Bytes, limits: &ParseLimits) -> Parsed {
-        let mut msg = Message::unindexed(bytes);
-        if let Err(e) = msg.build_index(limits) {
-            return Parsed::Drop(e);
-        }
-        match msg.validate() {
-            Ok(()) => Parsed::Valid(msg),
-            Err(e) if msg.can_answer() => Parsed::Reject(msg, e),
-            Err(e) => Parsed::Drop(e),
-        }
+        Message::index(bytes, limits).map_or_else(Parsed::Drop, Message::into_parsed)
     }
 
     /// Validates an indexed message and says what a server does with it (the second half
     /// of [`Message::parse_datagram`], for a caller that indexed the message already).
     pub fn into_parsed(mut self) -> Parsed {
-        match self.validate() {
+        let checked = self.validate();
+        self.verdict(checked)
+    }
+
+    /// What a server does with this message given the outcome of its validation: a request
+    /// whose defect can be answered is refused, anything else wrong is dropped.
+    pub(super) fn verdict(self, checked: Result<(), ParseError>) -> Parsed {
+        match checked {
             Ok(()) => Parsed::Valid(self),
             Err(e) if self.can_answer() => Parsed::Reject(self, e),
             Err(e) => Parsed::Drop(e),

@@ -2,8 +2,8 @@
 //! IORING_OP_MSG_RING per owner and turn rings its doorbell, a completion posted into the
 //! owner's ring that wakes it from its wait. The owner drains its queue every turn.
 //!
-//! One MSG_RING per datagram, carrying a boxed datagram, cost 1.05 µs of CPU per hand-off in
-//! bursts against 0.15 µs for the poll backend's queue + eventfd; the doorbell keeps the queue's
+//! One MSG_RING per datagram, carrying a boxed datagram, cost 1.07 µs of CPU per hand-off in
+//! bursts against 0.16 µs for the poll backend's queue + eventfd; the doorbell keeps the queue's
 //! cost in bursts and MSG_RING's cheaper wake-up for single hand-offs (perf/udp_path.md).
 
 use std::sync::Arc;

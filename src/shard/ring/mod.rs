@@ -1,8 +1,8 @@
 //! The io_uring backend: one ring per shard carries every socket's receives (multishot
 //! `recvmsg` into a provided buffer ring), every send (a `send` SQE each), the doorbells of
 //! hand-offs to other shards (a lock-free queue per shard; IORING_OP_MSG_RING posts a completion
-//! into the owner's ring once per turn) and the wait for the next timer (the enter's timeout). A turn is one `io_uring_enter`: submit what
-//! the last turn queued, wait, then reap.
+//! into the owner's ring once per turn) and the wait for the next timer (the enter's timeout).
+//! A turn is one `io_uring_enter`: submit what the last turn queued, wait, then reap.
 
 mod bufring;
 mod complete;
