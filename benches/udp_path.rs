@@ -25,8 +25,8 @@ use std::time::Duration;
 use callshard::shard::ring::RingConfig;
 use common::echo::Path;
 use common::load::Shape;
-use common::matrix::{print_details, print_grid, run_all, Case, Plan};
-use common::{bench_mode, can_pin, env_list, env_usize, pin_current_thread, report_quiet, watchdog, CLIENT_CPU};
+use common::matrix::{print_details, print_grid, run_or_check, Case, Plan};
+use common::{bench_mode, can_pin, env_list, env_usize, watchdog};
 
 fn paths(sockets: usize) -> Vec<(&'static str, Path)> {
     let mut v = Vec::new();
@@ -87,28 +87,9 @@ fn main() {
         }
     }
     let plan = Plan::from_env(bench, pin);
-    if bench {
-        report_quiet("udp_path");
-    }
-    if pin {
-        pin_current_thread(CLIENT_CPU);
-    }
-    let samples = run_all("udp_path", &cases, &plan);
-    if !bench {
-        for (c, s) in cases.iter().zip(&samples) {
-            assert_eq!(
-                s[0].lost,
-                0,
-                "{} N={} {} B {}: lost datagrams",
-                c.path.name(),
-                c.sockets,
-                c.size,
-                c.shape.name()
-            );
-        }
-        println!("udp_path check: every path echoed every datagram ({} cases)", cases.len());
+    let Some(samples) = run_or_check("udp_path", &cases, &plan, bench, "every path echoed every datagram") else {
         return;
-    }
+    };
     println!(
         "\nudp_path: {} datagrams per measured phase (+{} warm-up), {} runs, server CPU 1, load generator CPU 0",
         plan.n, plan.warm, plan.runs

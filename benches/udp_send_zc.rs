@@ -14,8 +14,8 @@ use std::time::Duration;
 use callshard::shard::ring::RingConfig;
 use common::echo::Path;
 use common::load::Shape;
-use common::matrix::{print_details, print_grid, run_all, Case, Plan};
-use common::{bench_mode, can_pin, env_list, env_usize, pin_current_thread, report_quiet, watchdog, CLIENT_CPU};
+use common::matrix::{print_details, print_grid, run_or_check, Case, Plan};
+use common::{bench_mode, can_pin, env_list, env_usize, watchdog};
 
 fn main() {
     let bench = bench_mode();
@@ -40,20 +40,8 @@ fn main() {
         }
     }
     let plan = Plan::from_env(bench, pin);
-    if bench {
-        report_quiet("udp_send_zc");
-    }
-    if pin {
-        pin_current_thread(CLIENT_CPU);
-    }
-    let samples = run_all("udp_send_zc", &cases, &plan);
-    if !bench {
-        for (c, s) in cases.iter().zip(&samples) {
-            assert_eq!(s[0].lost, 0, "{} {} B {}: lost datagrams", c.path.name(), c.size, c.shape.name());
-        }
-        println!("udp_send_zc check: both send paths echoed every datagram ({} cases)", cases.len());
-        return;
-    }
+    let checked = "both send paths echoed every datagram";
+    let Some(samples) = run_or_check("udp_send_zc", &cases, &plan, bench, checked) else { return };
     print_grid(&cases, &samples, true);
     print_details(&cases, &samples);
 }

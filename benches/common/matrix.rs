@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 use super::echo::{self, Path};
 use super::load::{Client, Shape};
 use super::{
-    ctrl_roundtrip, env_usize, local_addr, median, raise_nofile, thread_cpu, udp_socket, wait_quiet, Probe, MARK, STOP,
+    ctrl_roundtrip, env_usize, local_addr, median, pin_current_thread, raise_nofile, report_quiet, thread_cpu,
+    udp_socket, wait_quiet, Probe, CLIENT_CPU, MARK, STOP,
 };
 
 #[derive(Clone, Copy, Debug)]
@@ -125,6 +126,29 @@ pub fn run_case(case: &Case, plan: &Plan) -> Sample {
         other: p0.other(&p1, usr + sys + (c1 - c0) as f64),
         lost: warm.lost + out.lost,
     }
+}
+
+/// What both echo benches do with their cases: pin this thread to the load generator's CPU,
+/// run every case (after a report of how busy the machine is, in a bench run), and under
+/// `cargo test` check that no datagram was lost and say so as `{name} check: {checked}`.
+/// The samples of a bench run; `None` after a check.
+pub fn run_or_check(name: &str, cases: &[Case], plan: &Plan, bench: bool, checked: &str) -> Option<Vec<Vec<Sample>>> {
+    if bench {
+        report_quiet(name);
+    }
+    if plan.pin {
+        pin_current_thread(CLIENT_CPU);
+    }
+    let samples = run_all(name, cases, plan);
+    if bench {
+        return Some(samples);
+    }
+    for (c, s) in cases.iter().zip(&samples) {
+        let what = format!("{} N={} {} B {}", c.path.name(), c.sockets, c.size, c.shape.name());
+        assert_eq!(s[0].lost, 0, "{what}: lost datagrams");
+    }
+    println!("{name} check: {checked} ({} cases)", cases.len());
+    None
 }
 
 /// Every case `plan.runs` times, round by round; `samples[case][run]`.
