@@ -21,6 +21,8 @@
 # CALLSHARD_BIN [target/release/callshard], OUT_DIR [a new /tmp dir].
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=perf/lib.sh
+source perf/lib.sh
 
 SERVERS="${SERVERS:-kamailio callshard callshard_ok callshard_poll}"
 RATE="${RATE:-4000}"; ROUNDS="${ROUNDS:-3}"; LOAD_SECONDS="${LOAD_SECONDS:-14}"
@@ -28,14 +30,12 @@ WARM_SECONDS="${WARM_SECONDS:-3}"; STAT_SECONDS="${STAT_SECONDS:-8}"; PORT="${PO
 BIN="${CALLSHARD_BIN:-target/release/callshard}"
 OUT_DIR="${OUT_DIR:-$(mktemp -d /tmp/callshard-cpustat.XXXXXX)}"
 mkdir -p "$OUT_DIR"
-for tool in perf sipp taskset timeout; do
-    command -v "$tool" >/dev/null || { echo "cpu_stat.sh: '$tool' not found" >&2; exit 1; }
-done
+need_tools cpu_stat.sh perf sipp taskset timeout
 (( WARM_SECONDS + STAT_SECONDS < LOAD_SECONDS )) || { echo "cpu_stat.sh: WARM_SECONDS + STAT_SECONDS must be under LOAD_SECONDS" >&2; exit 2; }
 
 server_cmd() {
     case "$1" in
-        kamailio) echo "kamailio -f perf/kamailio-stateless.cfg -DD -E -x tlsf -X tlsf -m 64 -M 8 -A KAM_PORT=$PORT" ;;
+        kamailio) kamailio_cmd "$PORT" ;;
         callshard*)
             [[ -x $BIN ]] || { echo "cpu_stat.sh: build first (cargo build --release)" >&2; exit 1; }
             local io=uring route=""
@@ -53,9 +53,8 @@ run_one() {
     timeout -k 2 "$((LOAD_SECONDS + 15))" taskset -c 0 $(server_cmd "$name") >"$log.server" 2>&1 &
     local srv=$!
     sleep 1
-    # Every process in the server's group but the `timeout` wrapper (Kamailio forks).
     local pids
-    pids="$(pgrep -d, -g "$(ps -o pgid= "$srv" | tr -d ' ')" | sed "s/\\b$srv,\\?//")"
+    pids="$(server_pids "$srv")"
     timeout -k 2 "$((LOAD_SECONDS + 10))" taskset -c 1 sipp -sn uac "127.0.0.1:$PORT" -i 127.0.0.1 -bind_local \
         -r "$RATE" -m "$((RATE * LOAD_SECONDS))" -timeout "$((LOAD_SECONDS + 5))s" -nostdin \
         -buff_size 4194304 >"$log.sipp" 2>&1 &

@@ -14,15 +14,15 @@
 # CALLSHARD_BIN [target/release/callshard].
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=perf/lib.sh
+source perf/lib.sh
 
 RATE="${RATE:-4000}"; IO="${IO:-uring}"; ROUTE="${ROUTE:-}"; SECONDS_LOAD="${SECONDS_LOAD:-20}"
 SECONDS_REC="${RECORD_SECONDS:-8}"; FREQ="${FREQ:-999}"; PORT="${PORT:-5072}"
 BIN="${CALLSHARD_BIN:-target/release/callshard}"
 OUT_DIR="${OUT_DIR:-$(mktemp -d /tmp/callshard-profile.XXXXXX)}"
 mkdir -p "$OUT_DIR"
-for tool in perf sipp taskset timeout; do
-    command -v "$tool" >/dev/null || { echo "profile.sh: '$tool' not found" >&2; exit 1; }
-done
+need_tools profile.sh perf sipp taskset timeout
 SERVER="${SERVER:-callshard}"
 case "$SERVER" in
     callshard)
@@ -30,18 +30,14 @@ case "$SERVER" in
         args=(serve --listen "127.0.0.1:$PORT" --shards 1 --stats-interval 0 --io "$IO")
         [[ -n $ROUTE ]] && args+=(--route "$ROUTE")
         cmd=("$BIN" "${args[@]}") ;;
-    kamailio)
-        args=(-f perf/kamailio-stateless.cfg -DD -E -x tlsf -X tlsf -m 64 -M 8 -A "KAM_PORT=$PORT")
-        cmd=(kamailio "${args[@]}") ;;
+    kamailio) read -ra cmd <<<"$(kamailio_cmd "$PORT")" ;;
     *) echo "profile.sh: SERVER is callshard or kamailio" >&2; exit 2 ;;
 esac
 timeout -k 2 "$((SECONDS_LOAD + 30))" taskset -c 0 "${cmd[@]}" >"$OUT_DIR/server.log" 2>&1 &
 server=$!
 trap 'kill -TERM $server 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT
 sleep 0.5
-# Every process under the `timeout` wrapper (Kamailio forks; callshard is one process).
-pid="$(pgrep -d, -g "$(ps -o pgid= "$server" | tr -d ' ')" | sed "s/\b$server,\?//" )"
-[[ -n $pid ]] || pid="$server"
+pid="$(server_pids "$server")"
 timeout -k 2 "$((SECONDS_LOAD + 20))" taskset -c 1 sipp -sn uac "127.0.0.1:$PORT" -i 127.0.0.1 -bind_local \
     -r "$RATE" -m "$((RATE * SECONDS_LOAD))" -timeout "$((SECONDS_LOAD + 10))s" -timeout_error -nostdin \
     -buff_size 4194304 >"$OUT_DIR/sipp.out" 2>&1 &
@@ -51,7 +47,7 @@ perf record -q -F "$FREQ" --call-graph dwarf,16384 -p "$pid" -o "$OUT_DIR/perf.d
 wait "$sipp" || true
 kill -TERM "$server"; wait "$server" || true
 trap - EXIT
-echo "server: ${args[*]}; SIPp uac at $RATE calls/s; $(grep -E 'Successful call|Failed call' "$OUT_DIR/sipp.out" | tr -s ' ' | tr '\n' ';')"
+echo "server: ${cmd[*]:1}; SIPp uac at $RATE calls/s; $(grep -E 'Successful call|Failed call' "$OUT_DIR/sipp.out" | tr -s ' ' | tr '\n' ';')"
 grep '^final:' "$OUT_DIR/server.log" || true
 perf script -i "$OUT_DIR/perf.data" 2>/dev/null | perf/profile_breakdown.py | tee "$OUT_DIR/breakdown.txt"
 echo "hottest symbols (self time):"
