@@ -4,6 +4,7 @@
 //! or clocks. See `ARCHITECTURE.md` for the layers and the path of one datagram.
 
 pub mod dialog;
+pub mod rtp;
 pub mod sdp;
 pub mod session;
 pub mod shard;

@@ -1,0 +1,4 @@
+//! RTP media, sans-IO (RFC 3550, RFC 3551, RFC 4733): packets and control reports as views of
+//! received bytes and writers into caller-owned buffers, the per-stream receive statistics,
+//! G.711, telephone events and tones. Nothing here owns a socket or reads a clock: the shard
+//! that owns a call feeds its media datagrams in with `now` and sends what comes out.
