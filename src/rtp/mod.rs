@@ -2,3 +2,13 @@
 //! received bytes and writers into caller-owned buffers, the per-stream receive statistics,
 //! G.711, telephone events and tones. Nothing here owns a socket or reads a clock: the shard
 //! that owns a call feeds its media datagrams in with `now` and sends what comes out.
+
+pub mod packet;
+
+pub use packet::{is_rtcp, RtpError, RtpHeader, RtpPacket, RTP_HEADER_LEN};
+pub mod quality;
+pub mod sequence;
+pub mod stream;
+
+pub use sequence::Arrival;
+pub use stream::{LossReport, ReceiveStream};
