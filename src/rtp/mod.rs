@@ -12,3 +12,6 @@ pub mod stream;
 
 pub use sequence::Arrival;
 pub use stream::{LossReport, ReceiveStream};
+pub mod send;
+
+pub use send::{EchoTimeline, SendStream};
