@@ -3,15 +3,15 @@
 //! G.711, telephone events and tones. Nothing here owns a socket or reads a clock: the shard
 //! that owns a call feeds its media datagrams in with `now` and sends what comes out.
 
+pub mod action;
 pub mod packet;
-
-pub use packet::{is_rtcp, RtpError, RtpHeader, RtpPacket, RTP_HEADER_LEN};
 pub mod quality;
+pub mod send;
 pub mod sequence;
 pub mod stream;
 
+pub use action::MediaAction;
+pub use packet::{is_rtcp, RtpError, RtpHeader, RtpPacket, RTP_HEADER_LEN};
+pub use send::{EchoTimeline, SendStream};
 pub use sequence::Arrival;
 pub use stream::{LossReport, ReceiveStream};
-pub mod send;
-
-pub use send::{EchoTimeline, SendStream};
