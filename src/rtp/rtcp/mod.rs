@@ -2,7 +2,9 @@
 //!
 //! [`parse_compound`] checks a received compound packet as RFC 3550 appendix A.2 asks and
 //! hands out typed views that borrow the datagram ([`RtcpPacket`]); [`write_compound`] and
-//! the per-packet writers append a report into a caller-owned `BytesMut`.
+//! the per-packet writers append a report into a caller-owned `BytesMut`. [`ntp`] converts
+//! a wall-clock time the caller passes in to NTP timestamps and reads the round-trip time
+//! from a report block. Nothing here reads a clock.
 //!
 //! Not supported: reduced-size RTCP (RFC 5506, a compound must start with SR or RR), SRTCP,
 //! RTCP-mux demultiplexing (RFC 5761, the caller's job), APP packets (skipped like unknown
@@ -11,6 +13,7 @@
 mod bye;
 mod compound;
 mod error;
+pub mod ntp;
 mod report;
 mod sdes;
 mod write;
@@ -67,7 +70,7 @@ pub struct ReportBlock {
 /// lip sync and round-trip time, and how much the source has sent.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct SenderInfo {
-    /// Wall-clock time of sending as a 64-bit NTP timestamp (RFC 3550 4).
+    /// Wall-clock time of sending as a 64-bit NTP timestamp (see [`ntp`]).
     pub ntp: u64,
     /// The same instant on the RTP media clock of this source.
     pub rtp_timestamp: u32,
