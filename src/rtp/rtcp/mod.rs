@@ -4,7 +4,8 @@
 //! hands out typed views that borrow the datagram ([`RtcpPacket`]); [`write_compound`] and
 //! the per-packet writers append a report into a caller-owned `BytesMut`. [`ntp`] converts
 //! a wall-clock time the caller passes in to NTP timestamps and reads the round-trip time
-//! from a report block. Nothing here reads a clock.
+//! from a report block; [`interval`] computes when to send the next report. Nothing here
+//! reads a clock or draws a random number: both are arguments.
 //!
 //! Not supported: reduced-size RTCP (RFC 5506, a compound must start with SR or RR), SRTCP,
 //! RTCP-mux demultiplexing (RFC 5761, the caller's job), APP packets (skipped like unknown
@@ -13,6 +14,7 @@
 mod bye;
 mod compound;
 mod error;
+pub mod interval;
 pub mod ntp;
 mod report;
 mod sdes;
