@@ -6,6 +6,7 @@
 pub mod action;
 pub mod packet;
 pub mod quality;
+pub mod reports;
 pub mod rtcp;
 pub mod send;
 pub mod sequence;
