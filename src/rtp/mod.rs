@@ -2,3 +2,5 @@
 //! received bytes and writers into caller-owned buffers, the per-stream receive statistics,
 //! G.711, telephone events and tones. Nothing here owns a socket or reads a clock: the shard
 //! that owns a call feeds its media datagrams in with `now` and sends what comes out.
+
+pub mod g711;
