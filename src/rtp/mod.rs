@@ -3,4 +3,5 @@
 //! G.711, telephone events and tones. Nothing here owns a socket or reads a clock: the shard
 //! that owns a call feeds its media datagrams in with `now` and sends what comes out.
 
+pub mod dtmf;
 pub mod g711;
