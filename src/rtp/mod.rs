@@ -4,6 +4,8 @@
 //! that owns a call feeds its media datagrams in with `now` and sends what comes out.
 
 pub mod action;
+pub mod dtmf;
+pub mod g711;
 pub mod packet;
 pub mod quality;
 pub mod reports;
@@ -11,6 +13,7 @@ pub mod rtcp;
 pub mod send;
 pub mod sequence;
 pub mod stream;
+pub mod tone;
 
 pub use action::MediaAction;
 pub use packet::{is_rtcp, RtpError, RtpHeader, RtpPacket, RTP_HEADER_LEN};
