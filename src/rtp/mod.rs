@@ -6,6 +6,10 @@
 pub mod action;
 pub mod dtmf;
 pub mod g711;
+pub mod media;
+mod media_out;
+mod media_stats;
+mod media_timer;
 pub mod packet;
 pub mod quality;
 pub mod reports;
@@ -16,6 +20,9 @@ pub mod stream;
 pub mod tone;
 
 pub use action::MediaAction;
+pub use media::{MediaParams, MediaSession};
+pub use media_out::{MediaOut, MediaOutput};
+pub use media_stats::{MediaStats, MediaTotals};
 pub use packet::{is_rtcp, RtpError, RtpHeader, RtpPacket, RTP_HEADER_LEN};
 pub use send::{EchoTimeline, SendStream};
 pub use sequence::Arrival;

@@ -1,0 +1,201 @@
+//! One call's media, sans-IO: what arrives on the call's RTP (and RTCP) port goes in with
+//! `now`, and what to send comes out, according to the call's [`MediaAction`]. The shard
+//! that owns the call owns its ports and carries the outputs to the sockets.
+//!
+//! Symmetric RTP (RFC 4961): we send to the address the SDP names until the peer's first
+//! valid packet arrives, then to wherever its packets come from, so a peer behind NAT is
+//! reached. A new source address is followed only together with a new SSRC (the peer
+//! restarted), so a stray datagram from elsewhere cannot steer the stream.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use super::action::MediaAction;
+use super::dtmf::DtmfReceiver;
+use super::g711::Law;
+use super::media_out::{MediaOut, MediaOutput};
+use super::packet::{is_rtcp, RtpPacket};
+use super::reports::{Reports, WallClock};
+use super::rtcp::parse_compound;
+use super::send::{EchoTimeline, SendStream};
+use super::stream::ReceiveStream;
+use super::tone::ToneGenerator;
+
+/// What the offer/answer settled for the call's audio stream.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MediaParams {
+    pub law: Law,
+    /// Milliseconds of audio per packet (`a=ptime`, 20 by default).
+    pub ptime_ms: u32,
+    /// The payload type of `telephone-event`, when both sides offered it (RFC 4733).
+    pub telephone_event: Option<u8>,
+    /// Where the SDP says to send RTP; `None` for a hold address or port 0.
+    pub remote_rtp: Option<SocketAddr>,
+    /// RTP and RTCP on one port (`a=rtcp-mux`, RFC 5761); otherwise RTCP is on port + 1.
+    pub rtcp_mux: bool,
+}
+
+#[derive(Debug)]
+pub struct MediaSession {
+    pub(super) action: MediaAction,
+    pub(super) params: MediaParams,
+    pub(super) remote: Option<SocketAddr>,
+    pub(super) remote_rtcp: Option<SocketAddr>,
+    pub(super) latched: bool,
+    pub(super) send: SendStream,
+    pub(super) echo: EchoTimeline,
+    pub(super) recv: Option<ReceiveStream>,
+    pub(super) dtmf: DtmfReceiver,
+    pub(super) tone: Option<ToneGenerator>,
+    pub(super) reports: Reports,
+    pub(super) held: bool,
+    /// The first packet after a silence of ours carries the marker (RFC 3551 4.1).
+    pub(super) talkspurt: bool,
+    pub(super) next_frame: Option<Instant>,
+    pub(super) last_heard: Instant,
+    pub(super) timeout: Option<Duration>,
+    pub(super) timed_out: bool,
+    pub(super) rng: u64,
+    pub malformed: u64,
+    pub digits: u32,
+}
+
+impl MediaSession {
+    /// Media of a call answered at `now`. `seed` makes the SSRC, first sequence number and
+    /// timestamp and the RTCP intervals unpredictable (RFC 3550 5.1, 6.3); `timeout` ends a
+    /// silent call (not while held).
+    pub fn new(
+        action: MediaAction,
+        params: MediaParams,
+        wall: WallClock,
+        now: Instant,
+        seed: u64,
+        timeout: Option<Duration>,
+    ) -> MediaSession {
+        let mut rng = seed;
+        let (ssrc, first) = (splitmix(&mut rng) as u32, splitmix(&mut rng));
+        let tone = (action == MediaAction::Tone).then(|| ToneGenerator::new(440, -10.0, params.law, params.ptime_ms));
+        let mut m = MediaSession {
+            action,
+            params,
+            remote: params.remote_rtp,
+            remote_rtcp: params.remote_rtp.map(|a| rtcp_address(a, params.rtcp_mux)),
+            latched: false,
+            send: SendStream::new(ssrc, first as u16, (first >> 32) as u32),
+            echo: EchoTimeline::default(),
+            recv: None,
+            dtmf: DtmfReceiver::new(8000),
+            tone,
+            reports: Reports::new(wall, now, splitmix(&mut rng) as u32),
+            held: false,
+            talkspurt: true,
+            next_frame: None,
+            last_heard: now,
+            timeout,
+            timed_out: false,
+            rng,
+            malformed: 0,
+            digits: 0,
+        };
+        m.next_frame = m.paced_start(now);
+        m
+    }
+
+    pub(super) fn paced_start(&self, now: Instant) -> Option<Instant> {
+        (self.action.is_paced() && !self.held).then_some(now)
+    }
+
+    pub(super) fn draw(&mut self) -> u32 {
+        splitmix(&mut self.rng) as u32
+    }
+
+    /// A datagram that arrived on the call's RTP port (RTP, or RTCP with `rtcp_mux`).
+    pub fn on_rtp_port(&mut self, data: &[u8], from: SocketAddr, now: Instant, out: &mut MediaOut) {
+        if self.params.rtcp_mux && is_rtcp(data) {
+            return self.on_rtcp(data, from, now);
+        }
+        let Ok(p) = RtpPacket::parse(data) else {
+            self.malformed += 1;
+            return;
+        };
+        self.last_heard = now;
+        let new_source = self.recv.as_ref().is_none_or(|r| r.ssrc() != p.ssrc());
+        if new_source {
+            self.recv = Some(ReceiveStream::new(p.ssrc(), p.sequence(), 8000, now));
+        }
+        if !self.latched || (new_source && self.remote != Some(from)) {
+            // RFC 4961: answer where the peer really sends from.
+            self.remote = Some(from);
+            self.latched = true;
+        }
+        if let Some(r) = self.recv.as_mut() {
+            r.on_packet(p.sequence(), p.timestamp(), p.payload().len(), now);
+        }
+        if Some(p.payload_type()) == self.params.telephone_event {
+            if let Ok(digits) = self.dtmf.on_packet(p.timestamp(), p.marker(), p.payload()) {
+                self.digits += digits.len() as u32;
+                out.items.extend(digits.into_iter().map(MediaOutput::Digit));
+            }
+        }
+        if self.action == MediaAction::Echo && !self.held {
+            self.echo_back(&p, out);
+        }
+    }
+
+    fn echo_back(&mut self, p: &RtpPacket<'_>, out: &mut MediaOut) {
+        let Some(to) = self.remote else { return };
+        let step = self.echo.advance(p.ssrc(), p.timestamp(), p.payload().len() as u32);
+        // Both taken: `||` would skip clearing the talkspurt when the packet is marked.
+        let marker = std::mem::take(&mut self.talkspurt) | p.marker();
+        let header = self.send.next(p.payload_type(), marker, step, p.payload().len());
+        out.scratch.extend_from_slice(&header.to_bytes());
+        out.scratch.extend_from_slice(p.payload());
+        let data = out.take();
+        out.items.push(MediaOutput::Rtp { to, data });
+    }
+
+    /// A datagram that arrived on the call's RTCP port (or RTCP on a muxed RTP port).
+    pub fn on_rtcp(&mut self, data: &[u8], from: SocketAddr, now: Instant) {
+        let Ok(compound) = parse_compound(data) else {
+            self.malformed += 1;
+            return;
+        };
+        self.last_heard = now;
+        self.remote_rtcp = Some(from);
+        self.reports.on_compound(&compound, self.send.ssrc(), now);
+    }
+
+    /// Hold (`true`) stops our sending and the media timeout; resume starts both again, with
+    /// the marker on the first packet.
+    pub fn hold(&mut self, held: bool, now: Instant) {
+        if self.held && !held {
+            self.talkspurt = true;
+            self.last_heard = now;
+        }
+        self.held = held;
+        self.next_frame = self.paced_start(now);
+    }
+
+    /// The peer's new address after a re-INVITE's SDP; symmetric RTP latches again.
+    pub fn set_remote(&mut self, remote_rtp: Option<SocketAddr>) {
+        self.remote = remote_rtp;
+        self.remote_rtcp = remote_rtp.map(|a| rtcp_address(a, self.params.rtcp_mux));
+        self.latched = false;
+    }
+}
+
+fn rtcp_address(rtp: SocketAddr, mux: bool) -> SocketAddr {
+    match mux {
+        true => rtp,
+        false => SocketAddr::new(rtp.ip(), rtp.port().wrapping_add(1)),
+    }
+}
+
+/// SplitMix64: a call's own stream of random-looking numbers from one seed.
+fn splitmix(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
