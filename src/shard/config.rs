@@ -25,6 +25,9 @@ pub struct ServeConfig {
     pub ring_buffers: u16,
     /// Microseconds a shard's wait may go on collecting datagrams (io_uring batch wait).
     pub batch_wait_us: u32,
+    /// Sockets each shard's ring holds, SIP and media together (its fixed-file table); a
+    /// call whose media port would need one more is refused with 503.
+    pub max_sockets: u32,
     /// Largest SIP datagram taken; a larger one is dropped and counted as truncated.
     pub max_message: usize,
     /// Shards, one per core; each gets the core of its index (modulo the online cores).
@@ -51,6 +54,7 @@ impl ServeConfig {
             io: IoChoice::Auto,
             ring_buffers: 1024,
             batch_wait_us: 0,
+            max_sockets: 16_384,
             max_message: 65_535,
             shards: online_cores(),
             rtp_ports: (20_000, 39_999),

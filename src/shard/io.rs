@@ -9,7 +9,8 @@ use std::time::Duration;
 use bytes::Bytes;
 
 /// A received datagram: its bytes, its source and which of the shard's sockets took it (the
-/// index of the socket in the shard: for SIP, the index into the `--listen` list; replies leave from the same socket, RFC 3581 4).
+/// index of the socket in the shard: the `--listen` sockets are 0..n in that order, sockets
+/// added later ([`ShardIo::add_socket`]) follow; replies leave from the same socket, RFC 3581 4).
 #[derive(Debug)]
 pub struct Datagram {
     pub data: Bytes,
@@ -65,6 +66,12 @@ impl IoCounters {
 pub trait ShardIo {
     /// Queues `data` to `to` from socket `local`.
     fn send(&mut self, local: u32, to: SocketAddr, data: Bytes);
+    /// Adds a bound socket (a media port's) to the shard's sockets while it runs and returns
+    /// its index, the `local` of its datagrams and of [`ShardIo::send`]; it receives from the
+    /// next turn on and stays until the backend is dropped: a port is bound once and reused,
+    /// so call setup costs no system call once the port's socket exists. `Err` when the
+    /// backend holds no more sockets (the caller refuses the call, 503).
+    fn add_socket(&mut self, socket: socket2::Socket) -> io::Result<u32>;
     /// Queues a datagram for shard `owner`.
     fn hand_off(&mut self, owner: usize, datagram: Datagram);
     /// Sends what is queued, waits at most `timeout` for something to arrive, and appends

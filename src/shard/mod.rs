@@ -5,6 +5,7 @@
 mod config;
 mod event_loop;
 pub mod io;
+pub mod media_sockets;
 mod owner;
 mod policy;
 pub mod poll;
@@ -17,6 +18,7 @@ mod stats;
 mod worker;
 
 pub use config::{allowed_cpus, online_cores, IoChoice, ServeConfig};
+pub use media_sockets::{bind_media_socket, MediaSockets};
 pub use owner::owner_of;
 pub use policy::Policy;
 pub use route::{Action, RouteError, Routes};

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use super::config::{allowed_cpus, IoChoice, ServeConfig};
 use super::event_loop::{self, Cadence, Stopping};
 use super::io::ShardIo;
+use super::media_sockets::raise_open_files_limit;
 use super::policy::Policy;
 use super::poll::{Inbox, PollIo};
 use super::ring::{setup, Directory, RingConfig, RingIo};
@@ -38,6 +39,8 @@ pub fn choose_backend(choice: IoChoice) -> Result<(IoChoice, Option<String>), St
 /// `live` receives each shard's snapshot twice a second.
 pub fn run(cfg: ServeConfig, stop: Arc<AtomicBool>, live: Arc<Mutex<Vec<ShardStats>>>) -> io::Result<ShardStats> {
     let n = cfg.shards.max(1);
+    // Before any ring exists: each sizes its fixed-file table within this limit.
+    raise_open_files_limit();
     // Bind every shard's sockets here, so an address in use is reported before anything runs.
     let sockets = bind_all(&cfg.listen, n)?;
     *live.lock().unwrap_or_else(|e| e.into_inner()) = vec![ShardStats::new(); n];
@@ -68,6 +71,7 @@ pub fn run(cfg: ServeConfig, stop: Arc<AtomicBool>, live: Arc<Mutex<Vec<ShardSta
                 buffers: cfg.ring_buffers,
                 max_datagram: cfg.max_message,
                 batch_wait_us: cfg.batch_wait_us,
+                max_sockets: cfg.max_sockets,
                 ..RingConfig::default()
             };
             let mut io = RingIo::new(i, sockets, ring_cfg, &directory)?;

@@ -19,6 +19,7 @@ pub fn serve(args: ServeArgs) -> ExitCode {
     cfg.listen = args.listen.clone();
     cfg.ring_buffers = args.ring_buffers;
     cfg.batch_wait_us = args.batch_wait_us;
+    cfg.max_sockets = args.max_sockets;
     cfg.max_message = args.max_message as usize;
     cfg.io = match choose_backend(args.io) {
         Ok((io, None)) => io,

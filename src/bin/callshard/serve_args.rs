@@ -22,6 +22,11 @@ pub struct ServeArgs {
     /// (fewer, fuller turns; at most that much added latency). 0: wake for each one.
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=10_000))]
     pub batch_wait_us: u32,
+    /// io_uring: sockets each shard's ring holds, SIP and media ports together (its
+    /// fixed-file table, reserved at start); a call needing one more media port gets 503.
+    /// Capped by the open-files limit (ulimit -n).
+    #[arg(long, default_value_t = 16_384, value_parser = clap::value_parser!(u32).range(1..=1_048_576))]
+    pub max_sockets: u32,
     /// Largest SIP datagram accepted, in bytes; larger ones are dropped and counted.
     #[arg(long, default_value_t = 65_535, value_parser = clap::value_parser!(u32).range(512..=65_535))]
     pub max_message: u32,

@@ -8,6 +8,7 @@ mod socket;
 
 use std::io;
 use std::net::SocketAddr;
+use std::os::fd::AsRawFd;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -119,6 +120,19 @@ impl ShardIo for PollIo {
             Some(queue) => queue.push((to, data)),
             None => self.counters.send_failed += 1,
         }
+    }
+
+    fn add_socket(&mut self, socket: socket2::Socket) -> io::Result<u32> {
+        socket.set_nonblocking(true)?;
+        let local = self.sockets.len() as u32;
+        let pollfd = libc::pollfd { fd: socket.as_raw_fd(), events: libc::POLLIN, revents: 0 };
+        self.sockets.push(Datagrams::new(socket, local));
+        // Read at once: datagrams may have come between the bind and now.
+        self.more.push(true);
+        self.sends.push(Vec::new());
+        // Socket `i` is polled at `pollfds[i]`; the inbox's eventfd stays last.
+        self.pollfds.insert(self.pollfds.len() - 1, pollfd);
+        Ok(local)
     }
 
     fn hand_off(&mut self, owner: usize, datagram: Datagram) {

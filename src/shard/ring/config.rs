@@ -17,10 +17,22 @@ pub struct RingConfig {
     /// second completion (IORING_CQE_F_NOTIF) frees the slot. Off by default; measured against
     /// plain sends in perf/udp_path.md.
     pub zero_copy_sends: bool,
+    /// Sockets the ring holds, SIP and media together: the size of the fixed-file table,
+    /// registered sparse at start (about 8 bytes a slot in the kernel, 128 KiB at the
+    /// default) and never grown. A socket beyond it is refused with an error (the call that
+    /// wanted its port gets 503). Capped by the soft `RLIMIT_NOFILE` at start.
+    pub max_sockets: u32,
 }
 
 impl Default for RingConfig {
     fn default() -> RingConfig {
-        RingConfig { buffers: 1024, max_datagram: 65_535, send_slots: 4096, batch_wait_us: 0, zero_copy_sends: false }
+        RingConfig {
+            buffers: 1024,
+            max_datagram: 65_535,
+            send_slots: 4096,
+            batch_wait_us: 0,
+            zero_copy_sends: false,
+            max_sockets: 16_384,
+        }
     }
 }

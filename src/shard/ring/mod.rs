@@ -7,6 +7,8 @@
 mod bufring;
 mod complete;
 mod config;
+mod enter;
+mod files;
 mod handoff;
 mod sends;
 pub mod setup;
@@ -18,13 +20,14 @@ use std::os::fd::AsRawFd;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use io_uring::{opcode, squeue, types, EnterFlags, IoUring};
+use io_uring::{opcode, squeue, types, IoUring};
 use socket2::Socket;
 
 use super::io::{Arrival, Datagram, IoCounters, ShardIo};
 use super::sockaddr::SOCKADDR_LEN;
 use bufring::ProvidedBuffers;
 pub use config::RingConfig;
+use enter::push;
 use handoff::Handoffs;
 use sends::SendSlots;
 pub use setup::Directory;
@@ -41,7 +44,11 @@ const RECV_HEADER: usize = 16 + SOCKADDR_LEN;
 pub struct RingIo {
     /// Declared first so it closes first: nothing may still write into the buffers below.
     uring: IoUring,
+    /// Every socket in the fixed-file table, by index: the `--listen` ones first, then those
+    /// added while the shard runs ([`ShardIo::add_socket`]). Closed with the backend.
     sockets: Vec<Socket>,
+    /// Slots in the fixed-file table: no socket beyond it.
+    table: u32,
     /// The multishot template: only `msg_namelen` matters. Boxed, as the kernel reads it.
     recv_header: Box<libc::msghdr>,
     /// Sockets whose multishot receive ended and must be armed again.
@@ -64,12 +71,7 @@ impl RingIo {
         // SAFETY: an all-zero msghdr is valid; only the name length is set.
         let mut recv_header: Box<libc::msghdr> = Box::new(unsafe { std::mem::zeroed() });
         recv_header.msg_namelen = SOCKADDR_LEN as libc::socklen_t;
-        // Fixed files: a request names its socket by index, so the kernel takes no file
-        // reference per send (fget/fput per SQE otherwise).
-        let fds: Vec<i32> = sockets.iter().map(|s| s.as_raw_fd()).collect();
-        if !fds.is_empty() {
-            uring.submitter().register_files(&fds)?;
-        }
+        let table = files::register(&uring, &sockets, cfg.max_sockets)?;
         let handoffs = directory.join(id, uring.as_raw_fd())?;
         let unarmed = (0..sockets.len() as u32).collect();
         if cfg.zero_copy_sends && !setup::supports(&uring, opcode::SendZc::CODE) {
@@ -80,7 +82,19 @@ impl RingIo {
         // The batch wait needs IORING_FEAT_MIN_TIMEOUT; without it a wait ends at the first
         // completion, as if it were 0.
         let batch_wait_us = if uring.params().is_feature_min_timeout() { cfg.batch_wait_us } else { 0 };
-        Ok(RingIo { uring, sockets, recv_header, unarmed, buffers, sends, handoffs, packed, counters, batch_wait_us })
+        Ok(RingIo {
+            uring,
+            sockets,
+            table,
+            recv_header,
+            unarmed,
+            buffers,
+            sends,
+            handoffs,
+            packed,
+            counters,
+            batch_wait_us,
+        })
     }
 
     /// Queues an SQE, submitting first when the queue is full.
@@ -116,46 +130,6 @@ impl RingIo {
             }
         }
     }
-
-    /// Submits what is queued and waits up to `timeout` for at least one completion (with a
-    /// batch wait: for [`BATCH`] completions, or for the batch wait and then at least one).
-    fn enter(&mut self, timeout: Duration) -> io::Result<()> {
-        let entered = if timeout.is_zero() {
-            // Nothing to wait for: submit and run the deferred completions (GETEVENTS with no
-            // minimum). A zero timeout would still arm a timer and sleep until it fires, which
-            // cost 17-23 µs per turn here (perf/udp_path.md, steps of the ring).
-            let to_submit = self.uring.submission().len() as u32;
-            // SAFETY: no argument is passed; the flags ask for nothing beyond running completions.
-            unsafe { self.uring.submitter().enter::<libc::sigset_t>(to_submit, 0, EnterFlags::GETEVENTS.bits(), None) }
-        } else {
-            let ts = types::Timespec::new().sec(timeout.as_secs()).nsec(timeout.subsec_nanos());
-            let mut args = types::SubmitArgs::new().timespec(&ts);
-            let mut want = 1;
-            if self.batch_wait_us > 0 {
-                args = args.min_wait_usec(self.batch_wait_us);
-                want = BATCH;
-            }
-            self.counters.waits += 1;
-            self.uring.submitter().submit_with_args(want, &args)
-        };
-        match entered {
-            Ok(_) => Ok(()),
-            Err(e) if matches!(e.raw_os_error(), Some(libc::ETIME | libc::EINTR | libc::EBUSY)) => Ok(()),
-            Err(e) => Err(e),
-        }
-    }
-}
-
-/// Queues an SQE on `uring`, submitting first when the queue is full.
-fn push(uring: &mut IoUring, entry: squeue::Entry) {
-    loop {
-        // SAFETY: every pointer an entry carries (msghdr, send slot and its address) stays valid
-        // until its completion, as the callers arrange.
-        if unsafe { uring.submission().push(&entry) }.is_ok() {
-            return;
-        }
-        let _ = uring.submit();
-    }
 }
 
 impl ShardIo for RingIo {
@@ -165,6 +139,10 @@ impl ShardIo for RingIo {
             return;
         }
         self.sends.backlog.push_back((local, to, data));
+    }
+
+    fn add_socket(&mut self, socket: Socket) -> io::Result<u32> {
+        self.add(socket)
     }
 
     fn hand_off(&mut self, owner: usize, datagram: Datagram) {
