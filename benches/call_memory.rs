@@ -144,7 +144,7 @@ fn run(calls: usize, bye: bool, mut wire: Wire) -> Heap {
         ep.drain_outputs().for_each(drop);
         if bye {
             ep.on_datagram(wire.datagram(in_dialog("BYE", i, &tag)), peer, now);
-            let ended = ep.drain_outputs().any(|o| o == Output::Event(ended(call)));
+            let ended = ep.drain_outputs().any(|o| ended(&o, call));
             assert!(ended, "the BYE ends the call");
         }
         if i % 1000 == 999 {
@@ -163,8 +163,8 @@ fn run(calls: usize, bye: bool, mut wire: Wire) -> Heap {
     Heap { with_transactions, after_timeouts }
 }
 
-fn ended(call: CallId) -> CallEvent {
-    CallEvent::Ended { call, reason: EndReason::RemoteHangup }
+fn ended(o: &Output, call: CallId) -> bool {
+    matches!(o, Output::Event(CallEvent::Ended { call: c, reason: EndReason::RemoteHangup, .. }) if *c == call)
 }
 
 fn main() {

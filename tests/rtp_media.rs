@@ -104,10 +104,10 @@ fn tone_is_paced_by_the_timer_with_continuous_timestamps() {
     let t0 = Instant::now();
     let mut m = session(MediaAction::Tone, false, t0);
     let mut out = MediaOut::default();
-    assert_eq!(m.next_deadline(), t0);
+    assert_eq!(m.next_deadline(), Some(t0));
     m.on_timer(t0, CNAME, &mut out);
     m.on_timer(t0 + 100 * MS, CNAME, &mut out);
-    assert_eq!(m.next_deadline(), t0 + 120 * MS);
+    assert_eq!(m.next_deadline(), Some(t0 + 120 * MS));
     let sent = rtp_out(&out);
     assert_eq!(sent.len(), 6, "frames due at 0, 20, ..., 100 ms");
     let ps: Vec<_> = sent.iter().map(|(_, b)| RtpPacket::parse(b).unwrap()).collect();
@@ -156,6 +156,9 @@ fn telephone_events_become_one_digit_each() {
     assert_eq!(digits[0].digit(), Some('7'));
     assert!(digits[0].ended && digits[0].duration_ms >= 100);
     assert!(rtp_out(&out).is_empty(), "action none sends nothing");
+    assert_eq!(m.next_deadline(), None, "and needs no timer");
+    m.close(t0 + Duration::from_secs(1), CNAME, &mut out);
+    assert!(!out.items.iter().any(|o| matches!(o, MediaOutput::Rtcp { .. })), "not even an RTCP BYE");
     assert_eq!(m.stats().digits, 1);
 }
 
@@ -164,7 +167,7 @@ fn reports_go_to_the_rtcp_port_and_the_call_ends_with_a_bye() {
     let t0 = Instant::now();
     let mut m = session(MediaAction::Echo, false, t0);
     let mut out = MediaOut::default();
-    let due = m.next_deadline();
+    let due = m.next_deadline().unwrap();
     assert!(due > t0 && due < t0 + Duration::from_secs(4));
     m.on_timer(due, CNAME, &mut out);
     let rtcp: Vec<_> = out
@@ -191,7 +194,7 @@ fn with_rtcp_mux_reports_share_the_rtp_port_both_ways() {
     m.on_rtp_port(&rr, addr("192.0.2.7:5004"), t0, &mut out);
     assert!(out.items.is_empty(), "RTCP is not echoed");
     assert_eq!(m.stats().malformed, 0);
-    let due = m.next_deadline();
+    let due = m.next_deadline().unwrap();
     m.on_timer(due, CNAME, &mut out);
     assert!(matches!(out.items[0], MediaOutput::Rtcp { to, .. } if to == addr("192.0.2.7:5004")));
 }
@@ -199,7 +202,7 @@ fn with_rtcp_mux_reports_share_the_rtp_port_both_ways() {
 #[test]
 fn silence_for_the_timeout_ends_the_call_once_but_not_while_held() {
     let t0 = Instant::now();
-    let mut m = session(MediaAction::None, false, t0);
+    let mut m = session(MediaAction::Echo, false, t0);
     let mut out = MediaOut::default();
     m.on_rtp_port(b"not rtp at all", addr("192.0.2.7:5004"), t0, &mut out);
     assert_eq!(m.stats().malformed, 1);

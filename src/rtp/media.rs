@@ -176,6 +176,10 @@ impl MediaSession {
         self.next_frame = self.paced_start(now);
     }
 
+    pub fn rtcp_mux(&self) -> bool {
+        self.params.rtcp_mux
+    }
+
     /// The peer's new address after a re-INVITE's SDP; symmetric RTP latches again.
     pub fn set_remote(&mut self, remote_rtp: Option<SocketAddr>) {
         self.remote = remote_rtp;

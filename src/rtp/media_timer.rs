@@ -12,8 +12,12 @@ use super::media_out::{MediaOut, MediaOutput};
 const MAX_CATCH_UP: u32 = 5;
 
 impl MediaSession {
-    /// The earliest instant at which [`MediaSession::on_timer`] has something to do.
-    pub fn next_deadline(&self) -> Instant {
+    /// The earliest instant at which [`MediaSession::on_timer`] has something to do; `None`
+    /// for the action `none`, which sends nothing and so needs no timer.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        if self.action == MediaAction::None {
+            return None;
+        }
         let mut due = self.reports.next_due();
         if let Some(frame) = self.next_frame {
             due = due.min(frame);
@@ -21,11 +25,13 @@ impl MediaSession {
         if let Some(limit) = self.timeout_at() {
             due = due.min(limit);
         }
-        due
+        Some(due)
     }
 
+    /// When the call ends for silence; never while held, and never with the action `none`,
+    /// which keeps what callshard always did (no media, no hang-up for the lack of it).
     fn timeout_at(&self) -> Option<Instant> {
-        match (self.timeout, self.held || self.timed_out) {
+        match (self.timeout, self.held || self.timed_out || self.action == MediaAction::None) {
             (Some(t), false) => Some(self.last_heard + t),
             _ => None,
         }
@@ -84,7 +90,11 @@ impl MediaSession {
         out.items.push(MediaOutput::Rtp { to, data });
     }
 
+    /// Our RTCP report; none with the action `none`, which sends nothing at all.
     fn report(&mut self, now: Instant, cname: &[u8], bye: Option<&[u8]>, out: &mut MediaOut) {
+        if self.action == MediaAction::None {
+            return;
+        }
         let random = self.draw();
         self.reports.write(now, &self.send, self.recv.as_mut(), cname, bye, random, &mut out.scratch);
         let data = out.take();

@@ -179,7 +179,8 @@ impl Endpoint {
         }
         self.ports.give_back(call.rtp_port);
         self.stats.ended(reason);
-        self.out.push(Output::Event(CallEvent::Ended { call: CallId(h), reason }));
+        let rtp_port = call.rtp_port.port;
+        self.out.push(Output::Event(CallEvent::Ended { call: CallId(h), reason, rtp_port }));
     }
 }
 

@@ -40,8 +40,9 @@ pub enum CallEvent {
     Established { call: CallId },
     /// An offer/answer exchange completed: where and how to send media now.
     MediaChanged { call: CallId, media: Negotiated },
-    /// The call is over; its id is no longer valid.
-    Ended { call: CallId, reason: EndReason },
+    /// The call is over; its id is no longer valid. `rtp_port` is the port it held, free
+    /// again: a runtime stops the call's media there.
+    Ended { call: CallId, reason: EndReason, rtp_port: u16 },
     /// A timer the application set with `Endpoint::set_timer` fired.
     Timer { call: CallId, token: u32 },
 }

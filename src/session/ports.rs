@@ -16,6 +16,12 @@ pub struct RtpPorts {
 }
 
 impl RtpPorts {
+    /// A pool with no port yet: a runtime that binds each port's socket before the port may
+    /// be offered fills it with [`RtpPorts::give_back`].
+    pub fn empty() -> RtpPorts {
+        RtpPorts { free: Vec::new() }
+    }
+
     pub fn new(low: u16, high: u16, addresses: usize) -> RtpPorts {
         let first = low + (low & 1);
         let addresses = addresses.clamp(1, usize::from(u16::MAX)) as u16;
@@ -37,6 +43,18 @@ impl RtpPorts {
 
     pub fn available(&self) -> usize {
         self.free.len()
+    }
+}
+
+impl super::Endpoint {
+    /// The port pool: a runtime may replace or top it up (see [`RtpPorts::empty`]).
+    pub fn media_ports(&mut self) -> &mut RtpPorts {
+        &mut self.ports
+    }
+
+    /// The RTP port of a call (given out when the call was created, returned when it ends).
+    pub fn media_port(&self, call: super::CallId) -> Option<MediaPort> {
+        self.calls.get(call.0).map(|c| c.rtp_port)
     }
 }
 

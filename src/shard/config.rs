@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use super::route::Routes;
+use crate::rtp::MediaAction;
 
 /// Which I/O backend the shards use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,6 +36,11 @@ pub struct ServeConfig {
     /// RTP ports, split into one contiguous range per shard.
     pub rtp_ports: (u16, u16),
     pub routes: Routes,
+    /// What a call's media does when its route says nothing (`--media`).
+    pub media: MediaAction,
+    /// A call whose media stays silent this long is hung up (not while held, not with the
+    /// media action `none`); `None` never.
+    pub media_timeout: Option<Duration>,
     /// Calls alive at once, all shards together; beyond it new INVITEs get 503.
     pub max_calls: usize,
     /// Transactions alive at once, all shards together; beyond it new requests get 503.
@@ -59,6 +65,8 @@ impl ServeConfig {
             shards: online_cores(),
             rtp_ports: (20_000, 39_999),
             routes: Routes::default(),
+            media: MediaAction::None,
+            media_timeout: Some(Duration::from_secs(60)),
             max_calls: 100_000,
             max_transactions: 2_000_000,
             stats_interval: Duration::from_secs(1),

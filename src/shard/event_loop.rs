@@ -39,6 +39,7 @@ pub fn run(
     let (mut next_publish, mut drain_until) = (Instant::now(), None::<Instant>);
     let mut arrivals = Vec::with_capacity(1024);
     let mut timeout = Duration::ZERO;
+    shard.media.top_up(&mut shard.ep, io);
     loop {
         if io.turn(timeout, &mut arrivals).is_err() {
             // The backend cannot wait (an unexpected errno): do not spin on it.
@@ -69,6 +70,6 @@ pub fn run(
             }
         }
         timeout =
-            shard.ep.next_deadline().map_or(MAX_SLEEP, |d| d.saturating_duration_since(Instant::now())).min(MAX_SLEEP);
+            shard.next_deadline().map_or(MAX_SLEEP, |d| d.saturating_duration_since(Instant::now())).min(MAX_SLEEP);
     }
 }

@@ -5,6 +5,7 @@
 mod config;
 mod event_loop;
 pub mod io;
+mod media;
 pub mod media_sockets;
 mod owner;
 mod policy;
@@ -18,9 +19,10 @@ mod stats;
 mod worker;
 
 pub use config::{allowed_cpus, online_cores, IoChoice, ServeConfig};
+pub use media::{MediaCounters, ShardMedia};
 pub use media_sockets::{bind_media_socket, MediaSockets};
 pub use owner::owner_of;
 pub use policy::Policy;
-pub use route::{Action, RouteError, Routes};
+pub use route::{Action, Route, RouteError, Routes};
 pub use runtime::{choose_backend, run};
 pub use stats::ShardStats;

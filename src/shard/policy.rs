@@ -7,6 +7,7 @@ use ahash::AHashMap;
 use hdrhistogram::Histogram;
 
 use super::route::{Action, Routes};
+use crate::rtp::MediaAction;
 use crate::session::{CallEvent, CallId, Endpoint};
 use crate::sip::SipUri;
 
@@ -16,6 +17,8 @@ const TOKEN_ANSWER: u32 = 1;
 /// Route-driven answering, with the INVITE-to-final-response latency of every call.
 pub struct Policy {
     routes: Routes,
+    /// The media action of a route that names none (`--media`).
+    pub media: MediaAction,
     /// When each unanswered call arrived.
     arrived: AHashMap<CallId, Instant>,
     /// Microseconds from the INVITE to our final response.
@@ -28,13 +31,13 @@ impl Policy {
     pub fn new(routes: Routes) -> Policy {
         // Constant bounds (1 us to 1 h, 3 significant digits) that hdrhistogram accepts.
         let latency_us = Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("valid constant bounds");
-        Policy { routes, arrived: AHashMap::new(), latency_us, refused: 0 }
+        Policy { routes, media: MediaAction::None, arrived: AHashMap::new(), latency_us, refused: 0 }
     }
 
-    /// Reacts to one event of the endpoint.
-    pub fn on_event(&mut self, ep: &mut Endpoint, event: &CallEvent, now: Instant) {
+    /// Reacts to one event of the endpoint; for a new call, says what its media should do.
+    pub fn on_event(&mut self, ep: &mut Endpoint, event: &CallEvent, now: Instant) -> Option<MediaAction> {
         match *event {
-            CallEvent::Incoming { call } => self.on_incoming(ep, call, now),
+            CallEvent::Incoming { call } => return Some(self.on_incoming(ep, call, now)),
             CallEvent::Timer { call, token: TOKEN_ANSWER } => {
                 let ok = ep.answer(call, now).is_ok();
                 self.finished(call, ok);
@@ -44,29 +47,31 @@ impl Policy {
             }
             _ => {}
         }
+        None
     }
 
-    fn on_incoming(&mut self, ep: &mut Endpoint, call: CallId, now: Instant) {
-        let action = {
+    fn on_incoming(&mut self, ep: &mut Endpoint, call: CallId, now: Instant) -> MediaAction {
+        let route = {
             let uri = ep.invite_of(call).and_then(|m| SipUri::parse(m.request_uri()).ok());
-            self.routes.action_for(uri.and_then(|u| u.user))
+            self.routes.route_for(uri.and_then(|u| u.user))
         };
+        let media = route.media.unwrap_or(self.media);
         self.arrived.insert(call, now);
-        let ok = match action {
+        let ok = match route.action {
             Action::Answer => {
                 let ok = ep.ring(call, now).is_ok() && ep.answer(call, now).is_ok();
                 self.finished(call, ok);
-                return;
+                return media;
             }
             Action::Ok => {
                 let ok = ep.answer(call, now).is_ok();
                 self.finished(call, ok);
-                return;
+                return media;
             }
             Action::Reject(code) => {
                 let ok = ep.reject(call, code, now).is_ok();
                 self.finished(call, ok);
-                return;
+                return media;
             }
             Action::Ringing => ep.ring(call, now).is_ok(),
             Action::Ring(ms) => ep.ring(call, now).is_ok() && ep.set_timer(call, now + millis(ms), TOKEN_ANSWER),
@@ -79,6 +84,7 @@ impl Policy {
         if !ok {
             self.refused += 1;
         }
+        media
     }
 
     /// Records the latency of a call's final response.

@@ -1,7 +1,11 @@
 //! The route table of `callshard serve`: which answer a call gets, by the user part of its
-//! Request-URI. `PATTERN=ACTION`, with `*` for any other user.
+//! Request-URI. `PATTERN=ACTION[,media=MEDIA]`: a pattern is a user part, or a prefix ending
+//! in `*` (`1*`), or `*` alone for any other user; the first route added that matches wins. A
+//! route without `media=` uses the server's `--media`.
 
 use std::fmt;
+
+use crate::rtp::MediaAction;
 
 /// What the server does with a new call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,11 +56,25 @@ impl std::str::FromStr for Action {
     }
 }
 
+/// What a route says: the answer, and the media action if it names one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Route {
+    pub action: Action,
+    pub media: Option<MediaAction>,
+}
+
+impl From<Action> for Route {
+    fn from(action: Action) -> Route {
+        Route { action, media: None }
+    }
+}
+
 /// Routes by exact user part, in order, with a catch-all.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Routes {
-    exact: Vec<(Vec<u8>, Action)>,
-    default: Action,
+    /// Patterns in the order they were added: a user part, or a prefix ending in `*`.
+    exact: Vec<(Vec<u8>, Route)>,
+    default: Route,
 }
 
 impl Default for Routes {
@@ -64,21 +82,28 @@ impl Default for Routes {
     fn default() -> Self {
         Routes {
             exact: vec![
-                (b"busy".to_vec(), Action::Reject(486)),
-                (b"slow".to_vec(), Action::Ringing),
-                (b"early".to_vec(), Action::Early(1000)),
+                (b"busy".to_vec(), Action::Reject(486).into()),
+                (b"slow".to_vec(), Action::Ringing.into()),
+                (b"early".to_vec(), Action::Early(1000).into()),
             ],
-            default: Action::Answer,
+            default: Action::Answer.into(),
         }
     }
 }
 
 impl Routes {
-    /// Adds `PATTERN=ACTION`, replacing a built-in route with the same pattern.
+    /// Adds `PATTERN=ACTION[,media=MEDIA]`, replacing a built-in route with the same pattern.
     pub fn add(&mut self, spec: &str) -> Result<(), RouteError> {
-        let (pattern, action) =
+        let (pattern, rest) =
             spec.split_once('=').ok_or_else(|| RouteError(format!("route `{spec}` is not PATTERN=ACTION")))?;
-        let action: Action = action.parse()?;
+        let (action, media) = match rest.split_once(',') {
+            None => (rest, None),
+            Some((action, option)) => match option.split_once('=') {
+                Some(("media", m)) => (action, Some(m.parse::<MediaAction>().map_err(RouteError)?)),
+                _ => return Err(RouteError(format!("route `{spec}`: unknown option `{option}` (media=MEDIA)"))),
+            },
+        };
+        let action = Route { action: action.parse()?, media };
         if pattern.is_empty() {
             return Err(RouteError(format!("route `{spec}` has an empty pattern")));
         }
@@ -91,9 +116,18 @@ impl Routes {
         Ok(())
     }
 
-    /// The action for a Request-URI user part (`None`: no user part).
+    /// The route for a Request-URI user part (`None`: no user part).
+    pub fn route_for(&self, user: Option<&[u8]>) -> Route {
+        let matches = |p: &[u8], u: &[u8]| match p.split_last() {
+            Some((b'*', prefix)) => u.starts_with(prefix),
+            _ => p == u,
+        };
+        user.and_then(|u| self.exact.iter().find(|(p, _)| matches(p, u))).map_or(self.default, |(_, r)| *r)
+    }
+
+    /// The answer for a Request-URI user part.
     pub fn action_for(&self, user: Option<&[u8]>) -> Action {
-        user.and_then(|u| self.exact.iter().find(|(p, _)| p == u)).map_or(self.default, |(_, a)| *a)
+        self.route_for(user).action
     }
 }
 
@@ -127,5 +161,18 @@ mod tests {
         assert!(r.add("x=ring:soon").unwrap_err().0.contains("not a number"));
         assert!(r.add("x=dance").unwrap_err().0.contains("unknown action"));
         assert!(r.add("=answer").unwrap_err().0.contains("empty pattern"));
+        assert!(r.add("x=answer,media=music").unwrap_err().0.contains("unknown media action 'music'"));
+        assert!(r.add("x=answer,codec=pcmu").unwrap_err().0.contains("unknown option `codec=pcmu`"));
+    }
+
+    #[test]
+    fn a_route_may_name_its_media() {
+        let mut r = Routes::default();
+        r.add("1*=answer,media=tone").unwrap();
+        r.add("*=ok,media=echo").unwrap();
+        assert_eq!(r.route_for(Some(b"1234")), Route { action: Action::Answer, media: Some(MediaAction::Tone) });
+        assert_eq!(r.route_for(Some(b"1")), Route { action: Action::Answer, media: Some(MediaAction::Tone) });
+        assert_eq!(r.route_for(Some(b"x")), Route { action: Action::Ok, media: Some(MediaAction::Echo) });
+        assert_eq!(r.route_for(Some(b"busy")).media, None);
     }
 }

@@ -3,13 +3,15 @@
 //! another shard owns are handed to that shard as the same `Bytes`.
 
 use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::config::{allowed_cpus, IoChoice, ServeConfig};
 use super::event_loop::{self, Cadence, Stopping};
 use super::io::ShardIo;
+use super::media::ShardMedia;
 use super::media_sockets::raise_open_files_limit;
 use super::policy::Policy;
 use super::poll::{Inbox, PollIo};
@@ -17,7 +19,9 @@ use super::ring::{setup, Directory, RingConfig, RingIo};
 use super::sockets::bind_all;
 use super::stats::ShardStats;
 use super::worker::Shard;
-use crate::session::{Endpoint, EndpointConfig};
+use crate::rtp::reports::WallClock;
+use crate::rtp::MediaPlane;
+use crate::session::{Endpoint, EndpointConfig, RtpPorts};
 
 /// Datagrams one shard's inbox holds before hand-offs to it are counted lost (poll backend).
 const INBOX_CAPACITY: usize = 65_536;
@@ -123,6 +127,27 @@ fn new_shard(id: usize, shards: usize, cfg: &ServeConfig) -> Shard {
     // Room for 32 s of two transactions per call at RESERVE_RATE calls/s, without a rehash.
     ep_cfg.tx.reserve = (RESERVE_RATE * 2 * 32 / shards).min(ep_cfg.tx.max_transactions);
     let limits = ep_cfg.limits;
-    let endpoint = Endpoint::new(ep_cfg, Instant::now());
-    Shard::new(id, shards, endpoint, Policy::new(cfg.routes.clone()), limits)
+    let now = Instant::now();
+    let mut endpoint = Endpoint::new(ep_cfg, now);
+    // Only ports whose sockets are bound may be offered: the shard's media fills the pool.
+    *endpoint.media_ports() = RtpPorts::empty();
+    let mut policy = Policy::new(cfg.routes.clone());
+    policy.media = cfg.media;
+    Shard::new(id, shards, endpoint, policy, new_media(id, cfg, now), limits)
+}
+
+/// Shard `id`'s media: its port slice, bound on the address the calls' SDP names (the
+/// listening address; the wildcard of its family when several addresses are listened on).
+fn new_media(id: usize, cfg: &ServeConfig, now: Instant) -> ShardMedia {
+    let first = cfg.listen[0].ip();
+    let addr = match cfg.listen.iter().all(|a| a.ip() == first) {
+        true => first,
+        false if first.is_ipv4() => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        false => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+    };
+    let unix = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    let seed = ahash::RandomState::new().hash_one(id as u64);
+    let cname = format!("callshard-{}-{id}@{first}", std::process::id());
+    let plane = MediaPlane::new(cfg.shard_ports(id), WallClock { at: now, unix }, seed, cfg.media_timeout, &cname);
+    ShardMedia::new(addr, cfg.shard_ports(id), plane)
 }

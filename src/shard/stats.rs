@@ -4,6 +4,7 @@
 use hdrhistogram::Histogram;
 
 use super::io::IoCounters;
+use super::media::MediaCounters;
 use crate::session::CallStats;
 use crate::transaction::TxStats;
 
@@ -22,6 +23,7 @@ pub struct ShardStats {
     pub policy_refused: u64,
     /// INVITE to final response, microseconds.
     pub latency_us: Histogram<u64>,
+    pub media: MediaCounters,
 }
 
 impl ShardStats {
@@ -35,6 +37,7 @@ impl ShardStats {
             taken_over: 0,
             policy_refused: 0,
             latency_us: Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("valid constant bounds"),
+            media: MediaCounters::default(),
         }
     }
 
@@ -48,17 +51,19 @@ impl ShardStats {
         self.taken_over += o.taken_over;
         self.policy_refused += o.policy_refused;
         let _ = self.latency_us.add(&o.latency_us);
+        self.media.merge(&o.media);
     }
 
     /// One line for the live report on stderr.
     pub fn line(&self) -> String {
-        let (c, io) = (&self.calls, &self.io);
+        let (c, io, m) = (&self.calls, &self.io, &self.media);
         let p = |q: f64| self.latency_us.value_at_quantile(q);
         format!(
             "calls in={} active={} established={} rejected={} cancelled={} timeouts={} busy503={} | \
              rx={} handoff={} retrans={} absorbed={} malformed={} refused-commands={} | \
              dropped:unreadable={},truncated={},send={},handoff={},table-full={} | \
-             ring:empty={},rearmed={} waits={} | final-response us p50={} p99={} max={}",
+             ring:empty={},rearmed={} waits={} | final-response us p50={} p99={} max={} | \
+             media active={} ports={} rx={} tx={} lost={} stray={} digits={} silent={} mos={}",
             c.incoming,
             self.active_calls,
             c.established,
@@ -83,6 +88,15 @@ impl ShardStats {
             p(0.5),
             p(0.99),
             self.latency_us.max(),
+            m.active,
+            m.ports_bound,
+            m.ended.packets_received,
+            m.ended.packets_sent,
+            m.ended.lost,
+            m.stray,
+            m.digits,
+            m.timeouts,
+            m.ended.mean_mos().map_or("-".to_string(), |v| format!("{v:.2}")),
         )
     }
 }

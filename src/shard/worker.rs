@@ -5,6 +5,7 @@
 use std::time::Instant;
 
 use super::io::{Arrival, Datagram, IoCounters, ShardIo};
+use super::media::ShardMedia;
 use super::owner::owner_of_message;
 use super::policy::Policy;
 use super::stats::ShardStats;
@@ -16,18 +17,34 @@ pub struct Shard {
     pub shards: usize,
     pub ep: Endpoint,
     pub policy: Policy,
+    pub media: ShardMedia,
     limits: ParseLimits,
     outputs: Vec<Output>,
     pub counters: ShardStats,
 }
 
 impl Shard {
-    pub fn new(id: usize, shards: usize, ep: Endpoint, policy: Policy, limits: ParseLimits) -> Shard {
-        Shard { id, shards, ep, policy, limits, outputs: Vec::new(), counters: ShardStats::new() }
+    pub fn new(
+        id: usize,
+        shards: usize,
+        ep: Endpoint,
+        policy: Policy,
+        media: ShardMedia,
+        limits: ParseLimits,
+    ) -> Shard {
+        Shard { id, shards, ep, policy, media, limits, outputs: Vec::new(), counters: ShardStats::new() }
     }
 
-    /// Takes one arrival: handles it here or hands it to the shard that owns its call.
+    /// Takes one arrival: media for one of this shard's calls, or SIP, handled here or handed
+    /// to the shard that owns its call.
     pub fn on_arrival(&mut self, arrival: Arrival, now: Instant, io: &mut impl ShardIo) {
+        if let Arrival::Received(d) = &arrival {
+            // Media ports are this shard's own: their datagrams never travel.
+            if let Some((port, rtcp)) = self.media.port_of(d.local) {
+                self.media.plane.on_datagram(port, rtcp, &d.data, d.from, now);
+                return;
+            }
+        }
         match arrival {
             Arrival::HandedOff(d) => {
                 self.counters.taken_over += 1;
@@ -57,11 +74,22 @@ impl Shard {
 
     pub fn on_timer(&mut self, now: Instant) {
         self.ep.on_timer(now);
+        self.media.plane.on_timer(now);
     }
 
-    /// Lets the policy react to events until none are left, and queues every datagram to send.
+    /// The earliest timer of the endpoint and of the media.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        match (self.ep.next_deadline(), self.media.plane.next_deadline()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Lets the policy and the media react to events until none are left, queues every
+    /// datagram to send, and binds more media ports when the free ones run low.
     pub fn flush(&mut self, now: Instant, io: &mut impl ShardIo) {
         loop {
+            self.media.flush(&mut self.ep, io, now);
             self.outputs.extend(self.ep.drain_outputs());
             if self.outputs.is_empty() {
                 break;
@@ -69,10 +97,14 @@ impl Shard {
             for o in self.outputs.drain(..) {
                 match o {
                     Output::Transmit { to, local, data } => io.send(local, to, data),
-                    Output::Event(e) => self.policy.on_event(&mut self.ep, &e, now),
+                    Output::Event(e) => {
+                        let action = self.policy.on_event(&mut self.ep, &e, now).unwrap_or_default();
+                        self.media.on_call_event(&self.ep, &e, action, now);
+                    }
                 }
             }
         }
+        self.media.top_up(&mut self.ep, io);
     }
 
     /// A snapshot of this shard's statistics, with its backend's counters.
@@ -83,6 +115,7 @@ impl Shard {
         s.active_calls = self.ep.active_calls();
         s.latency_us = self.policy.latency_us.clone();
         s.policy_refused = self.policy.refused;
+        s.media = self.media.counters();
         s.io = io;
         s
     }

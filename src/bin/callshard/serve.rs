@@ -36,6 +36,8 @@ pub fn serve(args: ServeArgs) -> ExitCode {
         cfg.shards = n;
     }
     cfg.rtp_ports = args.rtp_ports;
+    cfg.media = args.media;
+    cfg.media_timeout = (args.media_timeout > 0).then(|| Duration::from_secs(args.media_timeout));
     cfg.max_calls = args.max_calls;
     cfg.max_transactions = args.max_transactions;
     cfg.stats_interval = Duration::from_secs(args.stats_interval);

@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 
+use callshard::rtp::MediaAction;
 use callshard::shard::IoChoice;
 
 /// Answer SIP calls on UDP with thread-per-core shards, by a route table.
@@ -36,11 +37,20 @@ pub struct ServeArgs {
     /// RTP port range, split between shards.
     #[arg(long, default_value = "20000-39999", value_parser = parse_port_range)]
     pub rtp_ports: (u16, u16),
-    /// PATTERN=ACTION: Request-URI user (or * for any other) = answer (180, 200) | ok (200
-    /// only) | ring:MS | ringing | early:MS | reject:CODE. Built in: *=answer busy=reject:486
-    /// slow=ringing early=early:1000.
+    /// PATTERN=ACTION[,media=MEDIA]: Request-URI user, a prefix ending in * (1*), or * for
+    /// any other = answer (180, 200) | ok (200 only) | ring:MS | ringing | early:MS |
+    /// reject:CODE, and optionally the call's media (else --media). Built in: *=answer
+    /// busy=reject:486 slow=ringing early=early:1000.
     #[arg(long = "route")]
     pub routes: Vec<String>,
+    /// What answered calls do with media: echo (send back what arrives, as our own stream),
+    /// tone (440 Hz), silence, or none (receive and count, send nothing).
+    #[arg(long, default_value = "none")]
+    pub media: MediaAction,
+    /// Seconds of silence after which a call with media is hung up (not while held; never
+    /// with --media none); 0 turns it off.
+    #[arg(long, default_value_t = 60)]
+    pub media_timeout: u64,
     /// Calls alive at once; beyond it new INVITEs get 503 with Retry-After.
     #[arg(long, default_value_t = 100_000)]
     pub max_calls: usize,

@@ -1,0 +1,217 @@
+//! A shard's media plane, sans-IO: the media sessions of its calls, found by RTP port (one
+//! vector slot per even port of the shard's range, so a datagram finds its call with no
+//! hash), their timers in one wheel, and the outputs of all of them for the shard to send.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+
+use super::action::MediaAction;
+use super::g711::Law;
+use super::media::{MediaParams, MediaSession};
+use super::media_out::{MediaOut, MediaOutput};
+use super::media_stats::{MediaStats, MediaTotals};
+use super::reports::WallClock;
+use crate::sdp::Negotiated;
+use crate::timer::{TimerId, TimerWheel};
+
+/// What the plane asks of the shard.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PlaneOutput {
+    /// Send from the RTP socket of `port` (`rtcp`: from the RTCP socket, port + 1).
+    Send { port: u16, rtcp: bool, to: SocketAddr, data: Bytes },
+    /// The call on `port` heard nothing for the media timeout.
+    Timeout { port: u16 },
+    /// A key press on the call on `port`.
+    Digit { port: u16, digit: char, duration_ms: u32 },
+}
+
+#[derive(Debug, Default)]
+struct Slot {
+    action: MediaAction,
+    session: Option<Box<MediaSession>>,
+    timer: Option<TimerId>,
+}
+
+pub struct MediaPlane {
+    first: u16,
+    slots: Vec<Slot>,
+    wheel: TimerWheel<u32>,
+    fired: Vec<u32>,
+    out: MediaOut,
+    outputs: Vec<PlaneOutput>,
+    wall: WallClock,
+    timeout: Option<Duration>,
+    cname: Box<[u8]>,
+    seed: u64,
+    /// Media of the calls that ended, summed.
+    pub totals: MediaTotals,
+    /// Datagrams on a port with no call (a late packet after BYE, a scanner).
+    pub stray: u64,
+    running: usize,
+}
+
+impl MediaPlane {
+    /// The plane of the even ports `low..=high`. `seed` makes every call's SSRC and sequence
+    /// unpredictable; `timeout` ends calls that go silent; `cname` names us in RTCP.
+    pub fn new(
+        (low, high): (u16, u16),
+        wall: WallClock,
+        seed: u64,
+        timeout: Option<Duration>,
+        cname: &str,
+    ) -> MediaPlane {
+        let first = low + (low & 1);
+        let slots = (first..=high).step_by(2).map(|_| Slot::default()).collect();
+        MediaPlane {
+            first,
+            slots,
+            wheel: TimerWheel::new(wall.at, Duration::from_millis(1), 4096),
+            fired: Vec::new(),
+            out: MediaOut::default(),
+            outputs: Vec::new(),
+            wall,
+            timeout,
+            cname: cname.as_bytes().into(),
+            seed,
+            totals: MediaTotals::default(),
+            stray: 0,
+            running: 0,
+        }
+    }
+
+    fn index(&self, port: u16) -> Option<usize> {
+        let offset = port.checked_sub(self.first)?;
+        (offset % 2 == 0 && usize::from(offset / 2) < self.slots.len()).then_some(usize::from(offset / 2))
+    }
+
+    /// A new call on `port` will get `action` once its media is agreed.
+    pub fn assign(&mut self, port: u16, action: MediaAction) {
+        if let Some(i) = self.index(port) {
+            self.slots[i].action = action;
+        }
+    }
+
+    /// An offer/answer completed for the call on `port`: media starts, or follows the new
+    /// agreement (a new address, hold or resume).
+    pub fn negotiated(&mut self, port: u16, media: &Negotiated, now: Instant) {
+        let Some(i) = self.index(port) else { return };
+        let held = !matches!(media.direction, crate::sdp::Direction::SendRecv | crate::sdp::Direction::SendOnly);
+        let law = Law::from_payload_type(media.payload_type);
+        let slot = &mut self.slots[i];
+        match slot.session.as_mut() {
+            Some(s) => {
+                s.set_remote(Some(media.remote));
+                s.hold(held, now);
+            }
+            None => {
+                // Tone and silence are written in G.711; with another codec the call gets
+                // echo's opposite, silence on the wire: nothing.
+                let action = match (slot.action, law) {
+                    (MediaAction::Tone | MediaAction::Silence, None) => MediaAction::None,
+                    (a, _) => a,
+                };
+                let params = MediaParams {
+                    law: law.unwrap_or(Law::Mu),
+                    ptime_ms: u32::from(media.ptime),
+                    telephone_event: media.telephone_event,
+                    remote_rtp: (!media.remote.ip().is_unspecified()).then_some(media.remote),
+                    rtcp_mux: false,
+                };
+                self.seed = self.seed.wrapping_add(1);
+                let mut s = MediaSession::new(action, params, self.wall, now, self.seed, self.timeout);
+                s.hold(held, now);
+                slot.session = Some(Box::new(s));
+                self.running += 1;
+            }
+        }
+        self.rearm(i);
+    }
+
+    /// The call on `port` ended: its last report with a BYE goes out, its figures are added
+    /// to the totals and returned.
+    pub fn stop(&mut self, port: u16, now: Instant) -> Option<MediaStats> {
+        let i = self.index(port)?;
+        let slot = std::mem::take(&mut self.slots[i]);
+        if let Some(t) = slot.timer {
+            self.wheel.cancel(t);
+        }
+        let mut session = slot.session?;
+        session.close(now, &self.cname, &mut self.out);
+        self.collect(port, session.rtcp_mux());
+        self.running -= 1;
+        let stats = session.stats();
+        self.totals.add(&stats);
+        Some(stats)
+    }
+
+    /// A datagram on the RTP (`rtcp` false) or RTCP socket of `port`.
+    pub fn on_datagram(&mut self, port: u16, rtcp: bool, data: &[u8], from: SocketAddr, now: Instant) {
+        let session = self.index(port).and_then(|i| self.slots[i].session.as_mut());
+        let Some(s) = session else {
+            self.stray += 1;
+            return;
+        };
+        match rtcp {
+            false => s.on_rtp_port(data, from, now, &mut self.out),
+            true => s.on_rtcp(data, from, now),
+        }
+        let mux = s.rtcp_mux();
+        self.collect(port, mux);
+    }
+
+    /// Runs the sessions whose deadline has come.
+    pub fn on_timer(&mut self, now: Instant) {
+        let fired = &mut self.fired;
+        self.wheel.expire(now, |i| fired.push(i));
+        for i in std::mem::take(&mut self.fired) {
+            let i = i as usize;
+            self.slots[i].timer = None;
+            let Some(s) = self.slots[i].session.as_mut() else { continue };
+            s.on_timer(now, &self.cname, &mut self.out);
+            let mux = s.rtcp_mux();
+            self.collect(self.first + 2 * i as u16, mux);
+            self.rearm(i);
+        }
+    }
+
+    fn rearm(&mut self, i: usize) {
+        let slot = &mut self.slots[i];
+        if let Some(t) = slot.timer.take() {
+            self.wheel.cancel(t);
+        }
+        if let Some(due) = slot.session.as_ref().and_then(|s| s.next_deadline()) {
+            slot.timer = Some(self.wheel.arm(due, i as u32));
+        }
+    }
+
+    pub fn next_deadline(&self) -> Option<Instant> {
+        self.wheel.next_deadline()
+    }
+
+    /// Moves the session's outputs to the plane's, naming the socket each leaves from (RTCP
+    /// from the RTP socket when muxed).
+    fn collect(&mut self, port: u16, mux: bool) {
+        for item in self.out.items.drain(..) {
+            self.outputs.push(match item {
+                MediaOutput::Rtp { to, data } => PlaneOutput::Send { port, rtcp: false, to, data },
+                MediaOutput::Rtcp { to, data } => PlaneOutput::Send { port, rtcp: !mux, to, data },
+                MediaOutput::Timeout => PlaneOutput::Timeout { port },
+                MediaOutput::Digit(d) => {
+                    PlaneOutput::Digit { port, digit: d.digit().unwrap_or('?'), duration_ms: d.duration_ms }
+                }
+            });
+        }
+    }
+
+    /// What the plane produced since the last call.
+    pub fn drain(&mut self) -> std::vec::Drain<'_, PlaneOutput> {
+        self.outputs.drain(..)
+    }
+
+    /// Calls with media running.
+    pub fn active(&self) -> usize {
+        self.running
+    }
+}

@@ -1,0 +1,188 @@
+//! `callshard serve --media echo` with real sockets: concurrent calls on both shards, each
+//! with its own RTP socket, get their answer's SDP port from the owning shard's slice of
+//! `--rtp-ports`; every stream comes back only to its own sender, in sequence, payload
+//! intact, under the server's own SSRC; after BYE the port answers no more. On both backends.
+
+mod common;
+
+use std::net::UdpSocket;
+use std::time::Duration;
+
+use callshard::rtp::{RtpHeader, RtpPacket};
+use callshard::shard::owner_of;
+use common::server::{stat, Server};
+
+const SHARDS: usize = 2;
+const CALLS: usize = 8;
+const PACKETS: u16 = 20;
+
+struct Leg {
+    sip: UdpSocket,
+    rtp: UdpSocket,
+    call_id: String,
+    to_tag: String,
+    server_rtp: u16,
+}
+
+fn socket() -> UdpSocket {
+    let s = UdpSocket::bind("127.0.0.1:0").unwrap();
+    s.set_read_timeout(Some(Duration::from_millis(500))).unwrap();
+    s
+}
+
+fn request(method: &str, leg_port: u16, call_id: &str, to_tag: &str, cseq: u32, body: &str) -> Vec<u8> {
+    let to_tag = if to_tag.is_empty() { String::new() } else { format!(";tag={to_tag}") };
+    let ctype = if body.is_empty() { "" } else { "Content-Type: application/sdp\r\n" };
+    // A branch is a token: no `@`.
+    let branch: String = call_id.chars().filter(char::is_ascii_alphanumeric).collect();
+    format!(
+        "{method} sip:echo@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{leg_port};branch=z9hG4bK{branch}{cseq}{method};rport\r\n\
+         Max-Forwards: 70\r\nFrom: <sip:t@127.0.0.1>;tag=f{branch}\r\nTo: <sip:echo@127.0.0.1>{to_tag}\r\n\
+         Call-ID: {call_id}\r\nCSeq: {cseq} {method}\r\nContact: <sip:t@127.0.0.1:{leg_port}>\r\n\
+         {ctype}Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+/// Reads SIP replies until one whose status line starts with `status`.
+fn wait_for(sock: &UdpSocket, status: &str) -> String {
+    let mut buf = [0u8; 65536];
+    for _ in 0..10 {
+        let (n, _) = sock.recv_from(&mut buf).expect("a SIP reply");
+        let text = String::from_utf8_lossy(&buf[..n]).into_owned();
+        if text.starts_with(status) {
+            return text;
+        }
+        assert!(text.starts_with("SIP/2.0 1"), "{text}");
+    }
+    panic!("no {status}");
+}
+
+fn header<'a>(msg: &'a str, name: &str) -> &'a str {
+    msg.lines().find_map(|l| l.strip_prefix(name)).unwrap_or_else(|| panic!("no {name} in {msg}")).trim()
+}
+
+/// Call-IDs that the server's hash puts half on each shard.
+fn call_ids(prefix: &str) -> Vec<String> {
+    let mut ids = Vec::new();
+    let mut per_shard = [0; SHARDS];
+    for n in 0.. {
+        let id = format!("{prefix}-{n}@media.test");
+        let shard = owner_of(id.as_bytes(), SHARDS);
+        if per_shard[shard] < CALLS / SHARDS {
+            per_shard[shard] += 1;
+            ids.push(id);
+        }
+        if ids.len() == CALLS {
+            return ids;
+        }
+    }
+    unreachable!()
+}
+
+fn place(server_port: u16, call_id: String) -> Leg {
+    let (sip, rtp) = (socket(), socket());
+    let (sip_port, rtp_port) = (sip.local_addr().unwrap().port(), rtp.local_addr().unwrap().port());
+    let sdp = format!(
+        "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio {rtp_port} RTP/AVP 0 101\r\n\
+         a=rtpmap:101 telephone-event/8000\r\n"
+    );
+    sip.send_to(&request("INVITE", sip_port, &call_id, "", 1, &sdp), ("127.0.0.1", server_port)).unwrap();
+    let ok = wait_for(&sip, "SIP/2.0 200");
+    let to_tag = header(&ok, "To:").split(";tag=").nth(1).expect("a To tag").to_string();
+    let media = ok.lines().find_map(|l| l.strip_prefix("m=audio ")).expect("an m= line");
+    let server_rtp: u16 = media.split(' ').next().unwrap().parse().unwrap();
+    sip.send_to(&request("ACK", sip_port, &call_id, &to_tag, 1, ""), ("127.0.0.1", server_port)).unwrap();
+    Leg { sip, rtp, call_id, to_tag, server_rtp }
+}
+
+fn payload(call: usize, seq: u16) -> Vec<u8> {
+    (0..160u16).map(|i| (call as u16 * 31 + seq * 7 + i) as u8).collect()
+}
+
+fn echo_calls(io: &str, sip_port: u16, rtp: (u16, u16)) {
+    let range = format!("{}-{}", rtp.0, rtp.1);
+    let server = Server::start(sip_port, &["--shards", "2", "--io", io, "--media", "echo", "--rtp-ports", &range]);
+    let legs: Vec<Leg> = call_ids(io).into_iter().map(|id| place(sip_port, id)).collect();
+    // As ServeConfig::shard_ports cuts the range: equal slices, in shard order.
+    let half = rtp.0 + (rtp.1 - rtp.0 + 1) / SHARDS as u16;
+    for leg in &legs {
+        let shard = owner_of(leg.call_id.as_bytes(), SHARDS);
+        let slice = if shard == 0 { rtp.0..half } else { half..rtp.1 + 1 };
+        assert!(
+            slice.contains(&leg.server_rtp),
+            "{}: port {} not in shard {shard}'s {slice:?}",
+            leg.call_id,
+            leg.server_rtp
+        );
+        assert_eq!(leg.server_rtp % 2, 0, "RTP on an even port");
+    }
+    // Every call sends at once, interleaved.
+    for seq in 0..PACKETS {
+        for (c, leg) in legs.iter().enumerate() {
+            let mut p = Vec::new();
+            RtpHeader {
+                marker: seq == 0,
+                payload_type: 0,
+                sequence: 100 + seq,
+                timestamp: 160 * u32::from(seq),
+                ssrc: 0x1000 + c as u32,
+            }
+            .write(&payload(c, seq), &mut p);
+            leg.rtp.send_to(&p, ("127.0.0.1", leg.server_rtp)).unwrap();
+        }
+    }
+    let mut buf = [0u8; 2048];
+    for (c, leg) in legs.iter().enumerate() {
+        let mut last: Option<(u16, u32)> = None;
+        let mut server_ssrc = None;
+        for seq in 0..PACKETS {
+            let (n, from) = leg.rtp.recv_from(&mut buf).unwrap_or_else(|e| panic!("call {c} packet {seq}: {e}"));
+            assert_eq!(from.port(), leg.server_rtp, "from the call's own port");
+            let p = RtpPacket::parse(&buf[..n]).unwrap();
+            assert_eq!(p.payload(), &payload(c, seq)[..], "call {c}: its own payload, in order");
+            assert_ne!(p.ssrc(), 0x1000 + c as u32, "the server's own SSRC");
+            assert_eq!(*server_ssrc.get_or_insert(p.ssrc()), p.ssrc());
+            if let Some((s, t)) = last {
+                assert_eq!((p.sequence(), p.timestamp()), (s.wrapping_add(1), t.wrapping_add(160)));
+            }
+            last = Some((p.sequence(), p.timestamp()));
+        }
+    }
+    // Hang up; the port then stays silent.
+    for leg in &legs {
+        let port = leg.sip.local_addr().unwrap().port();
+        leg.sip.send_to(&request("BYE", port, &leg.call_id, &leg.to_tag, 2, ""), ("127.0.0.1", sip_port)).unwrap();
+        wait_for(&leg.sip, "SIP/2.0 200");
+    }
+    for (c, leg) in legs.iter().enumerate() {
+        let mut p = Vec::new();
+        RtpHeader { marker: false, payload_type: 0, sequence: 1000, timestamp: 0, ssrc: 0x1000 + c as u32 }
+            .write(&payload(c, 0), &mut p);
+        leg.rtp.send_to(&p, ("127.0.0.1", leg.server_rtp)).unwrap();
+        // The RTCP BYE of the closing report went to port + 1; only RTP would come here.
+        assert!(leg.rtp.recv_from(&mut buf).is_err(), "call {c}: the port still echoes after BYE");
+    }
+    let (code, stderr) = server.stop();
+    assert_eq!(code, Some(0), "{stderr}");
+    let line = common::server::final_line(&stderr);
+    let media = line.split("| media ").nth(1).unwrap_or_else(|| panic!("no media figures: {line}"));
+    // Each stream's first packet only ends RFC 3550 A.1's probation; the rest are counted.
+    let (calls, packets) = (CALLS as u64, u64::from(PACKETS));
+    assert_eq!(stat(media, "active"), 0, "{media}");
+    assert_eq!(stat(media, "rx"), calls * (packets - 1), "{media}");
+    assert_eq!(stat(media, "tx"), calls * packets, "{media}");
+    assert_eq!(stat(media, "lost"), 0, "{media}");
+    assert_eq!(stat(media, "stray"), calls, "the packets after BYE: {media}");
+}
+
+#[test]
+fn echo_streams_come_back_to_their_own_senders_uring() {
+    echo_calls("uring", 16_260, (42_000, 42_199));
+}
+
+#[test]
+fn echo_streams_come_back_to_their_own_senders_poll() {
+    echo_calls("poll", 16_360, (42_200, 42_399));
+}
