@@ -37,6 +37,8 @@ pub struct Endpoint {
     /// Scratch room for a response's SDP body.
     pub(super) body: BytesMut,
     pub(super) tx_out: Vec<TxOutput>,
+    /// The batch `pump` is dispatching, kept between batches (see there).
+    tx_batch: Vec<TxOutput>,
     pub(super) out: Vec<Output>,
     pub(super) stats: CallStats,
     /// How we name ourselves on each socket (index: `Local`).
@@ -64,6 +66,7 @@ impl Endpoint {
             buf: BytesMut::with_capacity(64 * 1024),
             body: BytesMut::with_capacity(4096),
             tx_out: Vec::new(),
+            tx_batch: Vec::new(),
             out: Vec::new(),
             stats: CallStats::default(),
             addresses,
@@ -134,18 +137,21 @@ impl Endpoint {
     /// Hands transaction outputs to the call layer until none are left.
     pub(super) fn pump(&mut self, now: Instant) {
         self.last_now = self.last_now.max(now);
+        // Two queues that trade places: what a batch causes goes into the other one, and
+        // neither is given up between batches (one of them was allocated anew per round).
         while !self.tx_out.is_empty() {
-            let mut batch = std::mem::take(&mut self.tx_out);
+            std::mem::swap(&mut self.tx_out, &mut self.tx_batch);
+            let mut batch = std::mem::take(&mut self.tx_batch);
             for o in batch.drain(..) {
                 self.dispatch(o, now);
             }
-            if self.tx_out.is_empty() {
-                self.tx_out = batch;
-            }
+            self.tx_batch = batch;
         }
         // A burst (a timer wave ending thousands of transactions) must not pin its peak.
-        if self.tx_out.capacity() > QUEUE_KEEP {
-            self.tx_out.shrink_to(QUEUE_KEEP);
+        for q in [&mut self.tx_out, &mut self.tx_batch] {
+            if q.capacity() > QUEUE_KEEP {
+                q.shrink_to(QUEUE_KEEP);
+            }
         }
     }
 

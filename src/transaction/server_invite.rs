@@ -68,12 +68,13 @@ impl ServerInvite {
         }
     }
 
-    /// The TU (or the Trying timer) sends a response.
-    pub fn on_response(&mut self, code: u16, data: Bytes, cfg: &TxConfig) -> Result<Step, TxError> {
+    /// The TU (or the Trying timer) sends a response. `data` may share a larger buffer: what
+    /// is kept as `last` is copied out at its own size (it may linger for 64*T1).
+    pub fn on_response(&mut self, code: u16, data: &Bytes, cfg: &TxConfig) -> Result<Step, TxError> {
         let mut step =
             Step { send: Some(data.clone()), cancel: [TimerKind::Trying].into_iter().collect(), ..Step::none() };
         match (self.state, code) {
-            (State::Proceeding, 100..=199) => self.last = Some(data),
+            (State::Proceeding, 100..=199) => self.last = Some(Bytes::copy_from_slice(data)),
             (State::Proceeding, 200..=299) => {
                 self.state = State::Accepted;
                 self.last = None;
@@ -81,7 +82,7 @@ impl ServerInvite {
             }
             (State::Proceeding, _) => {
                 self.state = State::Completed;
-                self.last = Some(data);
+                self.last = Some(Bytes::copy_from_slice(data));
                 step.arm.push((TimerKind::G, self.timer_g));
                 step.arm.push((TimerKind::H, cfg.timeout()));
             }

@@ -34,12 +34,14 @@ impl ServerNonInvite {
         self.last.as_ref().map_or_else(Step::none, Step::send)
     }
 
-    pub fn on_response(&mut self, code: u16, data: Bytes, cfg: &TxConfig) -> Result<Step, TxError> {
+    /// `data` may share a larger buffer: `last` is copied out at its own size (it is kept
+    /// until Timer J, 64*T1).
+    pub fn on_response(&mut self, code: u16, data: &Bytes, cfg: &TxConfig) -> Result<Step, TxError> {
         if self.state == State::Completed {
             return Err(TxError::AlreadyFinal);
         }
-        let mut step = Step::send(&data);
-        self.last = Some(data);
+        let mut step = Step::send(data);
+        self.last = Some(Bytes::copy_from_slice(data));
         if code < 200 {
             self.state = State::Proceeding;
         } else {

@@ -54,7 +54,7 @@ impl TxTable {
                 ..Response::new(503)
             };
             write_response(&mut self.buf, &msg, &resp);
-            out.push(TxOutput::Send { to: response_destination(&msg, from), local, data: self.written() });
+            out.push(TxOutput::Send { to: response_destination(&msg, from), local, data: self.sent() });
             return;
         }
         let (machine, step) = match msg.method() {
@@ -114,7 +114,8 @@ impl TxTable {
     /// Sends a response through a server transaction. The response echoes the request's
     /// headers and carries the transport's `received`/`rport` stamp. Returns the bytes sent,
     /// which the TU keeps to retransmit a 2xx (RFC 3261 13.3.1.4): after a final response
-    /// the transaction no longer has the request to write another (`AlreadyFinal`).
+    /// the transaction no longer has the request to write another (`AlreadyFinal`). They
+    /// are a slice of the table's send buffer: a TU that keeps them copies them out.
     pub fn respond(
         &mut self,
         tx: ServerTxId,
@@ -127,12 +128,12 @@ impl TxTable {
         let mut text = IpText::default();
         let stamped = Response { via: stamp_for(&live.request, live.source, &mut text), ..*resp };
         write_response(&mut self.buf, &live.request, &stamped);
-        let data = self.written();
+        let data = self.sent();
         let cfg = self.cfg;
         let t = self.servers.get_mut(tx.0).ok_or(TxError::Unknown)?;
         let step = match &mut t.machine {
-            ServerMachine::Invite(m) => m.on_response(resp.code, data.clone(), &cfg)?,
-            ServerMachine::NonInvite(m) => m.on_response(resp.code, data.clone(), &cfg)?,
+            ServerMachine::Invite(m) => m.on_response(resp.code, &data, &cfg)?,
+            ServerMachine::NonInvite(m) => m.on_response(resp.code, &data, &cfg)?,
         };
         if let (100..=199, Some(live)) = (resp.code, t.live.as_mut()) {
             // The final answer comes later (a ringing call, or a TU slow enough for 100

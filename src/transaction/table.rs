@@ -146,6 +146,15 @@ impl TxTable {
         data
     }
 
+    /// What was just written into the scratch buffer, as a slice of it: for a datagram that
+    /// is only sent (held until its send completes), never kept. Slices share the buffer's
+    /// 64 KiB allocation, which is written on from where the last one ended, and reused from
+    /// its start once every slice is gone; so a response costs no allocation of its own, and
+    /// whatever keeps one (a response to retransmit) copies it out at its size.
+    pub(super) fn sent(&mut self) -> Bytes {
+        self.buf.split().freeze()
+    }
+
     /// The parts of the table a step needs.
     pub(super) fn cx<'a>(
         wheel: &'a mut TimerWheel<TxTimer>,
