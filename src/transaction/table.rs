@@ -99,8 +99,10 @@ impl TxTable {
         self.len() == 0
     }
 
-    /// Feeds one valid message from `from`, received on socket `local`.
-    pub fn on_message(&mut self, msg: Message, from: SocketAddr, local: Local, now: Instant, out: &mut Vec<TxOutput>) {
+    /// Feeds one valid message from `from`, received on socket `local`. Borrowed: a new
+    /// request is copied into its transaction, nothing else is kept; the outputs that concern
+    /// the TU name no message, the caller hands `msg` on with them.
+    pub fn on_message(&mut self, msg: &Message, from: SocketAddr, local: Local, now: Instant, out: &mut Vec<TxOutput>) {
         if msg.is_request() {
             self.on_request(msg, (from, local), now, out);
         } else {
