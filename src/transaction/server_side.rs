@@ -135,10 +135,12 @@ impl TxTable {
             ServerMachine::Invite(m) => m.on_response(resp.code, &data, &cfg)?,
             ServerMachine::NonInvite(m) => m.on_response(resp.code, &data, &cfg)?,
         };
-        if let (100..=199, Some(live)) = (resp.code, t.live.as_mut()) {
-            // The final answer comes later (a ringing call, or a TU slow enough for 100
-            // Trying): the request will be kept a while, so it must not pin a shared buffer.
-            live.detach();
+        if (100..=199).contains(&resp.code) {
+            // The final answer may come later (a ringing call, or a TU slow enough for 100
+            // Trying): unless it comes before the next input, the request and this response
+            // are copied out of the buffers they share (`TxTable::settle`).
+            self.unsettled.push(tx.0);
+            self.unsettled_since.get_or_insert(now);
         }
         self.run_server_step(tx.0, step, now, out, false);
         Ok(data)
