@@ -27,7 +27,7 @@ fn request(method: &str, branch: &str) -> Message {
 fn response_to(req: &Message, code: u16) -> Message {
     let mut t = TxTable::new(TxConfig { trying_delay: None, ..TxConfig::default() }, Instant::now());
     let mut out = Vec::new();
-    t.on_message(req.clone(), peer(), 0, Instant::now(), &mut out);
+    t.on_message(req, peer(), 0, Instant::now(), &mut out);
     let Some(TxOutput::Request { tx, .. }) = out.pop() else { panic!("no request") };
     t.respond(tx, &Response { to_tag: Some(b"b1"), ..Response::new(code) }, Instant::now(), &mut out).unwrap();
     let Some(TxOutput::Send { data, .. }) = out.pop() else { panic!("no response") };
@@ -51,7 +51,7 @@ impl Clocked {
 
     fn feed(&mut self, msg: Message) {
         let mut out = Vec::new();
-        self.table.on_message(msg, peer(), 0, self.now, &mut out);
+        self.table.on_message(&msg, peer(), 0, self.now, &mut out);
         self.take(out);
     }
 
@@ -351,9 +351,8 @@ fn a_full_table_answers_503_with_retry_after() {
         .unwrap()
         .replace("<sip:bob@example.com>", "<sip:bob@example.com>;tag=t1");
     full.feed(Message::parse(bytes::Bytes::from(bye)).unwrap());
-    assert!(full.out.iter().any(
-        |(_, o)| matches!(o, TxOutput::Request { request, .. } if request.method() == Some(callshard::sip::Method::Bye))
-    ));
+    assert!(full.out.iter().any(|(_, o)| matches!(o, TxOutput::Request { tx, .. }
+        if full.table.request(*tx).and_then(|r| r.method()) == Some(callshard::sip::Method::Bye))));
 }
 
 #[test]
@@ -390,6 +389,7 @@ fn a_lingering_server_transaction_keeps_nothing_of_the_datagram() {
     let tx = c.server_tx();
     c.drain();
     c.table.respond(tx, &Response { to_tag: Some(b"x"), ..Response::new(180) }, c.now, &mut out).unwrap();
+    c.table.on_timer(c.now, &mut out); // the next turn
     assert!(data.is_unique(), "a ringing call's INVITE is copied out of the shared buffer");
     assert!(c.table.request(tx).is_some_and(|r| r.bytes()[..] == data[..]));
     c.table.respond(tx, &Response { to_tag: Some(b"x"), ..Response::new(200) }, c.now, &mut out).unwrap();
@@ -425,4 +425,25 @@ fn a_completed_client_invite_keeps_only_its_ack() {
     let tx = start_client(&mut c, forked.clone());
     c.feed(response_to(&forked, 200));
     assert!(c.table.client_request(tx).is_some(), "Accepted (Timer M): later forks' dialogs need the INVITE");
+}
+
+#[test]
+fn a_request_still_ringing_at_the_next_input_is_copied_out_of_its_buffer() {
+    let mut c = Clocked::new(TxConfig::default());
+    let invite = request("INVITE", "z9hG4bKring");
+    let received = invite.bytes().as_ptr();
+    c.feed(invite);
+    let tx = c.server_tx();
+    let mut out = Vec::new();
+    c.table.respond(tx, &Response { to_tag: Some(b"x"), ..Response::new(180) }, c.now, &mut out).unwrap();
+    let at = |c: &Clocked| c.table.request(tx).map(|r| r.bytes().as_ptr());
+    assert_eq!(at(&c), Some(received), "no copy in the turn of the 1xx: a final response may follow");
+    assert_eq!(c.table.next_deadline(), Some(c.now), "the next turn settles it");
+    c.table.on_timer(c.now, &mut out);
+    assert!(at(&c).is_some_and(|p| p != received), "copied: a ringing call pins no receive buffer");
+    // The 180 is still answered to a retransmitted INVITE, from the transaction's own copy.
+    c.take(out);
+    c.drain();
+    c.feed(request("INVITE", "z9hG4bKring"));
+    assert!(matches!(c.drain().as_slice(), [(_, TxOutput::Send { data, .. })] if data.starts_with(b"SIP/2.0 180")));
 }

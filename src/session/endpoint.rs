@@ -12,6 +12,7 @@ use super::call::{Call, CallTimer};
 use super::config::EndpointConfig;
 use super::events::{CallEvent, CallId, EndReason, Output};
 use super::ids::Ids;
+use super::own_address::OwnAddress;
 use super::ports::RtpPorts;
 use super::stats::CallStats;
 use crate::dialog::TagCodec;
@@ -37,6 +38,8 @@ pub struct Endpoint {
     /// Scratch room for a response's SDP body.
     pub(super) body: BytesMut,
     pub(super) tx_out: Vec<TxOutput>,
+    /// The batch `pump` is dispatching, kept between batches (see there).
+    tx_batch: Vec<TxOutput>,
     pub(super) out: Vec<Output>,
     pub(super) stats: CallStats,
     /// How we name ourselves on each socket (index: `Local`).
@@ -64,6 +67,7 @@ impl Endpoint {
             buf: BytesMut::with_capacity(64 * 1024),
             body: BytesMut::with_capacity(4096),
             tx_out: Vec::new(),
+            tx_batch: Vec::new(),
             out: Vec::new(),
             stats: CallStats::default(),
             addresses,
@@ -91,7 +95,10 @@ impl Endpoint {
     pub fn on_parsed(&mut self, parsed: Parsed, from: SocketAddr, local: Local, now: Instant) {
         let local = if (local as usize) < self.addresses.len() { local } else { 0 };
         match parsed {
-            Parsed::Valid(msg) => self.tx.on_message(msg, from, local, now, &mut self.tx_out),
+            Parsed::Valid(msg) => {
+                self.tx.on_message(&msg, from, local, now, &mut self.tx_out);
+                return self.pump_fed(Some(&msg), now);
+            }
             Parsed::Reject(msg, error) => self.reject_malformed(&msg, (from, local), error),
             Parsed::Drop(_) => self.stats.dropped += 1,
         }
@@ -133,36 +140,49 @@ impl Endpoint {
 
     /// Hands transaction outputs to the call layer until none are left.
     pub(super) fn pump(&mut self, now: Instant) {
+        self.pump_fed(None, now);
+    }
+
+    /// [`Endpoint::pump`] after `fed` went into the table: the outputs about it (a request,
+    /// an ACK, a response) are handed on with it.
+    fn pump_fed(&mut self, fed: Option<&Message>, now: Instant) {
         self.last_now = self.last_now.max(now);
+        // Two queues that trade places: what a batch causes goes into the other one, and
+        // neither is given up between batches (one of them was allocated anew per round).
         while !self.tx_out.is_empty() {
-            let mut batch = std::mem::take(&mut self.tx_out);
+            std::mem::swap(&mut self.tx_out, &mut self.tx_batch);
+            let mut batch = std::mem::take(&mut self.tx_batch);
             for o in batch.drain(..) {
-                self.dispatch(o, now);
+                self.dispatch(o, fed, now);
             }
-            if self.tx_out.is_empty() {
-                self.tx_out = batch;
-            }
+            self.tx_batch = batch;
         }
         // A burst (a timer wave ending thousands of transactions) must not pin its peak.
-        if self.tx_out.capacity() > QUEUE_KEEP {
-            self.tx_out.shrink_to(QUEUE_KEEP);
+        for q in [&mut self.tx_out, &mut self.tx_batch] {
+            if q.capacity() > QUEUE_KEEP {
+                q.shrink_to(QUEUE_KEEP);
+            }
         }
     }
 
-    fn dispatch(&mut self, o: TxOutput, now: Instant) {
-        match o {
-            TxOutput::Send { to, local, data } => self.out.push(Output::Transmit { to, local, data }),
-            TxOutput::Request { tx, request, from, .. } => self.on_request(tx, &request, from, now),
-            TxOutput::Cancelled { invite, cancel } => self.on_cancelled(invite, cancel, now),
-            TxOutput::Ack { ack, .. } => self.on_ack(&ack, now),
-            TxOutput::Response { tx, response } => self.on_response(tx, &response, now),
-            TxOutput::StrayResponse { response, .. } => self.on_stray_response(&response, now),
-            TxOutput::Timeout { tx } => self.on_client_timeout(tx, now),
-            TxOutput::AckTimeout { .. } => {}
-            TxOutput::ClientEnded { tx } => {
+    /// `fed`: the message the table was just given, which `Request`, `Ack`, `Response` and
+    /// `StrayResponse` are about (the table emits them only from `on_message`).
+    fn dispatch(&mut self, o: TxOutput, fed: Option<&Message>, now: Instant) {
+        match (o, fed) {
+            (TxOutput::Send { to, local, data }, _) => self.out.push(Output::Transmit { to, local, data }),
+            (TxOutput::Request { tx, from, .. }, Some(request)) => self.on_request(tx, request, from, now),
+            (TxOutput::Cancelled { invite, cancel }, _) => self.on_cancelled(invite, cancel, now),
+            (TxOutput::Ack { .. }, Some(ack)) => self.on_ack(ack, now),
+            (TxOutput::Response { tx }, Some(response)) => self.on_response(tx, response, now),
+            (TxOutput::StrayResponse { .. }, Some(response)) => self.on_stray_response(response, now),
+            (TxOutput::Request { .. } | TxOutput::Ack { .. }, None) => {}
+            (TxOutput::Response { .. } | TxOutput::StrayResponse { .. }, None) => {}
+            (TxOutput::Timeout { tx }, _) => self.on_client_timeout(tx, now),
+            (TxOutput::AckTimeout { .. }, _) => {}
+            (TxOutput::ClientEnded { tx }, _) => {
                 self.by_client_tx.remove(&tx);
             }
-            TxOutput::ServerEnded { tx } => {
+            (TxOutput::ServerEnded { tx }, _) => {
                 self.by_server_tx.remove(&tx);
             }
         }
@@ -181,31 +201,5 @@ impl Endpoint {
         self.stats.ended(reason);
         let rtp_port = call.rtp_port.port;
         self.out.push(Output::Event(CallEvent::Ended { call: CallId(h), reason, rtp_port }));
-    }
-}
-
-/// How we name ourselves on one socket.
-pub(super) struct OwnAddress {
-    /// `host:port`, the sent-by of our Via.
-    pub sent_by: Vec<u8>,
-    /// `sip:user@host:port`, our Contact URI.
-    pub contact: Vec<u8>,
-    /// `<sip:user@host:port>`, the value of the Contact header of our responses.
-    pub contact_header: Vec<u8>,
-}
-
-impl OwnAddress {
-    fn new(user: &[u8], addr: SocketAddr) -> OwnAddress {
-        let sent_by = addr.to_string().into_bytes();
-        let contact = [&b"sip:"[..], user, b"@", &sent_by].concat();
-        let contact_header = [&b"<"[..], &contact, b">"].concat();
-        OwnAddress { sent_by, contact, contact_header }
-    }
-}
-
-impl Endpoint {
-    /// The socket a request to `peer` leaves from: the first of the peer's address family.
-    pub(super) fn local_for(&self, peer: SocketAddr) -> Local {
-        self.cfg.locals.iter().position(|a| a.is_ipv4() == peer.is_ipv4()).unwrap_or(0) as Local
     }
 }

@@ -9,6 +9,7 @@ mod events;
 mod hangup;
 mod ids;
 mod in_dialog;
+mod own_address;
 mod ports;
 mod reinvite;
 mod respond;

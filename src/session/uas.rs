@@ -156,7 +156,8 @@ impl Endpoint {
         let c = self.calls.get_mut(h).ok_or(CallError::UnknownCall)?;
         c.invite_tx = None;
         let (to, local) = target.unwrap_or((c.peer, c.local));
-        c.pending_2xx = Some(Pending2xx { data, to, local, interval: t1 });
+        // Kept until the ACK (up to 64*T1): copied out of the table's send buffer.
+        c.pending_2xx = Some(Pending2xx { data: bytes::Bytes::copy_from_slice(&data), to, local, interval: t1 });
         self.by_server_tx.remove(&tx);
         self.arm(h, CallTimerKind::Retransmit2xx, now + t1);
         self.arm(h, CallTimerKind::AckTimeout, now + self.cfg.tx.timeout());

@@ -86,10 +86,10 @@ impl TxTable {
         self.clients.get(tx.0)?.live.as_ref().map(|l| &l.request)
     }
 
-    pub(super) fn on_response(&mut self, msg: Message, from: SocketAddr, now: Instant, out: &mut Vec<TxOutput>) {
-        let found = KeyBuf::client(&msg).and_then(|k| self.client_keys.get(&k, &self.clients));
+    pub(super) fn on_response(&mut self, msg: &Message, from: SocketAddr, now: Instant, out: &mut Vec<TxOutput>) {
+        let found = KeyBuf::client(msg).and_then(|k| self.client_keys.get(&k, &self.clients));
         let Some(h) = found else {
-            return out.push(TxOutput::StrayResponse { response: Box::new(msg), from });
+            return out.push(TxOutput::StrayResponse { from });
         };
         let (cfg, code) = (self.cfg, msg.status().unwrap_or(0));
         let Some(tx) = self.clients.get_mut(h) else { return };
@@ -115,13 +115,13 @@ impl TxTable {
         &mut self,
         h: Handle,
         step: Step,
-        response: Option<Message>,
+        response: Option<&Message>,
         now: Instant,
         out: &mut Vec<TxOutput>,
         timer: bool,
     ) {
         let Some(tx) = self.clients.get(h) else { return };
-        if let (true, Some(resp), Some(live)) = (step.send_ack, &response, &tx.live) {
+        if let (true, Some(resp), Some(live)) = (step.send_ack, response, &tx.live) {
             // RFC 3261 17.1.1.3: the transaction ACKs a non-2xx final response itself.
             if write_ack_for_non_2xx(&mut self.buf, &live.request, resp) {
                 let ack = self.written();
@@ -139,9 +139,7 @@ impl TxTable {
             tx.live = None;
         }
         match (step.notify, response) {
-            (Some(Notice::Response), Some(response)) => {
-                out.push(TxOutput::Response { tx: ClientTxId(h), response: Box::new(response) })
-            }
+            (Some(Notice::Response), Some(_)) => out.push(TxOutput::Response { tx: ClientTxId(h) }),
             (Some(Notice::Timeout), _) => {
                 self.stats.timeouts += 1;
                 out.push(TxOutput::Timeout { tx: ClientTxId(h) });

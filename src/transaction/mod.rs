@@ -14,6 +14,7 @@ mod output;
 mod server_invite;
 mod server_non_invite;
 mod server_side;
+mod settle;
 pub mod step;
 mod table;
 mod tx;

@@ -5,7 +5,6 @@ use std::net::SocketAddr;
 
 use bytes::Bytes;
 
-use crate::sip::Message;
 use crate::timer::Handle;
 
 /// Which of the endpoint's sockets a datagram arrived on or leaves from: the index of its
@@ -21,27 +20,30 @@ pub struct ServerTxId(pub(super) Handle);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ClientTxId(pub(super) Handle);
 
-/// What the table hands on. Messages go boxed: a `Message` is nearly a kilobyte of inline
-/// index, and every output is moved a few times on its way to the TU (measured: the copies
-/// were a tenth of the core's time per call, `benches/call_path.rs`).
+/// What the table hands on. `Request`, `Ack`, `Response` and `StrayResponse` carry no
+/// message: each is about the message just given to [`super::TxTable::on_message`], which
+/// the caller still holds. A `Message` is nearly a kilobyte of inline index; boxing one per
+/// output cost an allocation, and moving it unboxed a tenth of the core's time per call
+/// (`benches/call_path.rs`).
 #[derive(Debug)]
 pub enum TxOutput {
     /// Put these bytes on the wire, from socket `local`.
     Send { to: SocketAddr, local: Local, data: Bytes },
-    /// A new request, from `from` through socket `local`: the TU must answer it through
-    /// [`super::TxTable::respond`].
-    Request { tx: ServerTxId, request: Box<Message>, from: SocketAddr, local: Local },
+    /// The message fed is a new request, from `from` through socket `local`: the TU must
+    /// answer it through [`super::TxTable::respond`] ([`super::TxTable::request`] has it too).
+    Request { tx: ServerTxId, from: SocketAddr, local: Local },
     /// A CANCEL matched this pending INVITE. The TU answers the CANCEL (`cancel`) with 200 and
     /// the INVITE with 487, both with the INVITE responses' To tag (RFC 3261 9.2).
     Cancelled { invite: ServerTxId, cancel: ServerTxId },
-    /// An ACK that matched no INVITE transaction: the ACK for a 2xx, which is the TU's
-    /// (RFC 3261 13.3.1.4, 17.2.1).
-    Ack { ack: Box<Message>, from: SocketAddr },
-    /// A response to one of our requests.
-    Response { tx: ClientTxId, response: Box<Message> },
-    /// A response that matched no client transaction, e.g. a 2xx retransmitted after the
-    /// INVITE transaction ended; the UAC core ACKs it again (RFC 3261 13.2.2.4).
-    StrayResponse { response: Box<Message>, from: SocketAddr },
+    /// The message fed is an ACK that matched no INVITE transaction: the ACK for a 2xx,
+    /// which is the TU's (RFC 3261 13.3.1.4, 17.2.1).
+    Ack { from: SocketAddr },
+    /// The message fed is a response to one of our requests.
+    Response { tx: ClientTxId },
+    /// The message fed is a response that matched no client transaction, e.g. a 2xx
+    /// retransmitted after the INVITE transaction ended; the UAC core ACKs it again (RFC 3261
+    /// 13.2.2.4).
+    StrayResponse { from: SocketAddr },
     /// Timer B or F fired: no final response came.
     Timeout { tx: ClientTxId },
     /// Timer H fired: our non-2xx final response was never ACKed.

@@ -68,12 +68,14 @@ impl ServerInvite {
         }
     }
 
-    /// The TU (or the Trying timer) sends a response.
-    pub fn on_response(&mut self, code: u16, data: Bytes, cfg: &TxConfig) -> Result<Step, TxError> {
+    /// The TU (or the Trying timer) sends a response. `data` may share a larger buffer: a
+    /// final response kept as `last` is copied out at its own size (it may linger for 64*T1);
+    /// a provisional one is kept as it is until [`ServerInvite::settle`].
+    pub fn on_response(&mut self, code: u16, data: &Bytes, cfg: &TxConfig) -> Result<Step, TxError> {
         let mut step =
             Step { send: Some(data.clone()), cancel: [TimerKind::Trying].into_iter().collect(), ..Step::none() };
         match (self.state, code) {
-            (State::Proceeding, 100..=199) => self.last = Some(data),
+            (State::Proceeding, 100..=199) => self.last = Some(data.clone()),
             (State::Proceeding, 200..=299) => {
                 self.state = State::Accepted;
                 self.last = None;
@@ -81,13 +83,21 @@ impl ServerInvite {
             }
             (State::Proceeding, _) => {
                 self.state = State::Completed;
-                self.last = Some(data);
+                self.last = Some(Bytes::copy_from_slice(data));
                 step.arm.push((TimerKind::G, self.timer_g));
                 step.arm.push((TimerKind::H, cfg.timeout()));
             }
             _ => return Err(TxError::AlreadyFinal),
         }
         Ok(step)
+    }
+
+    /// Still Proceeding after the turn that sent a provisional response: it will be kept a
+    /// while, so it is copied out of the buffer it shares.
+    pub fn settle(&mut self) {
+        if let (State::Proceeding, Some(last)) = (self.state, self.last.as_mut()) {
+            *last = Bytes::copy_from_slice(last);
+        }
     }
 
     pub fn on_timer(&mut self, kind: TimerKind, cfg: &TxConfig) -> Step {

@@ -22,14 +22,14 @@ use crate::timer::Handle;
 impl TxTable {
     pub(super) fn on_request(
         &mut self,
-        msg: Message,
+        msg: &Message,
         (from, local): (SocketAddr, Local),
         now: Instant,
         out: &mut Vec<TxOutput>,
     ) {
-        let Some(key) = KeyBuf::server(&msg) else { return };
+        let Some(key) = KeyBuf::server(msg) else { return };
         if msg.method() == Some(Method::Ack) {
-            return self.on_ack(&key, msg, from, now, out);
+            return self.on_ack(&key, from, now, out);
         }
         if let Some(h) = self.server_keys.get(&key, &self.servers) {
             let Some(tx) = self.servers.get(h) else { return };
@@ -49,12 +49,12 @@ impl TxTable {
             self.stats.rejected_full += 1;
             let mut text = IpText::default();
             let resp = Response {
-                via: stamp_for(&msg, from, &mut text),
+                via: stamp_for(msg, from, &mut text),
                 headers: &[(b"Retry-After", b"5")],
                 ..Response::new(503)
             };
-            write_response(&mut self.buf, &msg, &resp);
-            out.push(TxOutput::Send { to: response_destination(&msg, from), local, data: self.written() });
+            write_response(&mut self.buf, msg, &resp);
+            out.push(TxOutput::Send { to: response_destination(msg, from), local, data: self.sent() });
             return;
         }
         let (machine, step) = match msg.method() {
@@ -65,7 +65,7 @@ impl TxTable {
             _ => (ServerMachine::NonInvite(ServerNonInvite::start()), Step::none()),
         };
         let is_cancel = msg.method() == Some(Method::Cancel);
-        let peer = response_destination(&msg, from);
+        let peer = response_destination(msg, from);
         let live = Live { request: msg.clone(), source: from, detached: false };
         let h = self.servers.insert(Box::new(Tx::new(key.to_key(), (peer, local), machine, live)));
         self.server_keys.insert(h, &self.servers);
@@ -74,7 +74,7 @@ impl TxTable {
         if is_cancel {
             self.on_cancel(h, now, out);
         } else {
-            out.push(TxOutput::Request { tx: ServerTxId(h), request: Box::new(msg), from, local });
+            out.push(TxOutput::Request { tx: ServerTxId(h), from, local });
         }
     }
 
@@ -96,9 +96,9 @@ impl TxTable {
         }
     }
 
-    fn on_ack(&mut self, key: &KeyBuf, ack: Message, from: SocketAddr, now: Instant, out: &mut Vec<TxOutput>) {
+    fn on_ack(&mut self, key: &KeyBuf, from: SocketAddr, now: Instant, out: &mut Vec<TxOutput>) {
         let Some(h) = self.server_keys.get(key, &self.servers) else {
-            return out.push(TxOutput::Ack { ack: Box::new(ack), from });
+            return out.push(TxOutput::Ack { from });
         };
         let cfg = self.cfg;
         let step = match self.servers.get_mut(h).map(|t| &mut t.machine) {
@@ -106,7 +106,7 @@ impl TxTable {
             _ => Step::none(),
         };
         if step.notify == Some(Notice::Ack) {
-            out.push(TxOutput::Ack { ack: Box::new(ack), from });
+            out.push(TxOutput::Ack { from });
         }
         self.run_server_step(h, Step { notify: None, ..step }, now, out, false);
     }
@@ -114,7 +114,8 @@ impl TxTable {
     /// Sends a response through a server transaction. The response echoes the request's
     /// headers and carries the transport's `received`/`rport` stamp. Returns the bytes sent,
     /// which the TU keeps to retransmit a 2xx (RFC 3261 13.3.1.4): after a final response
-    /// the transaction no longer has the request to write another (`AlreadyFinal`).
+    /// the transaction no longer has the request to write another (`AlreadyFinal`). They
+    /// are a slice of the table's send buffer: a TU that keeps them copies them out.
     pub fn respond(
         &mut self,
         tx: ServerTxId,
@@ -127,17 +128,19 @@ impl TxTable {
         let mut text = IpText::default();
         let stamped = Response { via: stamp_for(&live.request, live.source, &mut text), ..*resp };
         write_response(&mut self.buf, &live.request, &stamped);
-        let data = self.written();
+        let data = self.sent();
         let cfg = self.cfg;
         let t = self.servers.get_mut(tx.0).ok_or(TxError::Unknown)?;
         let step = match &mut t.machine {
-            ServerMachine::Invite(m) => m.on_response(resp.code, data.clone(), &cfg)?,
-            ServerMachine::NonInvite(m) => m.on_response(resp.code, data.clone(), &cfg)?,
+            ServerMachine::Invite(m) => m.on_response(resp.code, &data, &cfg)?,
+            ServerMachine::NonInvite(m) => m.on_response(resp.code, &data, &cfg)?,
         };
-        if let (100..=199, Some(live)) = (resp.code, t.live.as_mut()) {
-            // The final answer comes later (a ringing call, or a TU slow enough for 100
-            // Trying): the request will be kept a while, so it must not pin a shared buffer.
-            live.detach();
+        if (100..=199).contains(&resp.code) {
+            // The final answer may come later (a ringing call, or a TU slow enough for 100
+            // Trying): unless it comes before the next input, the request and this response
+            // are copied out of the buffers they share (`TxTable::settle`).
+            self.unsettled.push(tx.0);
+            self.unsettled_since.get_or_insert(now);
         }
         self.run_server_step(tx.0, step, now, out, false);
         Ok(data)

@@ -17,7 +17,7 @@ use super::server_invite::ServerInvite;
 use super::server_non_invite::ServerNonInvite;
 use super::tx::{Apply, Side, Tx, TxTimer};
 use crate::sip::Message;
-use crate::timer::{GenSlab, TimerWheel};
+use crate::timer::{GenSlab, Handle, TimerWheel};
 
 #[derive(Debug)]
 pub enum ServerMachine {
@@ -64,6 +64,11 @@ pub struct TxTable {
     pub(super) buf: BytesMut,
     pub(super) stats: TxStats,
     fired: Vec<TxTimer>,
+    /// Server transactions that sent a provisional response since the last input: their
+    /// request and that response may still be slices of shared buffers (`settle.rs`).
+    pub(super) unsettled: Vec<Handle>,
+    /// When the first of them did: the table's next deadline is no later.
+    pub(super) unsettled_since: Option<Instant>,
 }
 
 impl TxTable {
@@ -79,6 +84,8 @@ impl TxTable {
             buf: BytesMut::with_capacity(64 * 1024),
             stats: TxStats::default(),
             fired: Vec::new(),
+            unsettled: Vec::new(),
+            unsettled_since: None,
         }
     }
 
@@ -99,8 +106,11 @@ impl TxTable {
         self.len() == 0
     }
 
-    /// Feeds one valid message from `from`, received on socket `local`.
-    pub fn on_message(&mut self, msg: Message, from: SocketAddr, local: Local, now: Instant, out: &mut Vec<TxOutput>) {
+    /// Feeds one valid message from `from`, received on socket `local`. Borrowed: a new
+    /// request is copied into its transaction, nothing else is kept; the outputs that concern
+    /// the TU name no message, the caller hands `msg` on with them.
+    pub fn on_message(&mut self, msg: &Message, from: SocketAddr, local: Local, now: Instant, out: &mut Vec<TxOutput>) {
+        self.settle();
         if msg.is_request() {
             self.on_request(msg, (from, local), now, out);
         } else {
@@ -108,13 +118,18 @@ impl TxTable {
         }
     }
 
-    /// When [`TxTable::on_timer`] must next be called.
+    /// When [`TxTable::on_timer`] must next be called: at once after a provisional
+    /// response (see `settle.rs`), else at the wheel's next timer.
     pub fn next_deadline(&self) -> Option<Instant> {
-        self.wheel.next_deadline()
+        match (self.wheel.next_deadline(), self.unsettled_since) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// Fires every timer due at `now`.
     pub fn on_timer(&mut self, now: Instant, out: &mut Vec<TxOutput>) {
+        self.settle();
         let mut fired = std::mem::take(&mut self.fired);
         self.wheel.expire(now, |t| fired.push(t));
         for t in fired.drain(..) {
@@ -144,6 +159,15 @@ impl TxTable {
         let data = Bytes::copy_from_slice(&self.buf);
         self.buf.clear();
         data
+    }
+
+    /// What was just written into the scratch buffer, as a slice of it: for a datagram that
+    /// is only sent (held until its send completes), never kept. Slices share the buffer's
+    /// 64 KiB allocation, which is written on from where the last one ended, and reused from
+    /// its start once every slice is gone; so a response costs no allocation of its own, and
+    /// whatever keeps one (a response to retransmit) copies it out at its size.
+    pub(super) fn sent(&mut self) -> Bytes {
+        self.buf.split().freeze()
     }
 
     /// The parts of the table a step needs.

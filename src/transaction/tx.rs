@@ -58,8 +58,8 @@ pub struct Live {
 
 impl Live {
     /// Copies the request out of the buffer it shares with other datagrams, once. A request
-    /// given its final response at once never pays for it; one that waits (a ringing call)
-    /// must not pin a 256 KiB receive buffer for as long as it rings.
+    /// given its final response in the turn it came in never pays for it; one that waits (a
+    /// ringing call) must not pin a 256 KiB receive buffer for as long as it rings.
     pub fn detach(&mut self) {
         if !self.detached {
             self.request.detach();
