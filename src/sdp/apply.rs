@@ -6,7 +6,7 @@ use super::codec::{identify, Format};
 use super::error::NegotiationError;
 use super::local::{AudioStream, LocalDescription, LocalMedia};
 use super::media::MediaDescription;
-use super::negotiated::{remote_direction, send_ptime, Negotiated};
+use super::negotiated::{remote_direction, remote_rtcp, send_ptime, Negotiated};
 use super::parse::SessionDescription;
 
 /// Reads the answer to `offer` (RFC 3264 6, 7). The answer must have as many `m=` lines as
@@ -63,14 +63,20 @@ fn accepted_audio<'a>(
     let ip = connection.ip.ok_or(NegotiationError::BadAnswer { reason: "c= address is not an IP literal" })?;
     // What the answerer does, seen from our end, and never more than we offered.
     let direction = remote_direction(sdp, m, &connection).reversed().intersect(ours.direction);
+    // RFC 5761 5.1.1: without `a=rtcp-mux` in the answer we must not mux; one we did not
+    // offer is ignored (RFC 8035).
+    let rtcp_mux = ours.rtcp_mux && m.rtcp_mux;
+    let remote = SocketAddr::new(ip, m.port);
     Ok(Some(Negotiated {
         media_index: index,
-        remote: SocketAddr::new(ip, m.port),
+        remote,
         codec,
         payload_type,
         telephone_event,
         direction,
         ptime: send_ptime(m, ours.ptime),
+        rtcp_mux,
+        remote_rtcp: remote_rtcp(m, remote, rtcp_mux),
     }))
 }
 
@@ -106,5 +112,23 @@ mod tests {
         assert!(matches!(check("m=video 8000 RTP/AVP 0\r\n"), Err(NegotiationError::BadAnswer { .. })));
         assert_eq!(check("m=audio 0 RTP/AVP 0\r\n"), Err(NegotiationError::NoAcceptableMedia));
         assert_eq!(check("m=audio 8000 RTP/AVP 101\r\n"), Err(NegotiationError::NoAcceptableMedia));
+    }
+
+    #[test]
+    fn rtcp_mux_only_when_the_answer_has_it_too() {
+        let n = check("m=audio 8000 RTP/AVP 0\r\na=rtcp-mux\r\n").unwrap();
+        assert_eq!((n.rtcp_mux, n.rtcp_destination()), (true, "192.0.2.5:8000".parse().unwrap()));
+        let n = check("m=audio 8000 RTP/AVP 0\r\n").unwrap();
+        assert_eq!((n.rtcp_mux, n.rtcp_destination()), (false, "192.0.2.5:8001".parse().unwrap()));
+        let n = check("m=audio 8000 RTP/AVP 0\r\na=rtcp:9000 IN IP4 192.0.2.6\r\n").unwrap();
+        assert_eq!((n.rtcp_mux, n.remote_rtcp), (false, Some("192.0.2.6:9000".parse().unwrap())));
+        // An answer may not add mux to an offer without it (RFC 8035): it is ignored.
+        let mut config = LocalConfig::new([10, 0, 0, 1].into(), 4000);
+        config.rtcp_mux = false;
+        let offer = create_offer(&config).unwrap();
+        let body =
+            "v=0\r\no=- 1 1 IN IP4 h\r\ns=-\r\nc=IN IP4 192.0.2.5\r\nt=0 0\r\nm=audio 8000 RTP/AVP 0\r\na=rtcp-mux\r\n";
+        let n = apply_answer(&offer, &SessionDescription::parse(body.as_bytes()).unwrap()).unwrap();
+        assert_eq!((n.rtcp_mux, n.rtcp_destination().port()), (false, 8001));
     }
 }

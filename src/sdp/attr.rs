@@ -1,8 +1,11 @@
 //! Attribute lines (`a=`, RFC 4566 5.13 and 6), read on demand from a section's bytes so that
 //! a parse allocates nothing per attribute.
 
+use std::net::IpAddr;
+
 use crate::sip::lex::parse_decimal;
 
+use super::connection::Connection;
 use super::direction::Direction;
 use super::lines::{split_line, RawLines};
 
@@ -21,6 +24,10 @@ pub enum Attribute<'a> {
     /// `a=maxptime:<ms>` (RFC 4566 6).
     MaxPtime(u32),
     Direction(Direction),
+    /// `a=rtcp-mux`: RTP and RTCP share the RTP port (RFC 5761 5.1.1).
+    RtcpMux,
+    /// `a=rtcp:<port> [<nettype> <addrtype> <address>]` (RFC 3605 2.1).
+    Rtcp(RtcpAddress),
     /// Any other attribute, raw: `name` or `name:value`.
     Other {
         name: &'a [u8],
@@ -54,6 +61,27 @@ impl<'a> Rtpmap<'a> {
     }
 }
 
+/// Where a peer wants RTCP when it is not on the RTP port + 1 (RFC 3605 2.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RtcpAddress {
+    pub port: u16,
+    /// The address when one is given as an IP literal; else the stream's `c=` address.
+    pub ip: Option<IpAddr>,
+}
+
+impl RtcpAddress {
+    /// Port 0 or a malformed address makes the line unreadable (then it is `Other`); a
+    /// domain name is read as "no address", as for `c=` (no DNS in a sans-IO core).
+    pub fn parse(value: &[u8]) -> Option<RtcpAddress> {
+        let value = value.trim_ascii();
+        let (port, rest) = value.split_at(memchr::memchr(b' ', value).unwrap_or(value.len()));
+        let port = parse_decimal(port, 65_535).filter(|&p| p != 0)? as u16;
+        let rest = rest.trim_ascii();
+        let ip = if rest.is_empty() { None } else { Connection::parse(rest).ok()?.ip };
+        Some(RtcpAddress { port, ip })
+    }
+}
+
 impl<'a> Attribute<'a> {
     /// Reads the value of an `a=` line.
     pub fn parse(value: &'a [u8]) -> Attribute<'a> {
@@ -62,7 +90,9 @@ impl<'a> Attribute<'a> {
             None => (value, None),
         };
         let known = match arg {
+            None if name.eq_ignore_ascii_case(b"rtcp-mux") => Some(Attribute::RtcpMux),
             None => Direction::from_attribute(name).map(Attribute::Direction),
+            Some(arg) if name.eq_ignore_ascii_case(b"rtcp") => RtcpAddress::parse(arg).map(Attribute::Rtcp),
             Some(arg) if name.eq_ignore_ascii_case(b"rtpmap") => Rtpmap::parse(arg).map(Attribute::Rtpmap),
             Some(arg) if name.eq_ignore_ascii_case(b"fmtp") => {
                 let (format, params) = arg.split_at(memchr::memchr(b' ', arg).unwrap_or(arg.len()));
@@ -123,8 +153,21 @@ mod tests {
         assert_eq!(Attribute::parse(b"recvonly"), Attribute::Direction(Direction::RecvOnly));
         assert_eq!(Attribute::parse(b"fmtp:101 0-16"), Attribute::Fmtp { format: b"101", params: b"0-16" });
         assert_eq!(Attribute::parse(b"ptime:abc"), Attribute::Other { name: b"ptime", value: Some(b"abc") });
-        assert_eq!(Attribute::parse(b"rtcp-mux"), Attribute::Other { name: b"rtcp-mux", value: None });
+        assert_eq!(Attribute::parse(b"rtcp-mux"), Attribute::RtcpMux);
+        assert_eq!(Attribute::parse(b"rtcp-mux:x"), Attribute::Other { name: b"rtcp-mux", value: Some(b"x") });
         assert_eq!(Attribute::parse(b"sendonly:x"), Attribute::Other { name: b"sendonly", value: Some(b"x") });
+    }
+
+    #[test]
+    fn rtcp_ports_and_addresses() {
+        let rtcp = |port, ip: Option<&str>| Attribute::Rtcp(RtcpAddress { port, ip: ip.map(|i| i.parse().unwrap()) });
+        assert_eq!(Attribute::parse(b"rtcp:53020"), rtcp(53020, None));
+        assert_eq!(Attribute::parse(b"rtcp:53020 IN IP4 126.16.64.4"), rtcp(53020, Some("126.16.64.4")));
+        assert_eq!(Attribute::parse(b"RTCP:9 IN IP6 2001:db8::1"), rtcp(9, Some("2001:db8::1")));
+        assert_eq!(Attribute::parse(b"rtcp:9 IN IP4 media.example.com"), rtcp(9, None));
+        for bad in [&b"rtcp:0"[..], b"rtcp:x", b"rtcp:70000", b"rtcp:9 IN IP4", b"rtcp:9 IN IP4 2001:db8::1"] {
+            assert!(matches!(Attribute::parse(bad), Attribute::Other { .. }), "{}", String::from_utf8_lossy(bad));
+        }
     }
 
     #[test]

@@ -26,10 +26,14 @@ pub struct LocalConfig {
     pub ptime: Option<u16>,
     /// `sendonly` (or `inactive`) while we hold the call, else `sendrecv` (RFC 3264 8.4).
     pub direction: Direction,
+    /// Offer RTP/RTCP multiplexing, and accept it when offered (RFC 5761 5.1.1). Offering it
+    /// costs nothing: an answer without it leaves RTCP on port + 1, which stays reserved.
+    pub rtcp_mux: bool,
 }
 
 impl LocalConfig {
-    /// G.711 mu-law, A-law and G.722, telephone-event on 101, 20 ms packets, sendrecv.
+    /// G.711 mu-law, A-law and G.722, telephone-event on 101, 20 ms packets, sendrecv,
+    /// RTCP-mux offered and accepted.
     pub fn new(address: IpAddr, audio_port: u16) -> LocalConfig {
         LocalConfig {
             address,
@@ -38,6 +42,7 @@ impl LocalConfig {
             telephone_event: Some(101),
             ptime: Some(20),
             direction: Direction::SendRecv,
+            rtcp_mux: true,
         }
     }
 }
@@ -85,6 +90,8 @@ pub struct AudioStream {
     pub telephone_event: Option<u8>,
     pub ptime: Option<u16>,
     pub direction: Direction,
+    /// Written as `a=rtcp-mux` (RFC 5761 5.1.1).
+    pub rtcp_mux: bool,
 }
 
 /// One `m=` line of ours.
@@ -167,6 +174,9 @@ mod tests {
         assert_eq!(RtpProfile::from_proto(b"rtp/avpf"), Some(RtpProfile::Avpf));
         assert_eq!(RtpProfile::from_proto(b"RTP/SAVP"), None);
         let c = LocalConfig::new([10, 0, 0, 1].into(), 4000);
-        assert_eq!((&c.codecs[..], c.telephone_event, c.ptime), (&Codec::ALL[..], Some(101), Some(20)));
+        assert_eq!(
+            (&c.codecs[..], c.telephone_event, c.ptime, c.rtcp_mux),
+            (&Codec::ALL[..], Some(101), Some(20), true)
+        );
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::sip::lex::parse_decimal;
 
-use super::attr::{Attribute, Attributes, Rtpmap};
+use super::attr::{Attribute, Attributes, RtcpAddress, Rtpmap};
 use super::connection::Connection;
 use super::direction::Direction;
 use super::error::SdpError;
@@ -29,6 +29,10 @@ pub struct MediaDescription<'a> {
     pub direction: Option<Direction>,
     pub ptime: Option<u32>,
     pub maxptime: Option<u32>,
+    /// `a=rtcp-mux` (RFC 5761 5.1.1): the writer takes RTCP on the RTP port.
+    pub rtcp_mux: bool,
+    /// `a=rtcp` (RFC 3605): the writer's RTCP port, when not the RTP port + 1.
+    pub rtcp: Option<RtcpAddress>,
     pub(crate) section: &'a [u8],
 }
 
@@ -68,6 +72,8 @@ impl<'a> MediaDescription<'a> {
             direction,
             ptime,
             maxptime,
+            rtcp_mux: false,
+            rtcp: None,
             section: b"",
         })
     }
@@ -80,6 +86,8 @@ impl<'a> MediaDescription<'a> {
                 Attribute::Direction(d) => self.direction = self.direction.or(Some(d)),
                 Attribute::Ptime(ms) => self.ptime = self.ptime.or(Some(ms)),
                 Attribute::MaxPtime(ms) => self.maxptime = self.maxptime.or(Some(ms)),
+                Attribute::RtcpMux => self.rtcp_mux = true,
+                Attribute::Rtcp(r) => self.rtcp = self.rtcp.or(Some(r)),
                 _ => {}
             },
             _ => {}
@@ -155,7 +163,11 @@ mod tests {
         {
             m.add_line(kind, value).unwrap();
         }
-        assert_eq!((m.ptime, m.direction), (Some(30), Some(Direction::Inactive)));
+        assert_eq!((m.ptime, m.direction, m.rtcp_mux, m.rtcp), (Some(30), Some(Direction::Inactive), false, None));
+        for value in [&b"rtcp:7001"[..], b"rtcp:7003", b"rtcp-mux"] {
+            m.add_line(b'a', value).unwrap();
+        }
+        assert_eq!((m.rtcp_mux, m.rtcp), (true, Some(RtcpAddress { port: 7001, ip: None })));
         assert_eq!(m.connection.and_then(|c| c.ip), Some([10, 0, 0, 1].into()));
         assert!(m.add_line(b'x', b"anything").is_ok());
     }

@@ -22,7 +22,7 @@ mod session;
 mod write;
 
 pub use apply::apply_answer;
-pub use attr::{Attribute, Attributes, Rtpmap};
+pub use attr::{Attribute, Attributes, RtcpAddress, Rtpmap};
 pub use codec::{identify, Codec, Format, TELEPHONE_EVENT};
 pub use connection::Connection;
 pub use direction::Direction;

@@ -16,7 +16,7 @@ use super::parse::SessionDescription;
 pub struct Negotiated {
     /// Position of the audio stream among the `m=` lines.
     pub media_index: usize,
-    /// Where to send RTP (RTCP goes to the next port, RFC 3550 11).
+    /// Where to send RTP; for RTCP see [`rtcp_destination`](Negotiated::rtcp_destination).
     pub remote: SocketAddr,
     /// The codec to send: the first usable one of the answer (RFC 3264 6.1, 7).
     pub codec: Codec,
@@ -27,6 +27,30 @@ pub struct Negotiated {
     pub direction: Direction,
     /// Packet duration to send, in milliseconds.
     pub ptime: u16,
+    /// RTP and RTCP share one port on both ends: both sides said `a=rtcp-mux` (RFC 5761
+    /// 5.1.1). Otherwise RTCP is on the RTP port + 1 on both ends (RFC 3550 11).
+    pub rtcp_mux: bool,
+    /// The peer's RTCP address from its `a=rtcp` (RFC 3605), when not muxed.
+    pub remote_rtcp: Option<SocketAddr>,
+}
+
+impl Negotiated {
+    /// Where to send RTCP: the RTP address when muxed, else the peer's `a=rtcp` address,
+    /// else the RTP port + 1 (RFC 3550 11).
+    pub fn rtcp_destination(&self) -> SocketAddr {
+        match (self.rtcp_mux, self.remote_rtcp) {
+            (true, _) => self.remote,
+            (false, Some(rtcp)) => rtcp,
+            (false, None) => SocketAddr::new(self.remote.ip(), self.remote.port().wrapping_add(1)),
+        }
+    }
+}
+
+/// The peer's RTCP address from `a=rtcp`, on the stream's address unless it names another
+/// (RFC 3605 2.1); `None` when muxed: RTCP then goes to the RTP port (RFC 5761 5).
+pub(crate) fn remote_rtcp(m: &MediaDescription<'_>, rtp: SocketAddr, mux: bool) -> Option<SocketAddr> {
+    let r = m.rtcp.filter(|_| !mux)?;
+    Some(SocketAddr::new(r.ip.unwrap_or(rtp.ip()), r.port))
 }
 
 /// The packet time when nobody says (RFC 3551 4.5: 20 ms for the G.711 and G.722 frames).

@@ -8,7 +8,7 @@ use smallvec::SmallVec;
 use super::error::NegotiationError;
 use super::local::{AudioStream, LocalConfig, LocalDescription, LocalMedia, RtpProfile};
 use super::media::MediaDescription;
-use super::negotiated::{remote_direction, send_ptime, usable_formats, Negotiated};
+use super::negotiated::{remote_direction, remote_rtcp, send_ptime, usable_formats, Negotiated};
 use super::parse::SessionDescription;
 
 /// Answers an offer (RFC 3264 6). Every offered `m=` line gets a line in the answer, in
@@ -54,14 +54,19 @@ fn accept_audio<'a>(
     let telephone_event = usable.telephone_event.filter(|_| config.telephone_event.is_some());
     // RFC 3264 6.1: the reversed offer, narrowed by ours (sendonly while we hold the call).
     let direction = remote_direction(sdp, m, &connection).reversed().intersect(config.direction);
+    // RFC 5761 5.1.1, RFC 8035: mux in the answer only when offered, and then used both ways.
+    let rtcp_mux = m.rtcp_mux && config.rtcp_mux;
+    let remote = SocketAddr::new(ip, m.port);
     let negotiated = Negotiated {
         media_index: 0,
-        remote: SocketAddr::new(ip, m.port),
+        remote,
         codec,
         payload_type,
         telephone_event,
         direction,
         ptime: send_ptime(m, config.ptime),
+        rtcp_mux,
+        remote_rtcp: remote_rtcp(m, remote, rtcp_mux),
     };
     let stream = AudioStream {
         port: config.audio_port,
@@ -70,12 +75,14 @@ fn accept_audio<'a>(
         telephone_event,
         ptime: config.ptime,
         direction,
+        rtcp_mux,
     };
     Some((stream, negotiated))
 }
 
 /// A first offer (RFC 3264 5): one RTP/AVP audio stream with our codecs in our order of
-/// preference, on their static payload types, plus telephone-event when configured.
+/// preference, on their static payload types, plus telephone-event and `a=rtcp-mux` when
+/// configured.
 /// Without any codec there is nothing to offer ([`NegotiationError::NoAcceptableMedia`]).
 pub fn create_offer(config: &LocalConfig) -> Result<LocalDescription, NegotiationError> {
     Ok(LocalDescription::audio(config.address, offered_stream(config, RtpProfile::Avp)?))
@@ -99,6 +106,7 @@ pub(crate) fn offered_stream(config: &LocalConfig, profile: RtpProfile) -> Resul
         telephone_event: config.telephone_event,
         ptime: config.ptime,
         direction: config.direction,
+        rtcp_mux: config.rtcp_mux,
     })
 }
 
@@ -147,5 +155,32 @@ mod tests {
         assert_eq!((&a.codecs[..], a.telephone_event, a.port), (&[(Codec::Pcma, 8), (Codec::Pcmu, 0)][..], None, 4000));
         config.codecs.clear();
         assert_eq!(create_offer(&config), Err(NegotiationError::NoAcceptableMedia));
+    }
+
+    #[test]
+    fn rtcp_mux_is_answered_only_when_offered_and_wanted() {
+        let mux = b"v=0\r\no=- 7 7 IN IP4 192.0.2.9\r\ns=-\r\nc=IN IP4 192.0.2.9\r\nt=0 0\r\n\
+            m=audio 7002 RTP/AVP 0\r\na=rtcp-mux\r\na=rtcp:7002\r\n";
+        let offer = SessionDescription::parse(mux).unwrap();
+        let mut config = LocalConfig::new([10, 0, 0, 1].into(), 4000);
+        let (desc, neg) = answer(&offer, &config).unwrap();
+        assert_eq!((desc.audio_stream().map(|(_, a)| a.rtcp_mux), neg.rtcp_mux), (Some(true), true));
+        assert_eq!((neg.remote_rtcp, neg.rtcp_destination()), (None, "192.0.2.9:7002".parse().unwrap()));
+        config.rtcp_mux = false;
+        let (desc, neg) = answer(&offer, &config).unwrap();
+        assert_eq!((desc.audio_stream().map(|(_, a)| a.rtcp_mux), neg.rtcp_mux), (Some(false), false));
+        assert_eq!(neg.remote_rtcp, Some("192.0.2.9:7002".parse().unwrap()), "a=rtcp applies unmuxed");
+        let (desc, neg) =
+            answer(&SessionDescription::parse(OFFER).unwrap(), &LocalConfig::new([10, 0, 0, 1].into(), 4000)).unwrap();
+        assert_eq!((desc.audio_stream().map(|(_, a)| a.rtcp_mux), neg.rtcp_mux), (Some(false), false));
+        assert_eq!(neg.rtcp_destination(), "192.0.2.9:7003".parse().unwrap());
+    }
+
+    #[test]
+    fn our_offer_carries_rtcp_mux_per_config() {
+        let mut config = LocalConfig::new([10, 0, 0, 1].into(), 4000);
+        assert!(create_offer(&config).unwrap().audio_stream().is_some_and(|(_, a)| a.rtcp_mux));
+        config.rtcp_mux = false;
+        assert!(create_offer(&config).unwrap().audio_stream().is_some_and(|(_, a)| !a.rtcp_mux));
     }
 }

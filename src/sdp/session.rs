@@ -74,6 +74,7 @@ impl SdpSession {
         if self.offer_pending() {
             return Err(NegotiationError::OfferPending);
         }
+        self.keep_mux();
         let previous = std::mem::replace(&mut self.config.direction, direction);
         match self.next_offer() {
             Ok(desc) => {
@@ -109,10 +110,10 @@ impl SdpSession {
         if self.offer_pending() {
             return Err(NegotiationError::OfferPending);
         }
+        self.keep_mux();
         let (desc, negotiated) = answer(offer, &self.config)?;
         self.publish(desc);
-        self.negotiated = Some(negotiated);
-        Ok(negotiated)
+        Ok(self.agreed(negotiated))
     }
 
     /// Takes the answer to our outstanding offer. If it is unacceptable the exchange is over
@@ -123,10 +124,7 @@ impl SdpSession {
         };
         self.state = State::Stable;
         match apply_answer(offer, answer) {
-            Ok(negotiated) => {
-                self.negotiated = Some(negotiated);
-                Ok(negotiated)
-            }
+            Ok(negotiated) => Ok(self.agreed(negotiated)),
             Err(e) => {
                 self.config.direction = previous;
                 Err(e)
@@ -142,6 +140,19 @@ impl SdpSession {
             self.config.direction = previous;
             self.state = State::Stable;
         }
+    }
+
+    fn agreed(&mut self, negotiated: Negotiated) -> Negotiated {
+        *self.negotiated.insert(negotiated)
+    }
+
+    /// Once RTCP is muxed our side never drops it: later offers and answers keep
+    /// `a=rtcp-mux` even if the config was changed, since moving RTCP mid-call gains nothing
+    /// and strands reports in flight. Only the peer can end it, by leaving it out of a
+    /// re-offer (we may not answer with it then, RFC 8035) or of its answer (RFC 5761 5.1.1);
+    /// RTCP then returns to port + 1, which stays reserved.
+    fn keep_mux(&mut self) {
+        self.config.rtcp_mux |= self.negotiated.is_some_and(|n| n.rtcp_mux);
     }
 
     /// Writes the last description we made; false when there is none yet.
@@ -205,5 +216,27 @@ mod tests {
         s.config_mut().codecs.clear();
         assert_eq!(s.offer(Direction::SendOnly).unwrap_err(), NegotiationError::NoAcceptableMedia);
         assert_eq!((s.config().direction, s.offer_pending()), (Direction::SendRecv, false));
+    }
+
+    #[test]
+    fn once_muxed_our_side_keeps_offering_and_accepting_mux() {
+        let mut s = session();
+        s.offer(Direction::SendRecv).unwrap();
+        let muxed = answer_body("sendrecv") + "a=rtcp-mux\r\n";
+        assert!(s.apply_answer(&SessionDescription::parse(muxed.as_bytes()).unwrap()).unwrap().rtcp_mux);
+        // Turning the option off mid-call does not take mux out of our re-offer.
+        s.config_mut().rtcp_mux = false;
+        s.offer(Direction::SendOnly).unwrap();
+        let mut out = BytesMut::new();
+        assert!(s.write_local(&mut out) && out.windows(12).any(|w| w == b"a=rtcp-mux\r\n"));
+        let n = s.apply_answer(&SessionDescription::parse(muxed.as_bytes()).unwrap()).unwrap();
+        assert!(n.rtcp_mux && s.config().rtcp_mux);
+        // A peer re-offer without it ends mux: we may not answer with it (RFC 8035).
+        let plain = answer_body("sendrecv");
+        let n = s.answer_to(&SessionDescription::parse(plain.as_bytes()).unwrap()).unwrap();
+        assert_eq!(
+            (n.rtcp_mux, s.local().and_then(|d| d.audio_stream()).map(|(_, a)| a.rtcp_mux)),
+            (false, Some(false))
+        );
     }
 }

@@ -73,6 +73,9 @@ fn put_audio(out: &mut BytesMut, a: &AudioStream) {
         put_decimal(out, ms.into());
         out.put_slice(b"\r\n");
     }
+    if a.rtcp_mux {
+        out.put_slice(b"a=rtcp-mux\r\n");
+    }
     out.put_slice(b"a=");
     out.put_slice(a.direction.as_bytes());
     out.put_slice(b"\r\n");
