@@ -25,6 +25,7 @@ fn params(mux: bool) -> MediaParams {
         ptime_ms: 20,
         telephone_event: Some(101),
         remote_rtp: Some(addr("10.0.0.1:4000")),
+        remote_rtcp: None,
         rtcp_mux: mux,
     }
 }

@@ -8,7 +8,8 @@ mod common;
 use std::net::UdpSocket;
 use std::time::Duration;
 
-use callshard::rtp::{RtpHeader, RtpPacket};
+use callshard::rtp::rtcp::{parse_compound, RtcpPacket};
+use callshard::rtp::{is_rtcp, RtpHeader, RtpPacket};
 use callshard::shard::owner_of;
 use common::server::{stat, Server};
 
@@ -17,6 +18,8 @@ const CALLS: usize = 8;
 const PACKETS: u16 = 20;
 
 struct Leg {
+    /// Offered `a=rtcp-mux` (RFC 5761): RTCP shares the RTP port both ways.
+    mux: bool,
     sip: UdpSocket,
     rtp: UdpSocket,
     call_id: String,
@@ -81,20 +84,22 @@ fn call_ids(prefix: &str) -> Vec<String> {
     unreachable!()
 }
 
-fn place(server_port: u16, call_id: String) -> Leg {
+fn place(server_port: u16, call_id: String, mux: bool) -> Leg {
     let (sip, rtp) = (socket(), socket());
     let (sip_port, rtp_port) = (sip.local_addr().unwrap().port(), rtp.local_addr().unwrap().port());
     let sdp = format!(
         "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio {rtp_port} RTP/AVP 0 101\r\n\
-         a=rtpmap:101 telephone-event/8000\r\n"
+         a=rtpmap:101 telephone-event/8000\r\n{}",
+        if mux { "a=rtcp-mux\r\n" } else { "" }
     );
     sip.send_to(&request("INVITE", sip_port, &call_id, "", 1, &sdp), ("127.0.0.1", server_port)).unwrap();
     let ok = wait_for(&sip, "SIP/2.0 200");
     let to_tag = header(&ok, "To:").split(";tag=").nth(1).expect("a To tag").to_string();
     let media = ok.lines().find_map(|l| l.strip_prefix("m=audio ")).expect("an m= line");
     let server_rtp: u16 = media.split(' ').next().unwrap().parse().unwrap();
+    assert_eq!(ok.contains("a=rtcp-mux"), mux, "the answer muxes exactly when the offer did: {ok}");
     sip.send_to(&request("ACK", sip_port, &call_id, &to_tag, 1, ""), ("127.0.0.1", server_port)).unwrap();
-    Leg { sip, rtp, call_id, to_tag, server_rtp }
+    Leg { mux, sip, rtp, call_id, to_tag, server_rtp }
 }
 
 fn payload(call: usize, seq: u16) -> Vec<u8> {
@@ -104,7 +109,7 @@ fn payload(call: usize, seq: u16) -> Vec<u8> {
 fn echo_calls(io: &str, sip_port: u16, rtp: (u16, u16)) {
     let range = format!("{}-{}", rtp.0, rtp.1);
     let server = Server::start(sip_port, &["--shards", "2", "--io", io, "--media", "echo", "--rtp-ports", &range]);
-    let legs: Vec<Leg> = call_ids(io).into_iter().map(|id| place(sip_port, id)).collect();
+    let legs: Vec<Leg> = call_ids(io).into_iter().enumerate().map(|(n, id)| place(sip_port, id, n % 2 == 1)).collect();
     // As ServeConfig::shard_ports cuts the range: equal slices, in shard order.
     let half = rtp.0 + (rtp.1 - rtp.0 + 1) / SHARDS as u16;
     for leg in &legs {
@@ -138,8 +143,14 @@ fn echo_calls(io: &str, sip_port: u16, rtp: (u16, u16)) {
         let mut last: Option<(u16, u32)> = None;
         let mut server_ssrc = None;
         for seq in 0..PACKETS {
-            let (n, from) = leg.rtp.recv_from(&mut buf).unwrap_or_else(|e| panic!("call {c} packet {seq}: {e}"));
-            assert_eq!(from.port(), leg.server_rtp, "from the call's own port");
+            let mut n = 0;
+            // A muxed call may get a regular RTCP report in between (the first is due 1-3 s in).
+            while n == 0 || is_rtcp(&buf[..n]) {
+                let (got, from) = leg.rtp.recv_from(&mut buf).unwrap_or_else(|e| panic!("call {c} packet {seq}: {e}"));
+                assert_eq!(from.port(), leg.server_rtp, "from the call's own port");
+                assert!(leg.mux || !is_rtcp(&buf[..got]), "call {c}: RTCP on the RTP port without mux");
+                n = got;
+            }
             let p = RtpPacket::parse(&buf[..n]).unwrap();
             assert_eq!(p.payload(), &payload(c, seq)[..], "call {c}: its own payload, in order");
             assert_ne!(p.ssrc(), 0x1000 + c as u32, "the server's own SSRC");
@@ -157,11 +168,25 @@ fn echo_calls(io: &str, sip_port: u16, rtp: (u16, u16)) {
         wait_for(&leg.sip, "SIP/2.0 200");
     }
     for (c, leg) in legs.iter().enumerate() {
+        if leg.mux {
+            // The closing report, with its RTCP BYE, on the RTP port (without mux: port + 1).
+            let has_bye =
+                |d: &[u8]| parse_compound(d).is_ok_and(|r| r.packets().any(|p| matches!(p, RtcpPacket::Bye(_))));
+            let mut reports = 0;
+            loop {
+                let (n, _) = leg.rtp.recv_from(&mut buf).unwrap_or_else(|e| panic!("call {c}: no RTCP BYE: {e}"));
+                assert!(is_rtcp(&buf[..n]), "call {c}: RTP after BYE");
+                if has_bye(&buf[..n]) {
+                    break;
+                }
+                reports += 1;
+                assert!(reports < 5, "call {c}: regular reports but no BYE");
+            }
+        }
         let mut p = Vec::new();
         RtpHeader { marker: false, payload_type: 0, sequence: 1000, timestamp: 0, ssrc: 0x1000 + c as u32 }
             .write(&payload(c, 0), &mut p);
         leg.rtp.send_to(&p, ("127.0.0.1", leg.server_rtp)).unwrap();
-        // The RTCP BYE of the closing report went to port + 1; only RTP would come here.
         assert!(leg.rtp.recv_from(&mut buf).is_err(), "call {c}: the port still echoes after BYE");
     }
     let (code, stderr) = server.stop();

@@ -31,6 +31,9 @@ pub struct MediaParams {
     pub telephone_event: Option<u8>,
     /// Where the SDP says to send RTP; `None` for a hold address or port 0.
     pub remote_rtp: Option<SocketAddr>,
+    /// Where the SDP says to send RTCP (`a=rtcp`, RFC 3605; else port + 1; with mux the RTP
+    /// address); `None` to derive it from `remote_rtp`.
+    pub remote_rtcp: Option<SocketAddr>,
     /// RTP and RTCP on one port (`a=rtcp-mux`, RFC 5761); otherwise RTCP is on port + 1.
     pub rtcp_mux: bool,
 }
@@ -79,7 +82,7 @@ impl MediaSession {
             action,
             params,
             remote: params.remote_rtp,
-            remote_rtcp: params.remote_rtp.map(|a| rtcp_address(a, params.rtcp_mux)),
+            remote_rtcp: params.remote_rtcp.or(params.remote_rtp.map(|a| rtcp_address(a, params.rtcp_mux))),
             latched: false,
             send: SendStream::new(ssrc, first as u16, (first >> 32) as u32),
             echo: EchoTimeline::default(),
@@ -112,6 +115,10 @@ impl MediaSession {
     /// A datagram that arrived on the call's RTP port (RTP, or RTCP with `rtcp_mux`).
     pub fn on_rtp_port(&mut self, data: &[u8], from: SocketAddr, now: Instant, out: &mut MediaOut) {
         if self.params.rtcp_mux && is_rtcp(data) {
+            if !self.latched && parse_compound(data).is_ok() {
+                // One port both ways: a valid report shows where the peer is, as RTP would.
+                (self.remote, self.latched) = (Some(from), true);
+            }
             return self.on_rtcp(data, from, now);
         }
         let Ok(p) = RtpPacket::parse(data) else {
@@ -180,10 +187,12 @@ impl MediaSession {
         self.params.rtcp_mux
     }
 
-    /// The peer's new address after a re-INVITE's SDP; symmetric RTP latches again.
-    pub fn set_remote(&mut self, remote_rtp: Option<SocketAddr>) {
+    /// The peer's addresses after a re-INVITE's SDP (RTCP: as in [`MediaParams`]); symmetric
+    /// RTP latches again.
+    pub fn set_remote(&mut self, remote_rtp: Option<SocketAddr>, remote_rtcp: Option<SocketAddr>, rtcp_mux: bool) {
+        self.params.rtcp_mux = rtcp_mux;
         self.remote = remote_rtp;
-        self.remote_rtcp = remote_rtp.map(|a| rtcp_address(a, self.params.rtcp_mux));
+        self.remote_rtcp = remote_rtcp.or(remote_rtp.map(|a| rtcp_address(a, rtcp_mux)));
         self.latched = false;
     }
 }

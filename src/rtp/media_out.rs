@@ -34,3 +34,14 @@ impl MediaOut {
         self.scratch.split().freeze()
     }
 }
+
+/// What the plane asks of the shard.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PlaneOutput {
+    /// Send from the RTP socket of `port` (`rtcp`: from the RTCP socket, port + 1).
+    Send { port: u16, rtcp: bool, to: SocketAddr, data: Bytes },
+    /// The call on `port` heard nothing for the media timeout.
+    Timeout { port: u16 },
+    /// A key press on the call on `port`.
+    Digit { port: u16, digit: char, duration_ms: u32 },
+}

@@ -98,7 +98,9 @@ impl MediaSession {
         let random = self.draw();
         self.reports.write(now, &self.send, self.recv.as_mut(), cname, bye, random, &mut out.scratch);
         let data = out.take();
-        match self.remote_rtcp {
+        // Muxed, RTCP follows RTP to where the peer's packets come from (RFC 5761 4, 4961).
+        let to = if self.params.rtcp_mux { self.remote } else { self.remote_rtcp };
+        match to {
             Some(to) if !data.is_empty() => out.items.push(MediaOutput::Rtcp { to, data }),
             _ => {}
         }

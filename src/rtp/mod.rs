@@ -22,10 +22,10 @@ pub mod tone;
 
 pub use action::MediaAction;
 pub use media::{MediaParams, MediaSession};
-pub use media_out::{MediaOut, MediaOutput};
+pub use media_out::{MediaOut, MediaOutput, PlaneOutput};
 pub use media_stats::{MediaStats, MediaTotals};
 pub use packet::{is_rtcp, RtpError, RtpHeader, RtpPacket, RTP_HEADER_LEN};
-pub use plane::{MediaPlane, PlaneOutput};
+pub use plane::MediaPlane;
 pub use send::{EchoTimeline, SendStream};
 pub use sequence::Arrival;
 pub use stream::{LossReport, ReceiveStream};

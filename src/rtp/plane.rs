@@ -5,27 +5,14 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-
 use super::action::MediaAction;
 use super::g711::Law;
 use super::media::{MediaParams, MediaSession};
-use super::media_out::{MediaOut, MediaOutput};
+use super::media_out::{MediaOut, MediaOutput, PlaneOutput};
 use super::media_stats::{MediaStats, MediaTotals};
 use super::reports::WallClock;
 use crate::sdp::Negotiated;
 use crate::timer::{TimerId, TimerWheel};
-
-/// What the plane asks of the shard.
-#[derive(Clone, Debug, PartialEq)]
-pub enum PlaneOutput {
-    /// Send from the RTP socket of `port` (`rtcp`: from the RTCP socket, port + 1).
-    Send { port: u16, rtcp: bool, to: SocketAddr, data: Bytes },
-    /// The call on `port` heard nothing for the media timeout.
-    Timeout { port: u16 },
-    /// A key press on the call on `port`.
-    Digit { port: u16, digit: char, duration_ms: u32 },
-}
 
 #[derive(Debug, Default)]
 struct Slot {
@@ -99,10 +86,13 @@ impl MediaPlane {
         let Some(i) = self.index(port) else { return };
         let held = !matches!(media.direction, crate::sdp::Direction::SendRecv | crate::sdp::Direction::SendOnly);
         let law = Law::from_payload_type(media.payload_type);
+        // A hold address (0.0.0.0, RFC 3264 8.4) is nowhere to send.
+        let remote = (!media.remote.ip().is_unspecified()).then_some(media.remote);
+        let remote_rtcp = remote.map(|_| media.rtcp_destination());
         let slot = &mut self.slots[i];
         match slot.session.as_mut() {
             Some(s) => {
-                s.set_remote(Some(media.remote));
+                s.set_remote(remote, remote_rtcp, media.rtcp_mux);
                 s.hold(held, now);
             }
             None => {
@@ -116,8 +106,9 @@ impl MediaPlane {
                     law: law.unwrap_or(Law::Mu),
                     ptime_ms: u32::from(media.ptime),
                     telephone_event: media.telephone_event,
-                    remote_rtp: (!media.remote.ip().is_unspecified()).then_some(media.remote),
-                    rtcp_mux: false,
+                    remote_rtp: remote,
+                    remote_rtcp,
+                    rtcp_mux: media.rtcp_mux,
                 };
                 self.seed = self.seed.wrapping_add(1);
                 let mut s = MediaSession::new(action, params, self.wall, now, self.seed, self.timeout);
