@@ -25,4 +25,18 @@ impl Endpoint {
     pub fn set_draining(&mut self, draining: bool) {
         self.draining = draining;
     }
+
+    /// Why a new call must be refused with 503 and Retry-After (RFC 3261 21.5.4), as the
+    /// reason phrase: which bound was hit. `None`: there is room.
+    pub(super) fn refusal(&self) -> Option<&'static [u8]> {
+        if self.draining {
+            Some(b"Shutting Down")
+        } else if self.calls.len() >= self.cfg.max_calls {
+            Some(b"Too Many Calls")
+        } else if self.ports.available() == 0 {
+            Some(b"No Free Media Port")
+        } else {
+            None
+        }
+    }
 }

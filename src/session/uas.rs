@@ -42,13 +42,14 @@ impl Endpoint {
             self.reply(tx, 415, Reply { headers: &[(b"Accept", ACCEPT)], ..Reply::default() }, now);
             return;
         }
-        let room = self.calls.len() < self.cfg.max_calls && !self.draining;
-        let port = match room.then(|| self.ports.take()).flatten() {
+        let refusal = self.refusal();
+        let port = match refusal.is_none().then(|| self.ports.take()).flatten() {
             Some(port) => port,
             None => {
                 self.stats.refused_busy += 1;
                 let retry = decimal(self.cfg.retry_after_secs.into());
-                self.reply(tx, 503, Reply { headers: &[(b"Retry-After", &retry)], ..Reply::default() }, now);
+                let reason = refusal.unwrap_or(b"No Free Media Port");
+                self.reply(tx, 503, Reply { reason, headers: &[(b"Retry-After", &retry)], ..Reply::default() }, now);
                 return;
             }
         };
