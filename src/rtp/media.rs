@@ -14,6 +14,7 @@ use super::action::MediaAction;
 use super::dtmf::DtmfReceiver;
 use super::g711::Law;
 use super::media_out::{MediaOut, MediaOutput};
+use super::media_stats::EarlierSources;
 use super::packet::{is_rtcp, RtpPacket};
 use super::reports::{Reports, WallClock};
 use super::rtcp::parse_compound;
@@ -48,6 +49,8 @@ pub struct MediaSession {
     pub(super) send: SendStream,
     pub(super) echo: EchoTimeline,
     pub(super) recv: Option<ReceiveStream>,
+    /// What the peer's earlier sources (SSRCs) of this call counted.
+    pub(super) earlier: EarlierSources,
     pub(super) dtmf: DtmfReceiver,
     pub(super) tone: Option<ToneGenerator>,
     pub(super) reports: Reports,
@@ -87,6 +90,7 @@ impl MediaSession {
             send: SendStream::new(ssrc, first as u16, (first >> 32) as u32),
             echo: EchoTimeline::default(),
             recv: None,
+            earlier: EarlierSources::default(),
             dtmf: DtmfReceiver::new(8000),
             tone,
             reports: Reports::new(wall, now, splitmix(&mut rng) as u32),
@@ -128,7 +132,11 @@ impl MediaSession {
         self.last_heard = now;
         let new_source = self.recv.as_ref().is_none_or(|r| r.ssrc() != p.ssrc());
         if new_source {
-            self.recv = Some(ReceiveStream::new(p.ssrc(), p.sequence(), 8000, now));
+            // A new SSRC (RTP restarted, or a second stream such as SIPp's DTMF recording):
+            // the old one's counts stay in the call's.
+            if let Some(old) = self.recv.replace(ReceiveStream::new(p.ssrc(), p.sequence(), 8000, now)) {
+                self.earlier.add(&old);
+            }
         }
         if !self.latched || (new_source && self.remote != Some(from)) {
             // RFC 4961: answer where the peer really sends from.
@@ -160,44 +168,9 @@ impl MediaSession {
         let data = out.take();
         out.items.push(MediaOutput::Rtp { to, data });
     }
-
-    /// A datagram that arrived on the call's RTCP port (or RTCP on a muxed RTP port).
-    pub fn on_rtcp(&mut self, data: &[u8], from: SocketAddr, now: Instant) {
-        let Ok(compound) = parse_compound(data) else {
-            self.malformed += 1;
-            return;
-        };
-        self.last_heard = now;
-        self.remote_rtcp = Some(from);
-        self.reports.on_compound(&compound, self.send.ssrc(), now);
-    }
-
-    /// Hold (`true`) stops our sending and the media timeout; resume starts both again, with
-    /// the marker on the first packet.
-    pub fn hold(&mut self, held: bool, now: Instant) {
-        if self.held && !held {
-            self.talkspurt = true;
-            self.last_heard = now;
-        }
-        self.held = held;
-        self.next_frame = self.paced_start(now);
-    }
-
-    pub fn rtcp_mux(&self) -> bool {
-        self.params.rtcp_mux
-    }
-
-    /// The peer's addresses after a re-INVITE's SDP (RTCP: as in [`MediaParams`]); symmetric
-    /// RTP latches again.
-    pub fn set_remote(&mut self, remote_rtp: Option<SocketAddr>, remote_rtcp: Option<SocketAddr>, rtcp_mux: bool) {
-        self.params.rtcp_mux = rtcp_mux;
-        self.remote = remote_rtp;
-        self.remote_rtcp = remote_rtcp.or(remote_rtp.map(|a| rtcp_address(a, rtcp_mux)));
-        self.latched = false;
-    }
 }
 
-fn rtcp_address(rtp: SocketAddr, mux: bool) -> SocketAddr {
+pub(super) fn rtcp_address(rtp: SocketAddr, mux: bool) -> SocketAddr {
     match mux {
         true => rtp,
         false => SocketAddr::new(rtp.ip(), rtp.port().wrapping_add(1)),

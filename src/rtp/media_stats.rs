@@ -3,6 +3,7 @@
 
 use super::media::MediaSession;
 use super::quality::g711_mos;
+use super::stream::ReceiveStream;
 
 /// What one call's media did, in both directions.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -26,11 +27,34 @@ pub struct MediaStats {
     pub digits: u32,
 }
 
+/// The counts of the sources a call heard before its current one.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct EarlierSources {
+    received: u64,
+    bytes: u64,
+    lost: i64,
+    duplicates: u64,
+    late: u64,
+}
+
+impl EarlierSources {
+    pub(super) fn add(&mut self, r: &ReceiveStream) {
+        self.received += u64::from(r.received());
+        self.bytes += r.bytes;
+        self.lost += r.lost();
+        self.duplicates += r.sequence.duplicates;
+        self.late += r.sequence.late;
+    }
+}
+
 impl MediaSession {
+    /// The call's figures over every source it heard; jitter and the MOS are the current
+    /// source's.
     pub fn stats(&self) -> MediaStats {
         let recv = self.recv.as_ref();
-        let received = recv.map_or(0, |r| u64::from(r.received()));
-        let lost = recv.map_or(0, |r| r.lost());
+        let e = &self.earlier;
+        let received = e.received + recv.map_or(0, |r| u64::from(r.received()));
+        let lost = e.lost + recv.map_or(0, |r| r.lost());
         let jitter_ms = recv.map_or(0.0, |r| r.jitter_ms());
         let round_trip_ms = self.reports.peer.round_trip.map(|d| d.as_secs_f64() * 1000.0);
         let expected = received as f64 + lost.max(0) as f64;
@@ -40,12 +64,12 @@ impl MediaSession {
         let delay = round_trip_ms.unwrap_or(0.0) / 2.0 + 2.0 * jitter_ms + f64::from(self.params.ptime_ms);
         MediaStats {
             packets_received: received,
-            bytes_received: recv.map_or(0, |r| r.bytes),
+            bytes_received: e.bytes + recv.map_or(0, |r| r.bytes),
             packets_sent: u64::from(self.send.packets),
             bytes_sent: u64::from(self.send.octets),
             lost,
-            duplicates: recv.map_or(0, |r| r.sequence.duplicates),
-            late: recv.map_or(0, |r| r.sequence.late),
+            duplicates: e.duplicates + recv.map_or(0, |r| r.sequence.duplicates),
+            late: e.late + recv.map_or(0, |r| r.sequence.late),
             malformed: self.malformed,
             jitter_ms,
             round_trip_ms,

@@ -7,6 +7,7 @@ pub mod action;
 pub mod dtmf;
 pub mod g711;
 pub mod media;
+mod media_control;
 mod media_out;
 mod media_stats;
 mod media_timer;

@@ -1,0 +1,45 @@
+//! What changes a call's media besides its RTP: the peer's RTCP reports, hold and resume,
+//! and a new address from a re-INVITE.
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use super::media::{rtcp_address, MediaSession};
+use super::rtcp::parse_compound;
+
+impl MediaSession {
+    /// A datagram that arrived on the call's RTCP port (or RTCP on a muxed RTP port).
+    pub fn on_rtcp(&mut self, data: &[u8], from: SocketAddr, now: Instant) {
+        let Ok(compound) = parse_compound(data) else {
+            self.malformed += 1;
+            return;
+        };
+        self.last_heard = now;
+        self.remote_rtcp = Some(from);
+        self.reports.on_compound(&compound, self.send.ssrc(), now);
+    }
+
+    /// Hold (`true`) stops our sending and the media timeout; resume starts both again, with
+    /// the marker on the first packet.
+    pub fn hold(&mut self, held: bool, now: Instant) {
+        if self.held && !held {
+            self.talkspurt = true;
+            self.last_heard = now;
+        }
+        self.held = held;
+        self.next_frame = self.paced_start(now);
+    }
+
+    pub fn rtcp_mux(&self) -> bool {
+        self.params.rtcp_mux
+    }
+
+    /// The peer's addresses after a re-INVITE's SDP (RTCP: as in [`MediaParams`]); symmetric
+    /// RTP latches again.
+    pub fn set_remote(&mut self, remote_rtp: Option<SocketAddr>, remote_rtcp: Option<SocketAddr>, rtcp_mux: bool) {
+        self.params.rtcp_mux = rtcp_mux;
+        self.remote = remote_rtp;
+        self.remote_rtcp = remote_rtcp.or(remote_rtp.map(|a| rtcp_address(a, rtcp_mux)));
+        self.latched = false;
+    }
+}
