@@ -211,3 +211,36 @@ fn echo_streams_come_back_to_their_own_senders_uring() {
 fn echo_streams_come_back_to_their_own_senders_poll() {
     echo_calls("poll", 16_360, (42_200, 42_399));
 }
+
+/// A route that names its media overrides `--media`: `echo=answer,media=tone` plays a tone to
+/// the SDP address at once, paced at 20 ms, in consecutive sequence and timestamp.
+#[test]
+fn a_route_plays_a_tone_paced_by_the_shard_timers() {
+    let port = 16_460;
+    let server = Server::start(
+        port,
+        &["--shards", "1", "--media", "echo", "--route", "echo=answer,media=tone", "--rtp-ports", "42400-42499"],
+    );
+    let leg = place(port, "tone-1@media.test".to_string(), false);
+    let mut buf = [0u8; 2048];
+    let started = std::time::Instant::now();
+    let mut previous: Option<(u16, u32)> = None;
+    for n in 0..25 {
+        let (len, from) = leg.rtp.recv_from(&mut buf).unwrap_or_else(|e| panic!("tone packet {n}: {e}"));
+        assert_eq!(from.port(), leg.server_rtp);
+        let p = RtpPacket::parse(&buf[..len]).unwrap();
+        assert_eq!((p.payload_type(), p.payload().len()), (0, 160), "PCMU, 20 ms");
+        assert!(p.payload().iter().any(|&b| b != 0xff), "a tone, not silence");
+        if let Some((s, t)) = previous {
+            assert_eq!((p.sequence(), p.timestamp()), (s.wrapping_add(1), t.wrapping_add(160)));
+        }
+        previous = Some((p.sequence(), p.timestamp()));
+    }
+    // 25 packets at 20 ms: about 480 ms, not a burst.
+    assert!(started.elapsed() >= Duration::from_millis(300), "{:?}", started.elapsed());
+    let sip_port = leg.sip.local_addr().unwrap().port();
+    leg.sip.send_to(&request("BYE", sip_port, &leg.call_id, &leg.to_tag, 2, ""), ("127.0.0.1", port)).unwrap();
+    wait_for(&leg.sip, "SIP/2.0 200");
+    let (code, stderr) = server.stop();
+    assert_eq!(code, Some(0), "{stderr}");
+}
