@@ -17,8 +17,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
+use callshard::rtp::reports::WallClock;
+use callshard::rtp::MediaPlane;
 use callshard::session::{Endpoint, EndpointConfig, Output};
-use callshard::shard::{Policy, Routes};
+use callshard::shard::{follow_call_event, Policy, Routes};
 
 struct Counting;
 static ALLOCS: AtomicU64 = AtomicU64::new(0);
@@ -95,13 +97,22 @@ fn run(calls: usize, timed_from: usize) -> (Duration, u64) {
     cfg.tx.max_transactions = 2_000_000;
     cfg.tx.reserve = 1_300_000;
     let peer: SocketAddr = "127.0.0.1:5061".parse().unwrap();
+    let ports = cfg.rtp_ports;
     let (mut ep, mut policy) = (Endpoint::new(cfg, t0), Policy::new(Routes::default()));
+    // The media plane follows the calls as in the server (`--media none`: no RTP in this flow).
+    let wall = WallClock { at: t0, unix: Duration::from_secs(1_800_000_000) };
+    let mut plane = MediaPlane::new(ports, wall, 1, Some(Duration::from_secs(60)), "bench@127.0.0.1");
     let scripts: Vec<Script> =
         (0..calls).map(|i| Script { invite: invite(i), ack: in_dialog("ACK", i), bye: in_dialog("BYE", i) }).collect();
     let (mut out, mut buf, mut tag) = (Vec::new(), BytesMut::with_capacity(1 << 20), Vec::new());
     let step = Duration::from_micros(50); // 20 000 calls/s of virtual time
     let (mut started, mut allocs0) = (Instant::now(), 0);
-    let feed = |ep: &mut Endpoint, policy: &mut Policy, data: Bytes, now: Instant, out: &mut Vec<Output>| {
+    let feed = |ep: &mut Endpoint,
+                policy: &mut Policy,
+                plane: &mut MediaPlane,
+                data: Bytes,
+                now: Instant,
+                out: &mut Vec<Output>| {
         ep.on_datagram(data, peer, now);
         loop {
             let before = out.len();
@@ -111,7 +122,8 @@ fn run(calls: usize, timed_from: usize) -> (Duration, u64) {
             }
             for o in &out[before..] {
                 if let Output::Event(e) = o {
-                    policy.on_event(ep, e, now);
+                    let action = policy.on_event(ep, e, now).unwrap_or_default();
+                    follow_call_event(plane, ep, e, action, now);
                 }
             }
         }
@@ -124,7 +136,7 @@ fn run(calls: usize, timed_from: usize) -> (Duration, u64) {
         let now = t0 + step * i as u32;
         ep.on_timer(now);
         out.clear();
-        feed(&mut ep, &mut policy, s.invite.clone(), now, &mut out);
+        feed(&mut ep, &mut policy, &mut plane, s.invite.clone(), now, &mut out);
         // Into a buffer kept across calls: the bench's own allocations would count as the core's.
         tag.clear();
         tag.extend_from_slice(to_tag(&out).expect("answered with a 200"));
@@ -133,10 +145,11 @@ fn run(calls: usize, timed_from: usize) -> (Duration, u64) {
             buf.extend_from_slice(&tag);
             buf.extend_from_slice(tail.as_bytes());
             out.clear();
-            feed(&mut ep, &mut policy, buf.split().freeze(), now, &mut out);
+            feed(&mut ep, &mut policy, &mut plane, buf.split().freeze(), now, &mut out);
         }
         assert!(out.iter().any(|o| matches!(o, Output::Transmit { data, .. } if data.starts_with(b"SIP/2.0 200"))));
     }
+    assert_eq!(plane.totals.calls, calls as u64, "every call's media started and stopped");
     (started.elapsed(), ALLOCS.load(Ordering::Relaxed) - allocs0)
 }
 

@@ -14,10 +14,12 @@ use super::reports::WallClock;
 use crate::sdp::Negotiated;
 use crate::timer::{TimerId, TimerWheel};
 
+/// One even port's call. The session sits in the slot itself, not boxed: the ports are a
+/// fixed, bounded set, so the vector is sized once and a call costs no allocation here.
 #[derive(Debug, Default)]
 struct Slot {
     action: MediaAction,
-    session: Option<Box<MediaSession>>,
+    session: Option<MediaSession>,
     timer: Option<TimerId>,
 }
 
@@ -113,7 +115,7 @@ impl MediaPlane {
                 self.seed = self.seed.wrapping_add(1);
                 let mut s = MediaSession::new(action, params, self.wall, now, self.seed, self.timeout);
                 s.hold(held, now);
-                slot.session = Some(Box::new(s));
+                slot.session = Some(s);
                 self.running += 1;
             }
         }
@@ -204,5 +206,15 @@ impl MediaPlane {
     /// Calls with media running.
     pub fn active(&self) -> usize {
         self.running
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_session_slot_stays_small_enough_to_keep_inline() {
+        let size = std::mem::size_of::<super::Slot>();
+        println!("slot: {size} bytes");
+        assert!(size < 1024, "{size}");
     }
 }

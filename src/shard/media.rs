@@ -118,31 +118,23 @@ impl ShardMedia {
         port.checked_sub(self.first).map(|o| usize::from(o / 2)).filter(|&i| i < self.calls.len())
     }
 
-    /// Follows the endpoint's call events: a call's media action is set when it arrives
-    /// (`action`, from the application), media starts or changes with each offer/answer, and
-    /// stops when the call ends.
+    /// Follows the endpoint's call events (see [`follow_call_event`]), keeping which call
+    /// holds each port for the hang-ups the media asks for.
     pub fn on_call_event(&mut self, ep: &Endpoint, event: &CallEvent, action: MediaAction, now: Instant) {
         match *event {
             CallEvent::Incoming { call } => {
-                let Some(port) = ep.media_port(call) else { return };
-                if let Some(i) = self.slot(port.port) {
+                if let Some(i) = ep.media_port(call).and_then(|p| self.slot(p.port)) {
                     self.calls[i] = Some(call);
-                }
-                self.plane.assign(port.port, action);
-            }
-            CallEvent::MediaChanged { call, ref media } => {
-                if let Some(port) = ep.media_port(call) {
-                    self.plane.negotiated(port.port, media, now);
                 }
             }
             CallEvent::Ended { rtp_port, .. } => {
                 if let Some(i) = self.slot(rtp_port) {
                     self.calls[i] = None;
                 }
-                self.plane.stop(rtp_port, now);
             }
             _ => {}
         }
+        follow_call_event(&mut self.plane, ep, event, action, now);
     }
 
     pub fn counters(&self) -> MediaCounters {
@@ -177,5 +169,27 @@ impl ShardMedia {
                 let _ = ep.hangup(call, now);
             }
         }
+    }
+}
+
+/// What a call's events mean for its media: the action is set when the call arrives
+/// (`action`, from the application), media starts or changes with each offer/answer, and
+/// stops when the call ends. Public so that a bench drives the plane as the shard does.
+pub fn follow_call_event(plane: &mut MediaPlane, ep: &Endpoint, event: &CallEvent, action: MediaAction, now: Instant) {
+    match *event {
+        CallEvent::Incoming { call } => {
+            if let Some(port) = ep.media_port(call) {
+                plane.assign(port.port, action);
+            }
+        }
+        CallEvent::MediaChanged { call, ref media } => {
+            if let Some(port) = ep.media_port(call) {
+                plane.negotiated(port.port, media, now);
+            }
+        }
+        CallEvent::Ended { rtp_port, .. } => {
+            plane.stop(rtp_port, now);
+        }
+        _ => {}
     }
 }

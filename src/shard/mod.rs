@@ -19,7 +19,7 @@ mod stats;
 mod worker;
 
 pub use config::{allowed_cpus, online_cores, IoChoice, ServeConfig};
-pub use media::{MediaCounters, ShardMedia};
+pub use media::{follow_call_event, MediaCounters, ShardMedia};
 pub use media_sockets::{bind_media_socket, MediaSockets};
 pub use owner::owner_of;
 pub use policy::Policy;
