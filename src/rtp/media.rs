@@ -55,6 +55,8 @@ pub struct MediaSession {
     pub(super) tone: Option<ToneGenerator>,
     pub(super) reports: Reports,
     pub(super) held: bool,
+    /// Joined to another call's media: what arrives goes there, not back (no echo).
+    pub(super) bridged: bool,
     /// The first packet after a silence of ours carries the marker (RFC 3551 4.1).
     pub(super) talkspurt: bool,
     pub(super) next_frame: Option<Instant>,
@@ -95,6 +97,7 @@ impl MediaSession {
             tone,
             reports: Reports::new(wall, now, splitmix(&mut rng) as u32),
             held: false,
+            bridged: false,
             talkspurt: true,
             next_frame: None,
             last_heard: now,
@@ -117,17 +120,25 @@ impl MediaSession {
     }
 
     /// A datagram that arrived on the call's RTP port (RTP, or RTCP with `rtcp_mux`).
-    pub fn on_rtp_port(&mut self, data: &[u8], from: SocketAddr, now: Instant, out: &mut MediaOut) {
+    /// Returns the packet when it was valid RTP, for a bridge to relay.
+    pub fn on_rtp_port<'a>(
+        &mut self,
+        data: &'a [u8],
+        from: SocketAddr,
+        now: Instant,
+        out: &mut MediaOut,
+    ) -> Option<RtpPacket<'a>> {
         if self.params.rtcp_mux && is_rtcp(data) {
             if !self.latched && parse_compound(data).is_ok() {
                 // One port both ways: a valid report shows where the peer is, as RTP would.
                 (self.remote, self.latched) = (Some(from), true);
             }
-            return self.on_rtcp(data, from, now);
+            self.on_rtcp(data, from, now);
+            return None;
         }
         let Ok(p) = RtpPacket::parse(data) else {
             self.malformed += 1;
-            return;
+            return None;
         };
         self.last_heard = now;
         let new_source = self.recv.as_ref().is_none_or(|r| r.ssrc() != p.ssrc());
@@ -152,13 +163,16 @@ impl MediaSession {
                 out.items.extend(digits.into_iter().map(MediaOutput::Digit));
             }
         }
-        if self.action == MediaAction::Echo && !self.held {
-            self.echo_back(&p, out);
+        if self.action == MediaAction::Echo && !self.bridged {
+            self.relay(&p, out);
         }
+        Some(p)
     }
 
-    fn echo_back(&mut self, p: &RtpPacket<'_>, out: &mut MediaOut) {
-        let Some(to) = self.remote else { return };
+    /// Sends `p`'s payload to our peer as a packet of our own stream: echo sends back what
+    /// this call received, a bridge what the other call did. Nothing while held.
+    pub fn relay(&mut self, p: &RtpPacket<'_>, out: &mut MediaOut) {
+        let Some(to) = self.remote.filter(|_| !self.held) else { return };
         let step = self.echo.advance(p.ssrc(), p.timestamp(), p.payload().len() as u32);
         // Both taken: `||` would skip clearing the talkspurt when the packet is marked.
         let marker = std::mem::take(&mut self.talkspurt) | p.marker();

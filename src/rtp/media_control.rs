@@ -4,8 +4,10 @@
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use super::media::{rtcp_address, MediaSession};
+use super::g711::Law;
+use super::media::{rtcp_address, MediaParams, MediaSession};
 use super::rtcp::parse_compound;
+use crate::sdp::{Direction, Negotiated};
 
 impl MediaSession {
     /// A datagram that arrived on the call's RTCP port (or RTCP on a muxed RTP port).
@@ -41,5 +43,25 @@ impl MediaSession {
         self.remote = remote_rtp;
         self.remote_rtcp = remote_rtcp.or(remote_rtp.map(|a| rtcp_address(a, rtcp_mux)));
         self.latched = false;
+    }
+}
+
+impl MediaParams {
+    /// What an offer/answer settled, and whether it puts us on hold (we may not send: our
+    /// direction is `recvonly` or `inactive`, RFC 3264 8.4). A non-G.711 codec reads as
+    /// µ-law; only tone and silence write samples, and they are refused such a call.
+    pub fn agreed(media: &Negotiated) -> (MediaParams, bool) {
+        let held = !matches!(media.direction, Direction::SendRecv | Direction::SendOnly);
+        // A hold address (0.0.0.0, RFC 3264 8.4) is nowhere to send.
+        let remote = (!media.remote.ip().is_unspecified()).then_some(media.remote);
+        let params = MediaParams {
+            law: Law::from_payload_type(media.payload_type).unwrap_or(Law::Mu),
+            ptime_ms: u32::from(media.ptime),
+            telephone_event: media.telephone_event,
+            remote_rtp: remote,
+            remote_rtcp: remote.map(|_| media.rtcp_destination()),
+            rtcp_mux: media.rtcp_mux,
+        };
+        (params, held)
     }
 }

@@ -13,6 +13,7 @@ mod media_stats;
 mod media_timer;
 pub mod packet;
 pub mod plane;
+mod plane_bridge;
 pub mod quality;
 pub mod reports;
 pub mod rtcp;

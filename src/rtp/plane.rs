@@ -17,18 +17,20 @@ use crate::timer::{TimerId, TimerWheel};
 /// One even port's call. The session sits in the slot itself, not boxed: the ports are a
 /// fixed, bounded set, so the vector is sized once and a call costs no allocation here.
 #[derive(Debug, Default)]
-struct Slot {
+pub(super) struct Slot {
     action: MediaAction,
-    session: Option<MediaSession>,
+    /// The slot this call's media is bridged to.
+    pub(super) bridge: Option<usize>,
+    pub(super) session: Option<MediaSession>,
     timer: Option<TimerId>,
 }
 
 pub struct MediaPlane {
-    first: u16,
-    slots: Vec<Slot>,
+    pub(super) first: u16,
+    pub(super) slots: Vec<Slot>,
     wheel: TimerWheel<u32>,
     fired: Vec<u32>,
-    out: MediaOut,
+    pub(super) out: MediaOut,
     outputs: Vec<PlaneOutput>,
     wall: WallClock,
     timeout: Option<Duration>,
@@ -70,7 +72,7 @@ impl MediaPlane {
         }
     }
 
-    fn index(&self, port: u16) -> Option<usize> {
+    pub(super) fn index(&self, port: u16) -> Option<usize> {
         let offset = port.checked_sub(self.first)?;
         (offset % 2 == 0 && usize::from(offset / 2) < self.slots.len()).then_some(usize::from(offset / 2))
     }
@@ -86,31 +88,18 @@ impl MediaPlane {
     /// agreement (a new address, hold or resume).
     pub fn negotiated(&mut self, port: u16, media: &Negotiated, now: Instant) {
         let Some(i) = self.index(port) else { return };
-        let held = !matches!(media.direction, crate::sdp::Direction::SendRecv | crate::sdp::Direction::SendOnly);
-        let law = Law::from_payload_type(media.payload_type);
-        // A hold address (0.0.0.0, RFC 3264 8.4) is nowhere to send.
-        let remote = (!media.remote.ip().is_unspecified()).then_some(media.remote);
-        let remote_rtcp = remote.map(|_| media.rtcp_destination());
+        let (params, held) = MediaParams::agreed(media);
         let slot = &mut self.slots[i];
         match slot.session.as_mut() {
             Some(s) => {
-                s.set_remote(remote, remote_rtcp, media.rtcp_mux);
+                s.set_remote(params.remote_rtp, params.remote_rtcp, params.rtcp_mux);
                 s.hold(held, now);
             }
             None => {
-                // Tone and silence are written in G.711; with another codec the call gets
-                // echo's opposite, silence on the wire: nothing.
-                let action = match (slot.action, law) {
+                // Tone and silence are written in G.711; with another codec, nothing is sent.
+                let action = match (slot.action, Law::from_payload_type(media.payload_type)) {
                     (MediaAction::Tone | MediaAction::Silence, None) => MediaAction::None,
                     (a, _) => a,
-                };
-                let params = MediaParams {
-                    law: law.unwrap_or(Law::Mu),
-                    ptime_ms: u32::from(media.ptime),
-                    telephone_event: media.telephone_event,
-                    remote_rtp: remote,
-                    remote_rtcp,
-                    rtcp_mux: media.rtcp_mux,
                 };
                 self.seed = self.seed.wrapping_add(1);
                 let mut s = MediaSession::new(action, params, self.wall, now, self.seed, self.timeout);
@@ -126,6 +115,7 @@ impl MediaPlane {
     /// to the totals and returned.
     pub fn stop(&mut self, port: u16, now: Instant) -> Option<MediaStats> {
         let i = self.index(port)?;
+        self.unbridge(port);
         let slot = std::mem::take(&mut self.slots[i]);
         if let Some(t) = slot.timer {
             self.wheel.cancel(t);
@@ -141,17 +131,24 @@ impl MediaPlane {
 
     /// A datagram on the RTP (`rtcp` false) or RTCP socket of `port`.
     pub fn on_datagram(&mut self, port: u16, rtcp: bool, data: &[u8], from: SocketAddr, now: Instant) {
-        let session = self.index(port).and_then(|i| self.slots[i].session.as_mut());
-        let Some(s) = session else {
+        let Some(i) = self.index(port).filter(|&i| self.slots[i].session.is_some()) else {
             self.stray += 1;
             return;
         };
-        match rtcp {
+        let (bridge, slot) = (self.slots[i].bridge, &mut self.slots[i]);
+        let Some(s) = slot.session.as_mut() else { return };
+        let packet = match rtcp {
             false => s.on_rtp_port(data, from, now, &mut self.out),
-            true => s.on_rtcp(data, from, now),
-        }
+            true => {
+                s.on_rtcp(data, from, now);
+                None
+            }
+        };
         let mux = s.rtcp_mux();
         self.collect(port, mux);
+        if let (Some(p), Some(j)) = (packet, bridge) {
+            self.relay_to(j, &p);
+        }
     }
 
     /// Runs the sessions whose deadline has come.
@@ -185,7 +182,7 @@ impl MediaPlane {
 
     /// Moves the session's outputs to the plane's, naming the socket each leaves from (RTCP
     /// from the RTP socket when muxed).
-    fn collect(&mut self, port: u16, mux: bool) {
+    pub(super) fn collect(&mut self, port: u16, mux: bool) {
         for item in self.out.items.drain(..) {
             self.outputs.push(match item {
                 MediaOutput::Rtp { to, data } => PlaneOutput::Send { port, rtcp: false, to, data },

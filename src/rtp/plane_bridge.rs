@@ -1,0 +1,52 @@
+//! A bridge joins the media of two calls on one shard (a B2BUA's two legs): what one call's
+//! peer sends goes to the other's, as a packet of that call's own stream (its SSRC, sequence
+//! and timestamps), payload untouched. No transcoding: both legs should have agreed on the
+//! same codec. Both calls keep their own statistics, RTCP and hold state.
+
+use super::packet::RtpPacket;
+use super::plane::MediaPlane;
+
+impl MediaPlane {
+    /// Joins the calls on ports `a` and `b`; `false` when either has no media running or
+    /// they are the same call. A call already bridged elsewhere is moved to the new bridge.
+    pub fn bridge(&mut self, a: u16, b: u16) -> bool {
+        let (Some(i), Some(j)) = (self.index(a), self.index(b)) else { return false };
+        if i == j || self.slots[i].session.is_none() || self.slots[j].session.is_none() {
+            return false;
+        }
+        self.unbridge(a);
+        self.unbridge(b);
+        for (x, y) in [(i, j), (j, i)] {
+            self.slots[x].bridge = Some(y);
+            if let Some(s) = self.slots[x].session.as_mut() {
+                s.bridged = true;
+            }
+        }
+        true
+    }
+
+    /// Separates the call on `port` from its bridge; each call goes back to its own action.
+    pub fn unbridge(&mut self, port: u16) {
+        let Some(i) = self.index(port) else { return };
+        let Some(j) = self.slots[i].bridge.take() else { return };
+        self.slots[j].bridge = None;
+        for k in [i, j] {
+            if let Some(s) = self.slots[k].session.as_mut() {
+                s.bridged = false;
+            }
+        }
+    }
+
+    /// The port bridged to `port`, if any.
+    pub fn bridged_to(&self, port: u16) -> Option<u16> {
+        let j = self.slots[self.index(port)?].bridge?;
+        Some(self.first + 2 * j as u16)
+    }
+
+    pub(super) fn relay_to(&mut self, j: usize, p: &RtpPacket<'_>) {
+        let Some(other) = self.slots[j].session.as_mut() else { return };
+        other.relay(p, &mut self.out);
+        let mux = other.rtcp_mux();
+        self.collect(self.first + 2 * j as u16, mux);
+    }
+}
