@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
-use callshard::rtp::dtmf::DtmfSender;
+use callshard::rtp::dtmf::{DtmfSender, TelephoneEvent};
 use callshard::rtp::g711::Law;
 use callshard::rtp::reports::WallClock;
 use callshard::rtp::rtcp::{parse_compound, write_compound, CompoundReport, RtcpPacket};
@@ -216,4 +216,56 @@ fn silence_for_the_timeout_ends_the_call_once_but_not_while_held() {
     m.on_timer(t0 + Duration::from_secs(150), CNAME, &mut out);
     m.on_timer(t0 + Duration::from_secs(200), CNAME, &mut out);
     assert_eq!(out.items.iter().filter(|o| **o == MediaOutput::Timeout).count(), 1);
+}
+
+#[test]
+fn a_key_press_replaces_audio_frames_and_keeps_the_media_clock() {
+    let t0 = Instant::now();
+    let mut m = session(MediaAction::Tone, false, t0);
+    let mut out = MediaOut::default();
+    m.on_timer(t0 + 40 * MS, CNAME, &mut out); // frames at 0, 20, 40 ms
+    assert!(m.send_digit('5', 100, t0 + 45 * MS));
+    assert!(!m.send_digit('x', 100, t0 + 45 * MS), "not a key");
+    let mut t = t0 + 45 * MS;
+    while t < t0 + 400 * MS {
+        t += 5 * MS;
+        m.on_timer(t, CNAME, &mut out);
+    }
+    let packets: Vec<Vec<u8>> = rtp_out(&out).into_iter().map(|(_, d)| d).collect();
+    let parsed: Vec<RtpPacket> = packets.iter().map(|d| RtpPacket::parse(d).unwrap()).collect();
+    let first_ts = parsed[0].timestamp();
+    let events: Vec<&RtpPacket> = parsed.iter().filter(|p| p.payload_type() == 101).collect();
+    // Updates every 20 ms, then the end (at 100 ms) three times.
+    assert_eq!(events.len(), 4 + 3);
+    let ends: Vec<bool> = events.iter().map(|p| TelephoneEvent::parse(p.payload()).unwrap().end).collect();
+    assert_eq!(ends, [false, false, false, false, true, true, true]);
+    assert!(events[0].marker() && events.iter().skip(1).all(|p| !p.marker()));
+    let event_ts = events[0].timestamp();
+    assert!(events.iter().all(|p| p.timestamp() == event_ts), "one timestamp for the whole event");
+    assert_eq!(event_ts, first_ts.wrapping_add(3 * 160), "the event replaces the frame due at 60 ms");
+    // Audio: only on the media clock, none while the event lasts, a talkspurt after it.
+    let (first_event, last_event) = (
+        parsed.iter().position(|p| p.payload_type() == 101).unwrap(),
+        parsed.iter().rposition(|p| p.payload_type() == 101).unwrap(),
+    );
+    assert!(parsed[first_event..=last_event].iter().all(|p| p.payload_type() == 101));
+    for p in parsed.iter().filter(|p| p.payload_type() == 0) {
+        assert_eq!(p.timestamp().wrapping_sub(first_ts) % 160, 0);
+    }
+    let resumed = &parsed[last_event + 1];
+    assert!(resumed.marker() && resumed.timestamp().wrapping_sub(event_ts) >= 800, "after the 100 ms event");
+    let sequences: Vec<u16> = parsed.iter().map(|p| p.sequence()).collect();
+    assert!(sequences.windows(2).all(|w| w[1] == w[0].wrapping_add(1)), "one sequence for audio and events");
+
+    // Another end hears exactly one '5' of about 100 ms.
+    let mut far = session(MediaAction::None, false, t0);
+    let mut heard = MediaOut::default();
+    for (n, d) in packets.iter().enumerate() {
+        far.on_rtp_port(d, addr("10.0.0.1:4000"), t0 + 10 * MS * n as u32, &mut heard);
+    }
+    let digits: Vec<_> =
+        heard.items.iter().filter_map(|o| if let MediaOutput::Digit(d) = o { Some(*d) } else { None }).collect();
+    assert_eq!(digits.len(), 1, "{digits:?}");
+    assert_eq!(digits[0].digit(), Some('5'));
+    assert!((100..=120).contains(&digits[0].duration_ms), "{:?}", digits[0]);
 }

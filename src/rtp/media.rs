@@ -7,12 +7,14 @@
 //! reached. A new source address is followed only together with a new SSRC (the peer
 //! restarted), so a stray datagram from elsewhere cannot steer the stream.
 
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use super::action::MediaAction;
 use super::dtmf::DtmfReceiver;
 use super::g711::Law;
+use super::media_digits::DigitPacket;
 use super::media_out::{MediaOut, MediaOutput};
 use super::media_stats::EarlierSources;
 use super::packet::{is_rtcp, RtpPacket};
@@ -47,6 +49,11 @@ pub struct MediaSession {
     pub(super) remote_rtcp: Option<SocketAddr>,
     pub(super) latched: bool,
     pub(super) send: SendStream,
+    /// The paced media clock: frames due since the start, from our first timestamp.
+    pub(super) first_timestamp: u32,
+    pub(super) frames_due: u32,
+    /// Telephone-event packets to send (when, RTP timestamp and payload); audio waits.
+    pub(super) digit_queue: VecDeque<(Instant, DigitPacket)>,
     pub(super) echo: EchoTimeline,
     pub(super) recv: Option<ReceiveStream>,
     /// What the peer's earlier sources (SSRCs) of this call counted.
@@ -90,6 +97,9 @@ impl MediaSession {
             remote_rtcp: params.remote_rtcp.or(params.remote_rtp.map(|a| rtcp_address(a, params.rtcp_mux))),
             latched: false,
             send: SendStream::new(ssrc, first as u16, (first >> 32) as u32),
+            first_timestamp: (first >> 32) as u32,
+            frames_due: 0,
+            digit_queue: VecDeque::new(),
             echo: EchoTimeline::default(),
             recv: None,
             earlier: EarlierSources::default(),

@@ -15,12 +15,15 @@ impl MediaSession {
     /// The earliest instant at which [`MediaSession::on_timer`] has something to do; `None`
     /// for the action `none`, which sends nothing and so needs no timer.
     pub fn next_deadline(&self) -> Option<Instant> {
-        if self.action == MediaAction::None {
+        if self.action == MediaAction::None && self.digit_queue.is_empty() {
             return None;
         }
         let mut due = self.reports.next_due();
         if let Some(frame) = self.next_frame {
             due = due.min(frame);
+        }
+        if let Some(&(at, _)) = self.digit_queue.front() {
+            due = due.min(at);
         }
         if let Some(limit) = self.timeout_at() {
             due = due.min(limit);
@@ -39,6 +42,7 @@ impl MediaSession {
 
     /// Does what is due at `now`; `cname` names us in RTCP (RFC 3550 6.5.1).
     pub fn on_timer(&mut self, now: Instant, cname: &[u8], out: &mut MediaOut) {
+        self.send_digits(now, out);
         self.send_paced(now, out);
         if now >= self.reports.next_due() {
             self.report(now, cname, None, out);
@@ -53,30 +57,39 @@ impl MediaSession {
         Duration::from_millis(u64::from(self.params.ptime_ms.max(1)))
     }
 
+    /// Sends the paced frames due by `now`. Each frame's timestamp is the media clock's
+    /// (`frames_due` frames since the start), so frames skipped after a stall or replaced by
+    /// a telephone event leave the right gap (RFC 3550 5.1, RFC 4733 2.5.1.2).
     fn send_paced(&mut self, now: Instant, out: &mut MediaOut) {
         let Some(mut due) = self.next_frame else { return };
         let frame = self.frame();
-        let samples = 8 * self.params.ptime_ms;
-        let mut skipped = 0;
         if now > due + frame * MAX_CATCH_UP {
-            skipped = ((now - due).as_micros() / frame.as_micros().max(1)) as u32;
+            let skipped = ((now - due).as_micros() / frame.as_micros().max(1)) as u32;
+            self.frames_due = self.frames_due.wrapping_add(skipped);
             due += frame * skipped;
         }
-        let mut step = samples * (skipped + 1);
         while due <= now {
-            self.send_frame(step, out);
-            step = samples;
+            let timestamp = self.frame_timestamp();
+            self.frames_due = self.frames_due.wrapping_add(1);
+            if self.digit_queue.is_empty() {
+                self.send_frame(timestamp, out);
+            }
             due += frame;
         }
         self.next_frame = Some(due);
     }
 
-    fn send_frame(&mut self, step: u32, out: &mut MediaOut) {
+    /// The timestamp of the next paced frame.
+    pub(super) fn frame_timestamp(&self) -> u32 {
+        self.first_timestamp.wrapping_add(self.frames_due.wrapping_mul(8 * self.params.ptime_ms))
+    }
+
+    fn send_frame(&mut self, timestamp: u32, out: &mut MediaOut) {
         let Some(to) = self.remote else { return };
         let len = 8 * self.params.ptime_ms as usize;
         let pt = self.params.law.payload_type();
         let marker = std::mem::take(&mut self.talkspurt);
-        let header = self.send.next(pt, marker, step, len);
+        let header = self.send.next_at(pt, marker, timestamp, len);
         out.scratch.extend_from_slice(&header.to_bytes());
         let at = out.scratch.len();
         match (self.action, self.tone.as_mut()) {

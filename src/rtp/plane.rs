@@ -166,7 +166,7 @@ impl MediaPlane {
         }
     }
 
-    fn rearm(&mut self, i: usize) {
+    pub(super) fn rearm(&mut self, i: usize) {
         let slot = &mut self.slots[i];
         if let Some(t) = slot.timer.take() {
             self.wheel.cancel(t);

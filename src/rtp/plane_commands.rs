@@ -1,12 +1,27 @@
+//! What an application asks of its calls' media: a key press sent, and a bridge.
+//!
 //! A bridge joins the media of two calls on one shard (a B2BUA's two legs): what one call's
 //! peer sends goes to the other's, as a packet of that call's own stream (its SSRC, sequence
 //! and timestamps), payload untouched. No transcoding: both legs should have agreed on the
 //! same codec. Both calls keep their own statistics, RTCP and hold state.
 
+use std::time::Instant;
+
 use super::packet::RtpPacket;
 use super::plane::MediaPlane;
 
 impl MediaPlane {
+    /// Sends `digit` as RFC 4733 events on the call on `port` (see
+    /// [`super::MediaSession::send_digit`]); `false` if the call cannot.
+    pub fn send_digit(&mut self, port: u16, digit: char, duration_ms: u32, now: Instant) -> bool {
+        let Some(i) = self.index(port) else { return false };
+        let queued = self.slots[i].session.as_mut().is_some_and(|s| s.send_digit(digit, duration_ms, now));
+        if queued {
+            self.rearm(i);
+        }
+        queued
+    }
+
     /// Joins the calls on ports `a` and `b`; `false` when either has no media running or
     /// they are the same call. A call already bridged elsewhere is moved to the new bridge.
     pub fn bridge(&mut self, a: u16, b: u16) -> bool {
