@@ -11,7 +11,7 @@ use std::time::Duration;
 use callshard::rtp::rtcp::{parse_compound, RtcpPacket};
 use callshard::rtp::{is_rtcp, RtpHeader, RtpPacket};
 use callshard::shard::owner_of;
-use common::server::{stat, Server};
+use common::server::{final_line, stat, Server};
 
 const SHARDS: usize = 2;
 const CALLS: usize = 8;
@@ -191,7 +191,7 @@ fn echo_calls(io: &str, sip_port: u16, rtp: (u16, u16)) {
     }
     let (code, stderr) = server.stop();
     assert_eq!(code, Some(0), "{stderr}");
-    let line = common::server::final_line(&stderr);
+    let line = final_line(&stderr);
     let media = line.split("| media ").nth(1).unwrap_or_else(|| panic!("no media figures: {line}"));
     // Each stream's first packet only ends RFC 3550 A.1's probation; the rest are counted.
     let (calls, packets) = (CALLS as u64, u64::from(PACKETS));
@@ -243,4 +243,31 @@ fn a_route_plays_a_tone_paced_by_the_shard_timers() {
     wait_for(&leg.sip, "SIP/2.0 200");
     let (code, stderr) = server.stop();
     assert_eq!(code, Some(0), "{stderr}");
+}
+
+/// A call whose media goes silent for `--media-timeout` is hung up with a BYE.
+#[test]
+fn a_silent_call_is_hung_up_after_the_media_timeout() {
+    let port = 16_470;
+    let server = Server::start(
+        port,
+        &["--shards", "1", "--media", "echo", "--media-timeout", "1", "--rtp-ports", "42500-42599"],
+    );
+    let leg = place(port, "silent-1@media.test".to_string(), false);
+    let started = std::time::Instant::now();
+    let mut buf = [0u8; 65536];
+    let bye = loop {
+        assert!(started.elapsed() < Duration::from_secs(5), "no BYE");
+        let Ok((n, _)) = leg.sip.recv_from(&mut buf) else { continue };
+        let text = String::from_utf8_lossy(&buf[..n]).into_owned();
+        if text.starts_with("BYE ") {
+            break text;
+        }
+    };
+    assert!(started.elapsed() >= Duration::from_millis(900), "hung up before the timeout: {:?}", started.elapsed());
+    assert!(bye.contains(&leg.call_id));
+    let (code, stderr) = server.stop();
+    assert_eq!(code, Some(0), "{stderr}");
+    let media = final_line(&stderr).split("| media ").nth(1).unwrap().to_string();
+    assert_eq!(stat(&media, "silent"), 1, "{media}");
 }
