@@ -1,9 +1,11 @@
-//! The fallback backend, for kernels or containers without io_uring: each socket drained with
-//! `recvmmsg` and written with `sendmmsg`; hand-offs through a lock-free queue per shard plus an
-//! eventfd; and when nothing is ready, one `ppoll` on every socket and the eventfd until the
-//! next timer.
+//! The fallback backend, for kernels or containers without io_uring: each ready socket drained
+//! with `recvmmsg` and written with `sendmmsg`; hand-offs through a lock-free queue per shard
+//! plus an eventfd; and when nothing is ready, one `ppoll` on the SIP sockets, the media
+//! sockets' epoll set and the eventfd until the next timer. A turn touches only the sockets
+//! that are ready or have sends queued (`ready.rs`), however many media ports are bound.
 
 mod inbox;
+mod ready;
 mod socket;
 
 use std::io;
@@ -15,6 +17,7 @@ use std::time::Duration;
 use bytes::Bytes;
 
 pub use inbox::Inbox;
+use ready::Ready;
 use socket::{Datagrams, ReceiveArea, BATCH};
 
 use super::io::{Arrival, Datagram, IoCounters, ShardIo};
@@ -26,9 +29,15 @@ pub struct PollIo {
     id: usize,
     sockets: Vec<Datagrams>,
     area: ReceiveArea,
-    /// Per socket: the last batch was full, so more may wait without a `ppoll` saying so.
-    more: Vec<bool>,
+    /// Sockets to read: the last batch was full, or a poll said so.
+    ready: Ready,
+    /// The list being read this turn (kept for its allocation).
+    reading: Vec<u32>,
     sends: Vec<Vec<(SocketAddr, Bytes)>>,
+    /// Sockets with sends queued.
+    dirty: Vec<u32>,
+    /// SIP sockets: the first `pollfds` entries; then the media epoll set if any; the inbox last.
+    sip_sockets: usize,
     inboxes: Arc<[Inbox]>,
     /// Per shard: hand-offs were queued to it this turn and it must be woken.
     woken: Vec<bool>,
@@ -50,8 +59,11 @@ impl PollIo {
             id,
             sockets,
             area: ReceiveArea::new(max_datagram),
-            more: vec![true; n],
+            ready: Ready::new(n),
+            reading: Vec::new(),
             sends: vec![Vec::new(); n],
+            dirty: Vec::new(),
+            sip_sockets: n,
             inboxes,
             woken: vec![false; shards],
             pollfds,
@@ -61,13 +73,12 @@ impl PollIo {
 
     /// Sends the queued datagrams and wakes the shards that were handed some.
     fn flush(&mut self) {
-        for (socket, sends) in self.sockets.iter().zip(&mut self.sends) {
-            if !sends.is_empty() {
-                let sent = socket.send_batch(sends).unwrap_or(0);
-                // UDP may drop anyway; the transaction layer retransmits what matters.
-                self.counters.send_failed += (sends.len() - sent) as u64;
-                sends.clear();
-            }
+        for i in self.dirty.drain(..) {
+            let (socket, sends) = (&self.sockets[i as usize], &mut self.sends[i as usize]);
+            let sent = socket.send_batch(sends).unwrap_or(0);
+            // UDP may drop anyway; the transaction layer retransmits what matters.
+            self.counters.send_failed += (sends.len() - sent) as u64;
+            sends.clear();
         }
         for (owner, flag) in self.woken.iter_mut().enumerate() {
             if std::mem::take(flag) {
@@ -80,17 +91,25 @@ impl PollIo {
     fn collect(&mut self, out: &mut Vec<Arrival>) -> usize {
         let before = out.len();
         self.inboxes[self.id].drain(|d| out.push(Arrival::HandedOff(d)));
-        for (socket, more) in self.sockets.iter_mut().zip(&mut self.more) {
-            let mut batches = 0;
-            while *more && batches < BATCHES_PER_TURN {
+        self.ready.take(&mut self.reading);
+        for &i in &self.reading {
+            let socket = &mut self.sockets[i as usize];
+            let truncated = socket.truncated;
+            let mut full = true;
+            for _ in 0..BATCHES_PER_TURN {
                 let start = out.len();
                 // An error other than EAGAIN (ICMP errors reported on the socket) ends the batch.
-                *more = socket.recv_batch(&mut self.area, out).unwrap_or(0) == BATCH;
+                full = socket.recv_batch(&mut self.area, out).unwrap_or(0) == BATCH;
                 self.counters.received += (out.len() - start) as u64;
-                batches += 1;
+                if !full {
+                    break;
+                }
+            }
+            self.counters.truncated += socket.truncated - truncated;
+            if full {
+                self.ready.mark(i);
             }
         }
-        self.counters.truncated = self.sockets.iter().map(|s| s.truncated).sum();
         out.len() - before
     }
 
@@ -105,8 +124,14 @@ impl PollIo {
         if n <= 0 {
             return;
         }
-        for (more, fd) in self.more.iter_mut().zip(&self.pollfds) {
-            *more |= fd.revents != 0;
+        for i in 0..self.sip_sockets {
+            if self.pollfds[i].revents != 0 {
+                self.ready.mark(i as u32);
+            }
+        }
+        let media_set = self.pollfds.len() - 1 > self.sip_sockets;
+        if media_set && self.pollfds[self.sip_sockets].revents != 0 {
+            self.ready.poll_media();
         }
         if self.pollfds.last().is_some_and(|fd| fd.revents != 0) {
             self.inboxes[self.id].clear_wake();
@@ -117,7 +142,12 @@ impl PollIo {
 impl ShardIo for PollIo {
     fn send(&mut self, local: u32, to: SocketAddr, data: Bytes) {
         match self.sends.get_mut(local as usize) {
-            Some(queue) => queue.push((to, data)),
+            Some(queue) => {
+                if queue.is_empty() {
+                    self.dirty.push(local);
+                }
+                queue.push((to, data));
+            }
             None => self.counters.send_failed += 1,
         }
     }
@@ -125,13 +155,13 @@ impl ShardIo for PollIo {
     fn add_socket(&mut self, socket: socket2::Socket) -> io::Result<u32> {
         socket.set_nonblocking(true)?;
         let local = self.sockets.len() as u32;
-        let pollfd = libc::pollfd { fd: socket.as_raw_fd(), events: libc::POLLIN, revents: 0 };
+        if let Some(epfd) = self.ready.add(local, socket.as_raw_fd())? {
+            // The media sockets' epoll set is polled after the SIP sockets; the inbox stays last.
+            let pollfd = libc::pollfd { fd: epfd, events: libc::POLLIN, revents: 0 };
+            self.pollfds.insert(self.sip_sockets, pollfd);
+        }
         self.sockets.push(Datagrams::new(socket, local));
-        // Read at once: datagrams may have come between the bind and now.
-        self.more.push(true);
         self.sends.push(Vec::new());
-        // Socket `i` is polled at `pollfds[i]`; the inbox's eventfd stays last.
-        self.pollfds.insert(self.pollfds.len() - 1, pollfd);
         Ok(local)
     }
 
