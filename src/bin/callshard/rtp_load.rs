@@ -59,11 +59,13 @@ fn load(args: &RtpLoadArgs) -> Result<(), String> {
         streams.push(Stream { sock, to: SocketAddrV4::new(ip, port), seq: n as u16 * 1000, ts: n * 7919 });
     }
     let rate = u64::from(args.total_rate());
-    let total = ((rate as f64 * args.duration) as u64).max(1);
-    let plan = Plan { rate, total, samples: 8 * args.ptime_ms, drain: Duration::from_millis(args.drain_ms.into()) };
-    let cpu_before = args.server_pid.map(cpu_ns).transpose()?;
-    let out = run(&socks, &mut streams, &plan);
-    let cpu = match (args.server_pid, cpu_before) {
+    let warmup = (rate as f64 * args.warmup) as u64;
+    let total = warmup + ((rate as f64 * args.duration) as u64).max(1);
+    let plan =
+        Plan { rate, warmup, total, samples: 8 * args.ptime_ms, drain: Duration::from_millis(args.drain_ms.into()) };
+    let mut cpu_before = Ok(None);
+    let out = run(&socks, &mut streams, &plan, || cpu_before = args.server_pid.map(cpu_ns).transpose());
+    let cpu = match (args.server_pid, cpu_before?) {
         (Some(pid), Some(before)) => Some(cpu_ns(pid)?.saturating_sub(before)),
         _ => None,
     };

@@ -21,6 +21,9 @@ pub struct RtpLoadArgs {
     /// Seconds of sending.
     #[arg(long, default_value_t = 10.0, value_parser = parse_seconds)]
     pub duration: f64,
+    /// Seconds of sending at the same rate before the measured window (left out of every figure).
+    #[arg(long, default_value_t = 0.0, value_parser = parse_warmup)]
+    pub warmup: f64,
     /// Packetization time: each packet carries 8 * PTIME samples (G.711, 8 kHz), 160 bytes at 20.
     #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(10..=60))]
     pub ptime_ms: u32,
@@ -61,5 +64,13 @@ fn parse_seconds(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(v) if v > 0.0 && v <= 86_400.0 => Ok(v),
         _ => Err(format!("`{s}` is not a number of seconds from 0 to 86400")),
+    }
+}
+
+/// Zero or more seconds, at most an hour.
+fn parse_warmup(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if (0.0..=3600.0).contains(&v) => Ok(v),
+        _ => Err(format!("`{s}` is not a number of seconds from 0 to 3600")),
     }
 }

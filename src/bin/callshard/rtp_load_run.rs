@@ -23,6 +23,10 @@ pub struct Stream {
 
 pub struct Plan {
     pub rate: u64,
+    /// Packets sent first at the same rate and left out of every figure (and of the server's
+    /// CPU window): a server started cold is not judged on its first second.
+    pub warmup: u64,
+    /// Packets in all, warm-up included.
     pub total: u64,
     /// Samples per packet (8 per millisecond of G.711), which is also its payload length.
     pub samples: u32,
@@ -42,7 +46,9 @@ pub struct Outcome {
 /// Payload bytes the loop itself reads back: the packet's number and its send time.
 const STAMP: usize = 16;
 
-pub fn run(socks: &[UdpSocket], streams: &mut [Stream], plan: &Plan) -> Outcome {
+/// Sends and receives until every packet came back or the drain time passed; `on_measure`
+/// runs once, when the warm-up ends.
+pub fn run(socks: &[UdpSocket], streams: &mut [Stream], plan: &Plan, mut on_measure: impl FnMut()) -> Outcome {
     let mut out = Outcome {
         sent: 0,
         send_failed: 0,
@@ -62,12 +68,20 @@ pub fn run(socks: &[UdpSocket], streams: &mut [Stream], plan: &Plan) -> Outcome 
         socks.iter().map(|s| libc::pollfd { fd: s.as_raw_fd(), events: libc::POLLIN, revents: 0 }).collect();
     let (mut numbered, mut next) = (0u64, 0usize);
     let start = Instant::now();
-    let mut send_end = None;
+    let (mut send_end, mut measure_start) = (None, None);
     loop {
         let now_ns = start.elapsed().as_nanos() as u64;
         let due = ((now_ns as u128 * plan.rate as u128 / 1_000_000_000) as u64).min(plan.total);
         // Bounded bursts, so echoes are read while catching up.
-        let mut budget = (due - numbered).min(4 * BATCH as u64) as usize;
+        let mut budget = (due - numbered).min(4 * BATCH as u64);
+        if numbered < plan.warmup {
+            budget = budget.min(plan.warmup - numbered); // no batch straddles the boundary
+        } else if measure_start.is_none() {
+            on_measure();
+            measure_start = Some(start.elapsed());
+        }
+        let measuring = measure_start.is_some();
+        let mut budget = budget as usize;
         while budget > 0 {
             let sock = streams[next].sock;
             let mut n = 0;
@@ -89,13 +103,15 @@ pub fn run(socks: &[UdpSocket], streams: &mut [Stream], plan: &Plan) -> Outcome 
                 next = (next + 1) % streams.len();
             }
             let went = tx.send(polls[sock].fd, n) as u64;
-            out.sent += went;
-            out.send_failed += n as u64 - went;
+            if measuring {
+                out.sent += went;
+                out.send_failed += n as u64 - went;
+            }
             budget -= n;
         }
         if numbered == plan.total && send_end.is_none() {
             send_end = Some(start.elapsed());
-            out.send_secs = send_end.unwrap_or_default().as_secs_f64();
+            out.send_secs = (send_end.unwrap_or_default() - measure_start.unwrap_or_default()).as_secs_f64();
         }
         let timeout = match send_end {
             Some(end) if out.received == out.sent || start.elapsed() >= end + plan.drain => break,
@@ -109,7 +125,7 @@ pub fn run(socks: &[UdpSocket], streams: &mut [Stream], plan: &Plan) -> Outcome 
                 let n = rx.recv(poll.fd);
                 let at = start.elapsed().as_nanos() as u64;
                 for k in 0..n {
-                    take(rx.received(k), at, &mut seen, &mut out);
+                    take(rx.received(k), at, plan.warmup, &mut seen, &mut out);
                 }
                 if n < BATCH {
                     break;
@@ -121,7 +137,7 @@ pub fn run(socks: &[UdpSocket], streams: &mut [Stream], plan: &Plan) -> Outcome 
 }
 
 /// Counts one received datagram: its packet number once, and its round trip.
-fn take(data: &[u8], at_ns: u64, seen: &mut [u64], out: &mut Outcome) {
+fn take(data: &[u8], at_ns: u64, warmup: u64, seen: &mut [u64], out: &mut Outcome) {
     let stamp = match RtpPacket::parse(data) {
         Ok(p) if !is_rtcp(data) && p.payload().len() >= STAMP => &p.payload()[..STAMP],
         _ => {
@@ -131,6 +147,9 @@ fn take(data: &[u8], at_ns: u64, seen: &mut [u64], out: &mut Outcome) {
     };
     let number = u64::from_le_bytes(stamp[..8].try_into().unwrap_or_default());
     let sent_ns = u64::from_le_bytes(stamp[8..].try_into().unwrap_or_default());
+    if number < warmup {
+        return;
+    }
     let (word, bit) = ((number / 64) as usize, 1u64 << (number % 64));
     match seen.get_mut(word) {
         Some(w) if *w & bit == 0 => {
