@@ -47,8 +47,30 @@ def load_cmd(name, calls, rate, args, pid):
     return cmd + ["--ng", f"127.0.0.1:{NG_PORT}", "--target", "127.0.0.1:1"]
 
 
+def cpu_busy():
+    """Per-CPU busy fractions over the next second, from /proc/stat."""
+    def sample():
+        rows = [l.split() for l in open("/proc/stat") if l.startswith("cpu") and not l.startswith("cpu ")]
+        return [(sum(map(int, r[1:])), int(r[4]) + int(r[5])) for r in rows]
+    a = sample()
+    time.sleep(1)
+    b = sample()
+    return [1 - (bi[1] - ai[1]) / max(1, bi[0] - ai[0]) for ai, bi in zip(a, b)]
+
+
+def wait_quiet(max_wait):
+    """Waits up to max_wait seconds for every CPU to be under 15 % busy for a second (others
+    compile on this 2-core host); says whether it got there."""
+    deadline = time.time() + max_wait
+    while time.time() < deadline:
+        if max(cpu_busy()) < 0.15:
+            return True
+    return False
+
+
 def run_one(name, calls, rate, args, log):
     """One server, one load; returns rtp-load's JSON (plus the server name) or None."""
+    quiet = wait_quiet(args.quiet_wait)
     err = open(f"{log}.server", "w")
     srv = subprocess.Popen(["taskset", "-c", "0"] + server_cmd(name, calls, args.reflector), stdout=err, stderr=err)
     try:
@@ -64,7 +86,7 @@ def run_one(name, calls, rate, args, log):
             print(f"  {name} {calls} {rate}: {out.stderr.strip()}", file=sys.stderr)
             return None
         r = json.loads(out.stdout.strip().splitlines()[-1])
-        r["server"] = name
+        r["server"], r["quiet"] = name, quiet
         return r
     finally:
         srv.send_signal(signal.SIGTERM)
@@ -78,7 +100,8 @@ def run_one(name, calls, rate, args, log):
 
 def show(r):
     return (f"{r['server']:<15} {r['calls']:>5} {r['rate']:>7} {r['achieved_pps']:>8} {r['loss_pct']:>8.3f} "
-            f"{r.get('server_ns_per_pkt', 0):>7} {r['rtt_us']['p50']:>8} {r['rtt_us']['p99']:>9}")
+            f"{r.get('server_ns_per_pkt', 0):>7} {r['rtt_us']['p50']:>8} {r['rtt_us']['p99']:>9}"
+            f"{'' if r['quiet'] else '  (host busy)'}")
 
 
 HEAD = f"{'server':<15} {'calls':>5} {'rate':>7} {'achieved':>8} {'loss%':>8} {'ns/pkt':>7} {'p50us':>8} {'p99us':>9}"
@@ -94,8 +117,10 @@ def main():
     p.add_argument("--no-search", action="store_true")
     p.add_argument("--search", nargs=2, type=int, default=[100000, 400000], metavar=("LOW", "HIGH"))
     p.add_argument("--steps", type=int, default=4)
+    p.add_argument("--quiet-wait", type=float, default=60, help="seconds to wait for idle CPUs before each run")
     p.add_argument("--out", default=tempfile.mkdtemp(prefix="callshard-media."))
     args = p.parse_args()
+    os.makedirs(args.out, exist_ok=True)
     args.reflector = os.path.join(args.out, "reflector")
     subprocess.run(["cc", "-O2", "-o", args.reflector, os.path.join(ROOT, "perf/reflector.c")], check=True)
     if not os.access(BIN, os.X_OK):
