@@ -100,11 +100,11 @@ def run_one(name, calls, rate, args, log):
 
 def show(r):
     return (f"{r['server']:<15} {r['calls']:>5} {r['rate']:>7} {r['achieved_pps']:>8} {r['loss_pct']:>8.3f} "
-            f"{r.get('server_ns_per_pkt', 0):>7} {r['rtt_us']['p50']:>8} {r['rtt_us']['p99']:>9}"
+            f"{r.get('server_ns_per_pkt', 0):>7} {r['rtt_us']['p50']:>8} {r['rtt_us']['p99']:>9} {r['load_cpu_pct']:>5}"
             f"{'' if r['quiet'] else '  (host busy)'}")
 
 
-HEAD = f"{'server':<15} {'calls':>5} {'rate':>7} {'achieved':>8} {'loss%':>8} {'ns/pkt':>7} {'p50us':>8} {'p99us':>9}"
+HEAD = f"{'server':<15} {'calls':>5} {'rate':>7} {'achieved':>8} {'loss%':>8} {'ns/pkt':>7} {'p50us':>8} {'p99us':>9} {'load%':>5}"
 
 
 def main():

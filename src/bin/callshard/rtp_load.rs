@@ -63,8 +63,13 @@ fn load(args: &RtpLoadArgs) -> Result<(), String> {
     let total = warmup + ((rate as f64 * args.duration) as u64).max(1);
     let plan =
         Plan { rate, warmup, total, samples: 8 * args.ptime_ms, drain: Duration::from_millis(args.drain_ms.into()) };
-    let mut cpu_before = Ok(None);
-    let out = run(&socks, &mut streams, &plan, || cpu_before = args.server_pid.map(cpu_ns).transpose());
+    let (mut cpu_before, mut own_before) = (Ok(None), Ok(0));
+    let out = run(&socks, &mut streams, &plan, || {
+        cpu_before = args.server_pid.map(cpu_ns).transpose();
+        own_before = cpu_ns(std::process::id());
+    });
+    // The tool's own CPU over the same window: near 100 % it, not the server, sets the pace.
+    let own = cpu_ns(std::process::id())?.saturating_sub(own_before?);
     let cpu = match (args.server_pid, cpu_before?) {
         (Some(pid), Some(before)) => Some(cpu_ns(pid)?.saturating_sub(before)),
         _ => None,
@@ -74,7 +79,7 @@ fn load(args: &RtpLoadArgs) -> Result<(), String> {
         Opened::Ng(ng) => (0..args.calls).filter(|&n| !ng.close(n)).count(),
         Opened::Plain => 0,
     };
-    report(args, rate, &out, cpu, unconfirmed);
+    report(args, rate, &out, cpu, own, unconfirmed);
     Ok(())
 }
 
@@ -89,12 +94,13 @@ fn cpu_ns(pid: u32) -> Result<u64, String> {
     Ok(ticks * 1_000_000_000 / hz)
 }
 
-fn report(args: &RtpLoadArgs, rate: u64, out: &Outcome, cpu: Option<u64>, unconfirmed: usize) {
+fn report(args: &RtpLoadArgs, rate: u64, out: &Outcome, cpu: Option<u64>, own: u64, unconfirmed: usize) {
     let lost = out.sent - out.received;
     let loss_pct = if out.sent == 0 { 0.0 } else { 100.0 * lost as f64 / out.sent as f64 };
     let achieved = if out.send_secs > 0.0 { out.sent as f64 / out.send_secs } else { 0.0 };
     let us = |q: f64| out.rtt_ns.value_at_quantile(q) as f64 / 1000.0;
     let (p50, p99, max) = (us(0.5), us(0.99), out.rtt_ns.max() as f64 / 1000.0);
+    let own_pct = own as f64 / 1e7 / out.send_secs.max(1e-9);
     let per_packet = cpu.map(|c| if out.received == 0 { 0.0 } else { c as f64 / out.received as f64 });
     if args.json {
         let cpu_fields = match (cpu, per_packet) {
@@ -104,7 +110,8 @@ fn report(args: &RtpLoadArgs, rate: u64, out: &Outcome, cpu: Option<u64>, unconf
         println!(
             "{{\"calls\":{},\"rate\":{rate},\"achieved_pps\":{achieved:.0},\"sent\":{},\"send_failed\":{},\
              \"received\":{},\"lost\":{lost},\"loss_pct\":{loss_pct:.4},\"duplicates\":{},\"other\":{},\
-             \"rtt_us\":{{\"p50\":{p50:.1},\"p99\":{p99:.1},\"max\":{max:.1}}}{cpu_fields},\"unconfirmed_hangups\":{unconfirmed}}}",
+             \"rtt_us\":{{\"p50\":{p50:.1},\"p99\":{p99:.1},\"max\":{max:.1}}}{cpu_fields},\"load_cpu_pct\":{own_pct:.0},\
+             \"unconfirmed_hangups\":{unconfirmed}}}",
             args.calls, out.sent, out.send_failed, out.received, out.duplicates, out.other
         );
         return;
@@ -121,6 +128,7 @@ fn report(args: &RtpLoadArgs, rate: u64, out: &Outcome, cpu: Option<u64>, unconf
     if let (Some(c), Some(p)) = (cpu, per_packet) {
         println!("  server CPU {:.1} ms, {p:.0} ns per packet back", c as f64 / 1e6);
     }
+    println!("  rtp-load's own CPU: {own_pct:.0} % of one core");
     if unconfirmed > 0 {
         println!("  {unconfirmed} hang-ups not confirmed");
     }
