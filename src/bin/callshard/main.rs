@@ -38,7 +38,13 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) if e.use_stderr() => {
             let text = e.to_string();
-            eprintln!("{}", text.lines().next().unwrap_or("bad arguments"));
+            // One line; a missing argument's name is on clap's second line.
+            let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+            let first = lines.next().unwrap_or("bad arguments");
+            match lines.next().filter(|_| first.ends_with(':')) {
+                Some(what) => eprintln!("{first} {what}"),
+                None => eprintln!("{first}"),
+            }
             return ExitCode::from(2);
         }
         Err(e) => {
