@@ -1,6 +1,12 @@
 //! The `callshard` command line.
 
 mod inspect;
+mod rtp_load;
+mod rtp_load_args;
+mod rtp_load_io;
+mod rtp_load_ng;
+mod rtp_load_run;
+mod rtp_load_sip;
 mod serve;
 mod serve_args;
 
@@ -18,6 +24,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     Serve(serve_args::ServeArgs),
+    RtpLoad(rtp_load_args::RtpLoadArgs),
     /// Parse SIP messages from files (or standard input) and show what the server would do
     /// with each: its key fields, or the error response it would send, or that it drops it.
     Inspect {
@@ -31,7 +38,13 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) if e.use_stderr() => {
             let text = e.to_string();
-            eprintln!("{}", text.lines().next().unwrap_or("bad arguments"));
+            // One line; a missing argument's name is on clap's second line.
+            let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+            let first = lines.next().unwrap_or("bad arguments");
+            match lines.next().filter(|_| first.ends_with(':')) {
+                Some(what) => eprintln!("{first} {what}"),
+                None => eprintln!("{first}"),
+            }
             return ExitCode::from(2);
         }
         Err(e) => {
@@ -42,5 +55,6 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Inspect { files } => inspect::run(&files),
         Command::Serve(args) => serve::serve(args),
+        Command::RtpLoad(args) => rtp_load::rtp_load(args),
     }
 }
