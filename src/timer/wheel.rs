@@ -4,6 +4,7 @@
 //! lives in one wheel. Deadlines are rounded up to the next tick, so a timer never fires early.
 //! Time is an argument: the wheel never reads a clock.
 
+use std::cell::Cell;
 use std::time::{Duration, Instant};
 
 use super::slab::{GenSlab, Handle};
@@ -29,6 +30,10 @@ pub struct TimerWheel<T> {
     entries: GenSlab<Entry<T>>,
     /// The capacity asked for at creation: never released below it.
     entries_reserved: usize,
+    /// The last answer of [`TimerWheel::next_deadline`]'s slot scan, kept until the clock
+    /// passes it (arming earlier lowers it; a cancel leaves it, a lower bound still). The
+    /// runtime asks every loop turn, and a scan over quiet slots costs microseconds.
+    nearest: Cell<Option<u64>>,
 }
 
 impl<T> TimerWheel<T> {
@@ -49,6 +54,7 @@ impl<T> TimerWheel<T> {
             heads: vec![None; slots],
             entries: GenSlab::with_capacity(timers),
             entries_reserved: timers,
+            nearest: Cell::new(None),
         }
     }
 
@@ -91,6 +97,9 @@ impl<T> TimerWheel<T> {
             e.prev = Some(id);
         }
         self.heads[slot as usize] = Some(id);
+        if self.nearest.get().is_some_and(|n| tick < n) {
+            self.nearest.set(Some(tick));
+        }
         id
     }
 
@@ -132,6 +141,9 @@ impl<T> TimerWheel<T> {
             }
         }
         self.done_tick = now_tick;
+        if self.nearest.get().is_some_and(|n| n <= now_tick) {
+            self.nearest.set(None);
+        }
         self.entries.release_if_empty(self.entries_reserved.max(1024));
     }
 
@@ -141,10 +153,14 @@ impl<T> TimerWheel<T> {
         if self.entries.is_empty() {
             return None;
         }
+        if let Some(tick) = self.nearest.get() {
+            return Some(self.instant_of(tick));
+        }
         let n = self.heads.len() as u64;
-        (self.done_tick + 1..=self.done_tick + n)
-            .find(|t| self.heads[*t as usize & (n as usize - 1)].is_some())
-            .map(|t| self.instant_of(t))
+        let tick =
+            (self.done_tick + 1..=self.done_tick + n).find(|t| self.heads[*t as usize & (n as usize - 1)].is_some());
+        self.nearest.set(tick);
+        tick.map(|t| self.instant_of(t))
     }
 }
 
@@ -174,6 +190,24 @@ mod tests {
         assert_eq!(fired(&mut w, t0 + ms(10)), [3, 5]);
         assert!(w.is_empty());
         assert_eq!(w.next_deadline(), None);
+    }
+
+    #[test]
+    fn the_remembered_next_deadline_follows_arms_and_expiry() {
+        let t0 = Instant::now();
+        let mut w = TimerWheel::new(t0, ms(1), 64);
+        let late = w.arm(t0 + ms(50), 50);
+        assert_eq!(w.next_deadline(), Some(t0 + ms(50)));
+        w.arm(t0 + ms(20), 20);
+        assert_eq!(w.next_deadline(), Some(t0 + ms(20)), "an earlier timer lowers it");
+        assert_eq!(fired(&mut w, t0 + ms(30)), [20]);
+        assert_eq!(w.next_deadline(), Some(t0 + ms(50)), "found again once the clock passed it");
+        w.cancel(late);
+        w.arm(t0 + ms(70), 70);
+        // A cancel leaves a lower bound: waking at 50 is early, never late.
+        assert!(w.next_deadline().is_some_and(|d| d <= t0 + ms(70)));
+        assert_eq!(fired(&mut w, t0 + ms(50)), Vec::<u32>::new());
+        assert_eq!(w.next_deadline(), Some(t0 + ms(70)));
     }
 
     #[test]
