@@ -15,12 +15,15 @@ pub struct Ready {
     list: Vec<u32>,
     epoll: Option<OwnedFd>,
     events: Vec<libc::epoll_event>,
+    /// The last `epoll_wait` filled its buffer: more media sockets may be ready.
+    poll_again: bool,
 }
 
 impl Ready {
     /// `sockets` SIP sockets, all to be read on the first turn.
     pub fn new(sockets: usize) -> Ready {
-        Ready { more: vec![true; sockets], list: (0..sockets as u32).collect(), epoll: None, events: Vec::new() }
+        let list = (0..sockets as u32).collect();
+        Ready { more: vec![true; sockets], list, epoll: None, events: Vec::new(), poll_again: false }
     }
 
     /// Socket `i` may hold datagrams: read it next turn.
@@ -33,6 +36,9 @@ impl Ready {
 
     /// The sockets to read now; each is unmarked, and must be marked again if it has more.
     pub fn take(&mut self, into: &mut Vec<u32>) {
+        if self.poll_again {
+            self.poll_media();
+        }
         into.clear();
         std::mem::swap(into, &mut self.list);
         for &i in into.iter() {
@@ -71,19 +77,18 @@ impl Ready {
         Ok(created)
     }
 
-    /// Marks the media sockets the epoll set says are readable (without waiting).
+    /// Marks the media sockets the epoll set says are readable (without waiting). One
+    /// `epoll_wait` per call: the set is level-triggered, so asking again before the ready
+    /// sockets are read would name the same ones forever. When it came back full, the next
+    /// [`Ready::take`] asks again for the rest.
     pub fn poll_media(&mut self) {
         let Some(epfd) = self.epoll.as_ref().map(|e| e.as_raw_fd()) else { return };
-        loop {
-            // SAFETY: `events` is a live buffer of EVENTS entries the kernel writes into.
-            let n = unsafe { libc::epoll_wait(epfd, self.events.as_mut_ptr(), EVENTS as i32, 0) };
-            for k in 0..n.max(0) as usize {
-                let i = self.events[k].u64 as u32;
-                self.mark(i);
-            }
-            if n < EVENTS as i32 {
-                return;
-            }
+        // SAFETY: `events` is a live buffer of EVENTS entries the kernel writes into.
+        let n = unsafe { libc::epoll_wait(epfd, self.events.as_mut_ptr(), EVENTS as i32, 0) };
+        for k in 0..n.max(0) as usize {
+            let i = self.events[k].u64 as u32;
+            self.mark(i);
         }
+        self.poll_again = n == EVENTS as i32;
     }
 }
