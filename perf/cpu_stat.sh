@@ -31,6 +31,8 @@ BIN="${CALLSHARD_BIN:-target/release/callshard}"
 OUT_DIR="${OUT_DIR:-$(mktemp -d /tmp/callshard-cpustat.XXXXXX)}"
 mkdir -p "$OUT_DIR"
 need_tools cpu_stat.sh perf sipp taskset timeout
+# Kamailio only when it is measured (Debian: apt-get install -y kamailio).
+[[ " $SERVERS " == *" kamailio "* ]] && need_tools cpu_stat.sh kamailio
 (( WARM_SECONDS + STAT_SECONDS < LOAD_SECONDS )) || { echo "cpu_stat.sh: WARM_SECONDS + STAT_SECONDS must be under LOAD_SECONDS" >&2; exit 2; }
 
 server_cmd() {

@@ -271,3 +271,30 @@ fn a_silent_call_is_hung_up_after_the_media_timeout() {
     let media = final_line(&stderr).split("| media ").nth(1).unwrap().to_string();
     assert_eq!(stat(&media, "silent"), 1, "{media}");
 }
+
+/// A burst of new calls in one turn may take every port bound ahead: the shard binds more
+/// before each one rather than answer 503 while its range still has ports.
+#[test]
+fn a_burst_of_invites_in_one_turn_all_get_ports() {
+    let port = 16_480;
+    let server = Server::start(port, &["--shards", "1", "--media", "echo", "--rtp-ports", "42600-42999"]);
+    let sip = socket();
+    let sip_port = sip.local_addr().unwrap().port();
+    let sdp = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 9000 RTP/AVP 0\r\n";
+    const BURST: usize = 120;
+    for n in 0..BURST {
+        sip.send_to(&request("INVITE", sip_port, &format!("burst{n}"), "", 1, sdp), ("127.0.0.1", port)).unwrap();
+    }
+    let (mut ok, mut busy) = (0, 0);
+    let mut buf = [0u8; 65536];
+    while let Ok((n, _)) = sip.recv_from(&mut buf) {
+        let text = &buf[..n];
+        ok += usize::from(text.starts_with(b"SIP/2.0 200"));
+        busy += usize::from(text.starts_with(b"SIP/2.0 503"));
+        if ok + busy == BURST {
+            break;
+        }
+    }
+    assert_eq!((ok, busy), (BURST, 0));
+    drop(server);
+}

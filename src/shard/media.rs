@@ -84,11 +84,23 @@ impl ShardMedia {
         }
     }
 
-    /// Binds more ports into the endpoint's pool when it runs low.
+    /// Binds more ports into the endpoint's pool when it runs low (once a turn).
     pub fn top_up(&mut self, ep: &mut Endpoint, io: &mut impl ShardIo) {
-        if ep.media_ports().available() >= LOW_WATER {
-            return;
+        if ep.media_ports().available() < LOW_WATER {
+            self.bind_batch(ep, io);
         }
+    }
+
+    /// Before a datagram that may be a new call: a burst of INVITEs in one turn can take
+    /// every bound port before the turn's top-up, and a call must not get 503 while the
+    /// range still has ports (SIPp at 4 000 calls/s sends bursts of dozens).
+    pub fn ensure_one(&mut self, ep: &mut Endpoint, io: &mut impl ShardIo) {
+        if ep.media_ports().available() == 0 {
+            self.bind_batch(ep, io);
+        }
+    }
+
+    fn bind_batch(&mut self, ep: &mut Endpoint, io: &mut impl ShardIo) {
         let mut added = 0;
         while added < BIND_BATCH && self.next_unbound < u32::from(self.high) {
             let port = self.next_unbound as u16;

@@ -45,6 +45,7 @@ impl Shard {
                 return;
             }
         }
+        self.media.ensure_one(&mut self.ep, io);
         match arrival {
             Arrival::HandedOff(d) => {
                 self.counters.taken_over += 1;
