@@ -14,6 +14,8 @@ use super::io::ShardIo;
 
 /// A port whose socket is not bound yet.
 const UNBOUND: u32 = u32::MAX;
+/// Receive buffer asked for each media socket, in bytes.
+pub const MEDIA_RECEIVE_BUFFER: usize = 32 << 10;
 
 /// Binds the non-blocking UDP socket of media port `port` on `addr`. No `SO_REUSEPORT`: the
 /// port belongs to one shard, and a port another process holds must fail here, not share.
@@ -24,9 +26,11 @@ pub fn bind_media_socket(addr: IpAddr, port: u16) -> io::Result<Socket> {
         socket.set_only_v6(true)?;
     }
     socket.set_nonblocking(true)?;
-    // 20 ms of G.711 is 172 bytes; 256 KiB holds seconds of one stream if the shard stalls,
-    // without 4 MiB (the SIP sockets' request) times thousands of ports.
-    let _ = socket.set_recv_buffer_size(256 << 10);
+    // Small on purpose: audio later than a jitter buffer's few hundred ms is lost anyway, so
+    // a deep queue only turns overload into delay (256 KiB queued 1.3 s at twice a shard's
+    // capacity, perf/media.md). The kernel doubles it; about 60 packets of 20 ms G.711, a
+    // second of one stream, still far more than a shard's pauses.
+    let _ = socket.set_recv_buffer_size(MEDIA_RECEIVE_BUFFER);
     socket.bind(&at.into()).map_err(|e| io::Error::new(e.kind(), format!("media port {at}: {e}")))?;
     Ok(socket)
 }
