@@ -109,3 +109,21 @@ pub fn wait_readable(polls: &mut [libc::pollfd], timeout_ns: u64) {
     let ts = libc::timespec { tv_sec: (timeout_ns / 1_000_000_000) as _, tv_nsec: (timeout_ns % 1_000_000_000) as _ };
     unsafe { libc::ppoll(polls.as_mut_ptr(), polls.len() as _, &ts, std::ptr::null()) };
 }
+
+/// A socket for a stream-opening protocol (SIP or rtpengine's ng) with its read timeout, and an
+/// id unique to this run (microseconds since the epoch), so that Call-IDs of runs against the
+/// same server never meet.
+pub fn control_socket(what: &str, timeout: std::time::Duration) -> Result<(std::net::UdpSocket, u64), String> {
+    let sock = std::net::UdpSocket::bind("127.0.0.1:0").map_err(|e| format!("{what} socket: {e}"))?;
+    sock.set_read_timeout(Some(timeout)).map_err(|e| e.to_string())?;
+    let run = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_micros() as u64);
+    Ok((sock, run))
+}
+
+/// The SDP offer of one stream: G.711 µ-law on 127.0.0.1:`rtp_port`.
+pub fn pcmu_offer(rtp_port: u16) -> String {
+    format!(
+        "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
+         m=audio {rtp_port} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+    )
+}

@@ -7,6 +7,8 @@
 use std::net::{SocketAddr, UdpSocket};
 use std::time::Duration;
 
+use super::rtp_load_io::{control_socket, pcmu_offer};
+
 pub struct NgCalls {
     sock: UdpSocket,
     ng: SocketAddr,
@@ -15,19 +17,13 @@ pub struct NgCalls {
 
 impl NgCalls {
     pub fn new(ng: SocketAddr) -> Result<NgCalls, String> {
-        let sock = UdpSocket::bind("127.0.0.1:0").map_err(|e| format!("ng socket: {e}"))?;
-        sock.set_read_timeout(Some(Duration::from_secs(2))).map_err(|e| e.to_string())?;
-        let run =
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_micros() as u64);
+        let (sock, run) = control_socket("ng", Duration::from_secs(2))?;
         Ok(NgCalls { sock, ng, run })
     }
 
     /// Opens call `n` with both legs on 127.0.0.1:`rtp_port`; returns the port to send to.
     pub fn open(&self, n: u32, rtp_port: u16) -> Result<u16, String> {
-        let sdp = format!(
-            "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
-             m=audio {rtp_port} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
-        );
+        let sdp = pcmu_offer(rtp_port);
         let call_id = self.call_id(n);
         let offer = [("command", "offer"), ("call-id", &call_id), ("from-tag", "a"), ("sdp", &sdp)];
         self.command(n, &offer)?;

@@ -5,6 +5,8 @@
 use std::net::{SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};
 
+use super::rtp_load_io::{control_socket, pcmu_offer};
+
 /// An answered call: what the BYE needs and where its media goes.
 pub struct SipCall {
     call_id: String,
@@ -20,21 +22,14 @@ pub struct SipCalls {
 
 impl SipCalls {
     pub fn new(target: SocketAddr) -> Result<SipCalls, String> {
-        let sock = UdpSocket::bind("127.0.0.1:0").map_err(|e| format!("SIP socket: {e}"))?;
-        sock.set_read_timeout(Some(Duration::from_millis(100))).map_err(|e| e.to_string())?;
-        // Call-IDs unique across runs against the same server.
-        let run =
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_micros() as u64);
+        let (sock, run) = control_socket("SIP", Duration::from_millis(100))?;
         Ok(SipCalls { sock, target, run })
     }
 
     /// Places call `n` offering G.711 on `rtp_port` of 127.0.0.1.
     pub fn place(&self, n: u32, rtp_port: u16) -> Result<SipCall, String> {
         let call_id = format!("rtpload-{}-{n}", self.run);
-        let sdp = format!(
-            "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
-             m=audio {rtp_port} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
-        );
+        let sdp = pcmu_offer(rtp_port);
         self.send(&self.request("INVITE", &call_id, "", 1, &sdp))?;
         let ok = self.wait_for(&call_id, "SIP/2.0 200")?;
         let to_tag = header(&ok, "to").and_then(|to| to.split(";tag=").nth(1)).ok_or("a 200 without a To tag")?;
