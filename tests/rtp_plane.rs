@@ -57,7 +57,7 @@ fn a_bridge_sends_each_legs_media_to_the_other_peer_as_that_legs_stream() {
     let t0 = Instant::now();
     let mut p = plane(t0);
     for (port, remote) in [(A, "10.0.0.1:4000"), (B, "10.0.0.2:5000")] {
-        p.assign(port, MediaAction::Echo);
+        p.assign(port, MediaAction::Echo, 0);
         p.negotiated(port, &agreed(remote, Direction::SendRecv), t0);
     }
     assert!(p.bridge(A, B));
@@ -104,7 +104,7 @@ fn a_bridge_sends_each_legs_media_to_the_other_peer_as_that_legs_stream() {
 fn the_plane_runs_paced_sessions_and_holds_them() {
     let t0 = Instant::now();
     let mut p = plane(t0);
-    p.assign(A, MediaAction::Tone);
+    p.assign(A, MediaAction::Tone, 0);
     p.negotiated(A, &agreed("10.0.0.1:4000", Direction::SendRecv), t0);
     // Due now (the wheel rounds up to its 1 ms tick).
     assert!(p.next_deadline().is_some_and(|d| d <= t0 + Duration::from_millis(1)));

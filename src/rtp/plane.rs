@@ -19,6 +19,9 @@ use crate::timer::{TimerId, TimerWheel};
 #[derive(Debug, Default)]
 pub(super) struct Slot {
     action: MediaAction,
+    /// Whose call this is, as the runtime names it (opaque here): for the hang-up a media
+    /// timeout asks for.
+    owner: u64,
     /// The slot this call's media is bridged to.
     pub(super) bridge: Option<usize>,
     pub(super) session: Option<MediaSession>,
@@ -77,11 +80,16 @@ impl MediaPlane {
         (offset % 2 == 0 && usize::from(offset / 2) < self.slots.len()).then_some(usize::from(offset / 2))
     }
 
-    /// A new call on `port` will get `action` once its media is agreed.
-    pub fn assign(&mut self, port: u16, action: MediaAction) {
+    /// A new call, `owner`, on `port` will get `action` once its media is agreed.
+    pub fn assign(&mut self, port: u16, action: MediaAction, owner: u64) {
         if let Some(i) = self.index(port) {
-            self.slots[i].action = action;
+            (self.slots[i].action, self.slots[i].owner) = (action, owner);
         }
+    }
+
+    /// The owner of the call on `port`, as given to [`MediaPlane::assign`].
+    pub fn owner(&self, port: u16) -> Option<u64> {
+        self.index(port).map(|i| self.slots[i].owner)
     }
 
     /// An offer/answer completed for the call on `port`: media starts, or follows the new

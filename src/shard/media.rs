@@ -15,6 +15,7 @@ use super::io::ShardIo;
 use super::media_sockets::MediaSockets;
 use crate::rtp::{MediaAction, MediaPlane, MediaTotals, PlaneOutput};
 use crate::session::{CallEvent, CallId, Endpoint, MediaPort};
+use crate::timer::Handle;
 
 /// Bound ports kept free ahead of the calls that will take them. Small: the poll backend
 /// looks at every socket it has each turn, so idle ports are not free there.
@@ -55,9 +56,6 @@ impl MediaCounters {
 pub struct ShardMedia {
     sockets: MediaSockets,
     pub plane: MediaPlane,
-    /// The call on each even port, by (port - first) / 2: for hang-ups the media asks for.
-    calls: Vec<Option<CallId>>,
-    first: u16,
     next_unbound: u32,
     high: u16,
     /// Ports skipped because their sockets could not be bound.
@@ -69,19 +67,8 @@ pub struct ShardMedia {
 impl ShardMedia {
     pub fn new(addr: IpAddr, (low, high): (u16, u16), plane: MediaPlane) -> ShardMedia {
         let first = low + (low & 1);
-        let calls = vec![None; usize::from(high.saturating_sub(first)) / 2 + 1];
         let sockets = MediaSockets::new(addr, (low, high));
-        ShardMedia {
-            sockets,
-            plane,
-            calls,
-            first,
-            next_unbound: u32::from(first),
-            high,
-            bind_failures: 0,
-            digits: 0,
-            timeouts: 0,
-        }
+        ShardMedia { sockets, plane, next_unbound: u32::from(first), high, bind_failures: 0, digits: 0, timeouts: 0 }
     }
 
     /// Binds more ports into the endpoint's pool when it runs low (once a turn).
@@ -126,29 +113,6 @@ impl ShardMedia {
         Some(if port & 1 == 0 { (port, false) } else { (port - 1, true) })
     }
 
-    fn slot(&self, port: u16) -> Option<usize> {
-        port.checked_sub(self.first).map(|o| usize::from(o / 2)).filter(|&i| i < self.calls.len())
-    }
-
-    /// Follows the endpoint's call events (see [`follow_call_event`]), keeping which call
-    /// holds each port for the hang-ups the media asks for.
-    pub fn on_call_event(&mut self, ep: &Endpoint, event: &CallEvent, action: MediaAction, now: Instant) {
-        match *event {
-            CallEvent::Incoming { call } => {
-                if let Some(i) = ep.media_port(call).and_then(|p| self.slot(p.port)) {
-                    self.calls[i] = Some(call);
-                }
-            }
-            CallEvent::Ended { rtp_port, .. } => {
-                if let Some(i) = self.slot(rtp_port) {
-                    self.calls[i] = None;
-                }
-            }
-            _ => {}
-        }
-        follow_call_event(&mut self.plane, ep, event, action, now);
-    }
-
     pub fn counters(&self) -> MediaCounters {
         MediaCounters {
             active: self.plane.active(),
@@ -177,8 +141,8 @@ impl ShardMedia {
         }
         for port in silent {
             self.timeouts += 1;
-            if let Some(call) = self.slot(port).and_then(|i| self.calls[i]) {
-                let _ = ep.hangup(call, now);
+            if let Some(owner) = self.plane.owner(port) {
+                let _ = ep.hangup(CallId(Handle::from_u64(owner)), now);
             }
         }
     }
@@ -191,7 +155,8 @@ pub fn follow_call_event(plane: &mut MediaPlane, ep: &Endpoint, event: &CallEven
     match *event {
         CallEvent::Incoming { call } => {
             if let Some(port) = ep.media_port(call) {
-                plane.assign(port.port, action);
+                // The call's handle names it for the hang-up a media timeout asks for.
+                plane.assign(port.port, action, call.0.to_u64());
             }
         }
         CallEvent::MediaChanged { call, ref media } => {

@@ -5,7 +5,7 @@
 use std::time::Instant;
 
 use super::io::{Arrival, Datagram, IoCounters, ShardIo};
-use super::media::ShardMedia;
+use super::media::{follow_call_event, ShardMedia};
 use super::owner::owner_of_message;
 use super::policy::Policy;
 use super::stats::ShardStats;
@@ -100,7 +100,7 @@ impl Shard {
                     Output::Transmit { to, local, data } => io.send(local, to, data),
                     Output::Event(e) => {
                         let action = self.policy.on_event(&mut self.ep, &e, now).unwrap_or_default();
-                        self.media.on_call_event(&self.ep, &e, action, now);
+                        follow_call_event(&mut self.media.plane, &self.ep, &e, action, now);
                     }
                 }
             }
