@@ -71,18 +71,12 @@ impl ShardMedia {
         ShardMedia { sockets, plane, next_unbound: u32::from(first), high, bind_failures: 0, digits: 0, timeouts: 0 }
     }
 
-    /// Binds more ports into the endpoint's pool when it runs low (once a turn).
+    /// Binds more ports into the endpoint's pool when it runs low. The shard asks before each
+    /// SIP datagram, not once a turn: a burst of INVITEs in one turn (SIPp at 4 000 calls/s
+    /// sends dozens) would take every bound port before a turn's top-up, and a call must not
+    /// get 503 while the range still has ports.
     pub fn top_up(&mut self, ep: &mut Endpoint, io: &mut impl ShardIo) {
         if ep.media_ports().available() < LOW_WATER {
-            self.bind_batch(ep, io);
-        }
-    }
-
-    /// Before a datagram that may be a new call: a burst of INVITEs in one turn can take
-    /// every bound port before the turn's top-up, and a call must not get 503 while the
-    /// range still has ports (SIPp at 4 000 calls/s sends bursts of dozens).
-    pub fn ensure_one(&mut self, ep: &mut Endpoint, io: &mut impl ShardIo) {
-        if ep.media_ports().available() == 0 {
             self.bind_batch(ep, io);
         }
     }

@@ -45,7 +45,7 @@ impl Shard {
                 return;
             }
         }
-        self.media.ensure_one(&mut self.ep, io);
+        self.media.top_up(&mut self.ep, io);
         match arrival {
             Arrival::HandedOff(d) => {
                 self.counters.taken_over += 1;
@@ -86,8 +86,8 @@ impl Shard {
         }
     }
 
-    /// Lets the policy and the media react to events until none are left, queues every
-    /// datagram to send, and binds more media ports when the free ones run low.
+    /// Lets the policy and the media react to events until none are left, and queues every
+    /// datagram to send.
     pub fn flush(&mut self, now: Instant, io: &mut impl ShardIo) {
         loop {
             self.media.flush(&mut self.ep, io, now);
@@ -105,7 +105,6 @@ impl Shard {
                 }
             }
         }
-        self.media.top_up(&mut self.ep, io);
     }
 
     /// A snapshot of this shard's statistics, with its backend's counters.
