@@ -19,7 +19,6 @@ use super::media_out::{MediaOut, MediaOutput};
 use super::media_stats::EarlierSources;
 use super::packet::{is_rtcp, RtpPacket};
 use super::reports::{Reports, WallClock};
-use super::rtcp::parse_compound;
 use super::send::{EchoTimeline, SendStream};
 use super::stream::ReceiveStream;
 use super::tone::ToneGenerator;
@@ -139,11 +138,10 @@ impl MediaSession {
         out: &mut MediaOut,
     ) -> Option<RtpPacket<'a>> {
         if self.params.rtcp_mux && is_rtcp(data) {
-            if !self.latched && parse_compound(data).is_ok() {
+            if self.on_rtcp(data, from, now) && !self.latched {
                 // One port both ways: a valid report shows where the peer is, as RTP would.
                 (self.remote, self.latched) = (Some(from), true);
             }
-            self.on_rtcp(data, from, now);
             return None;
         }
         let Ok(p) = RtpPacket::parse(data) else {

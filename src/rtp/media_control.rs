@@ -10,15 +10,17 @@ use super::rtcp::parse_compound;
 use crate::sdp::{Direction, Negotiated};
 
 impl MediaSession {
-    /// A datagram that arrived on the call's RTCP port (or RTCP on a muxed RTP port).
-    pub fn on_rtcp(&mut self, data: &[u8], from: SocketAddr, now: Instant) {
+    /// A datagram that arrived on the call's RTCP port (or RTCP on a muxed RTP port); `true`
+    /// when it was a valid compound packet.
+    pub fn on_rtcp(&mut self, data: &[u8], from: SocketAddr, now: Instant) -> bool {
         let Ok(compound) = parse_compound(data) else {
             self.malformed += 1;
-            return;
+            return false;
         };
         self.last_heard = now;
         self.remote_rtcp = Some(from);
         self.reports.on_compound(&compound, self.send.ssrc(), now);
+        true
     }
 
     /// Hold (`true`) stops our sending and the media timeout; resume starts both again, with
@@ -47,6 +49,12 @@ impl MediaSession {
 }
 
 impl MediaParams {
+    /// Samples (and timestamp units, and G.711 bytes) in one packet: 8 000 a second, of a
+    /// packet time of at least 1 ms (as the pacing timer reads it).
+    pub fn samples_per_packet(&self) -> u32 {
+        8 * self.ptime_ms.max(1)
+    }
+
     /// What an offer/answer settled, and whether it puts us on hold (we may not send: our
     /// direction is `recvonly` or `inactive`, RFC 3264 8.4). A non-G.711 codec reads as
     /// µ-law; only tone and silence write samples, and they are refused such a call.

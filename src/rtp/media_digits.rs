@@ -31,7 +31,10 @@ impl MediaSession {
         // none continue from the last packet sent.
         let start = match self.action.is_paced() {
             true => self.frame_timestamp(),
-            false => self.send.last_timestamp().map_or(self.first_timestamp, |t| t.wrapping_add(8 * ptime)),
+            false => self
+                .send
+                .last_timestamp()
+                .map_or(self.first_timestamp, |t| t.wrapping_add(self.params.samples_per_packet())),
         };
         let begin = self.digit_queue.back().map_or(now, |&(at, _)| at.max(now));
         for p in packets {

@@ -81,12 +81,12 @@ impl MediaSession {
 
     /// The timestamp of the next paced frame.
     pub(super) fn frame_timestamp(&self) -> u32 {
-        self.first_timestamp.wrapping_add(self.frames_due.wrapping_mul(8 * self.params.ptime_ms))
+        self.first_timestamp.wrapping_add(self.frames_due.wrapping_mul(self.params.samples_per_packet()))
     }
 
     fn send_frame(&mut self, timestamp: u32, out: &mut MediaOut) {
         let Some(to) = self.remote else { return };
-        let len = 8 * self.params.ptime_ms as usize;
+        let len = self.params.samples_per_packet() as usize;
         let pt = self.params.law.payload_type();
         let marker = std::mem::take(&mut self.talkspurt);
         let header = self.send.next_at(pt, marker, timestamp, len);
