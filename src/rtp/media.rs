@@ -22,6 +22,7 @@ use super::reports::{Reports, WallClock};
 use super::send::{EchoTimeline, SendStream};
 use super::stream::ReceiveStream;
 use super::tone::ToneGenerator;
+use crate::session::{mix64, GOLDEN_GAMMA};
 
 /// What the offer/answer settled for the call's audio stream.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -199,11 +200,9 @@ pub(super) fn rtcp_address(rtp: SocketAddr, mux: bool) -> SocketAddr {
     }
 }
 
-/// SplitMix64: a call's own stream of random-looking numbers from one seed.
+/// SplitMix64 (the endpoint's identifiers use the same): a call's own stream of
+/// random-looking numbers from one seed.
 fn splitmix(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
+    *state = state.wrapping_add(GOLDEN_GAMMA);
+    mix64(*state)
 }

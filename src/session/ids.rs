@@ -5,6 +5,17 @@ use bytes::{BufMut, BytesMut};
 
 use crate::sip::MAGIC_COOKIE;
 
+/// SplitMix64's step between states (2^64 / golden ratio).
+pub(crate) const GOLDEN_GAMMA: u64 = 0x9e37_79b9_7f4a_7c15;
+
+/// SplitMix64's finaliser: a bijection of 64-bit values, so distinct states (a salt plus a
+/// counter times [`GOLDEN_GAMMA`]) give distinct, random-looking outputs.
+pub(crate) fn mix64(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
 /// Generator of unique identifiers for one endpoint.
 #[derive(Clone, Debug)]
 pub struct Ids {
@@ -33,11 +44,7 @@ impl Ids {
     /// A random-looking 64-bit value, different on every call (tag secrets, SDP session ids).
     pub fn next_u64(&mut self) -> u64 {
         self.counter += 1;
-        // SplitMix64 finaliser over salt + counter: distinct inputs give distinct outputs.
-        let mut z = self.salt.wrapping_add(self.counter.wrapping_mul(0x9e37_79b9_7f4a_7c15));
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        mix64(self.salt.wrapping_add(self.counter.wrapping_mul(GOLDEN_GAMMA)))
     }
 
     /// Appends a new branch: the magic cookie and 16 hex digits.

@@ -25,6 +25,7 @@ pub use config::{EndpointConfig, ACCEPT, ALLOW, SUPPORTED};
 pub use endpoint::Endpoint;
 pub use events::{CallEvent, CallId, EndReason, Output};
 pub use ids::Ids;
+pub(crate) use ids::{mix64, GOLDEN_GAMMA};
 pub use ports::{MediaPort, RtpPorts};
 pub use stats::CallStats;
 pub use uac::PlaceCall;
