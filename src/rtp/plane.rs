@@ -18,10 +18,10 @@ use crate::timer::{TimerId, TimerWheel};
 /// fixed, bounded set, so the vector is sized once and a call costs no allocation here.
 #[derive(Debug, Default)]
 pub(super) struct Slot {
-    action: MediaAction,
+    pub(super) action: MediaAction,
     /// Whose call this is, as the runtime names it (opaque here): for the hang-up a media
     /// timeout asks for.
-    owner: u64,
+    pub(super) owner: u64,
     /// The slot this call's media is bridged to.
     pub(super) bridge: Option<usize>,
     pub(super) session: Option<MediaSession>,
@@ -29,7 +29,7 @@ pub(super) struct Slot {
 }
 
 pub struct MediaPlane {
-    pub(super) first: u16,
+    first: u16,
     pub(super) slots: Vec<Slot>,
     wheel: TimerWheel<u32>,
     fired: Vec<u32>,
@@ -80,18 +80,6 @@ impl MediaPlane {
         (offset % 2 == 0 && usize::from(offset / 2) < self.slots.len()).then_some(usize::from(offset / 2))
     }
 
-    /// A new call, `owner`, on `port` will get `action` once its media is agreed.
-    pub fn assign(&mut self, port: u16, action: MediaAction, owner: u64) {
-        if let Some(i) = self.index(port) {
-            (self.slots[i].action, self.slots[i].owner) = (action, owner);
-        }
-    }
-
-    /// The owner of the call on `port`, as given to [`MediaPlane::assign`].
-    pub fn owner(&self, port: u16) -> Option<u64> {
-        self.index(port).map(|i| self.slots[i].owner)
-    }
-
     /// An offer/answer completed for the call on `port`: media starts, or follows the new
     /// agreement (a new address, hold or resume).
     pub fn negotiated(&mut self, port: u16, media: &Negotiated, now: Instant) {
@@ -124,13 +112,15 @@ impl MediaPlane {
     pub fn stop(&mut self, port: u16, now: Instant) -> Option<MediaStats> {
         let i = self.index(port)?;
         self.unbridge(port);
+        if let Some(s) = self.slots[i].session.as_mut() {
+            s.close(now, &self.cname, &mut self.out);
+        }
+        self.collect(i);
         let slot = std::mem::take(&mut self.slots[i]);
         if let Some(t) = slot.timer {
             self.wheel.cancel(t);
         }
-        let mut session = slot.session?;
-        session.close(now, &self.cname, &mut self.out);
-        self.collect(port, session.rtcp_mux());
+        let session = slot.session?;
         self.running -= 1;
         let stats = session.stats();
         self.totals.add(&stats);
@@ -143,8 +133,8 @@ impl MediaPlane {
             self.stray += 1;
             return;
         };
-        let (bridge, slot) = (self.slots[i].bridge, &mut self.slots[i]);
-        let Some(s) = slot.session.as_mut() else { return };
+        let (bridge, session) = (self.slots[i].bridge, self.slots[i].session.as_mut());
+        let Some(s) = session else { return };
         let packet = match rtcp {
             false => s.on_rtp_port(data, from, now, &mut self.out),
             true => {
@@ -152,8 +142,7 @@ impl MediaPlane {
                 None
             }
         };
-        let mux = s.rtcp_mux();
-        self.collect(port, mux);
+        self.collect(i);
         if let (Some(p), Some(j)) = (packet, bridge) {
             self.relay_to(j, &p);
         }
@@ -168,8 +157,7 @@ impl MediaPlane {
             self.slots[i].timer = None;
             let Some(s) = self.slots[i].session.as_mut() else { continue };
             s.on_timer(now, &self.cname, &mut self.out);
-            let mux = s.rtcp_mux();
-            self.collect(self.first + 2 * i as u16, mux);
+            self.collect(i);
             self.rearm(i);
         }
     }
@@ -188,9 +176,16 @@ impl MediaPlane {
         self.wheel.next_deadline()
     }
 
-    /// Moves the session's outputs to the plane's, naming the socket each leaves from (RTCP
-    /// from the RTP socket when muxed).
-    pub(super) fn collect(&mut self, port: u16, mux: bool) {
+    /// The even port of slot `i`.
+    pub(super) fn port_at(&self, i: usize) -> u16 {
+        self.first + 2 * i as u16
+    }
+
+    /// Moves the outputs of slot `i`'s session to the plane's, naming the socket each leaves
+    /// from (RTCP from the RTP socket when muxed).
+    pub(super) fn collect(&mut self, i: usize) {
+        let port = self.port_at(i);
+        let mux = self.slots[i].session.as_ref().is_some_and(|s| s.rtcp_mux());
         for item in self.out.items.drain(..) {
             self.outputs.push(match item {
                 MediaOutput::Rtp { to, data } => PlaneOutput::Send { port, rtcp: false, to, data },

@@ -1,4 +1,5 @@
-//! What an application asks of its calls' media: a key press sent, and a bridge.
+//! What an application asks of its calls' media: its action and owner, a key press sent,
+//! and a bridge.
 //!
 //! A bridge joins the media of two calls on one shard (a B2BUA's two legs): what one call's
 //! peer sends goes to the other's, as a packet of that call's own stream (its SSRC, sequence
@@ -7,10 +8,23 @@
 
 use std::time::Instant;
 
+use super::action::MediaAction;
 use super::packet::RtpPacket;
 use super::plane::MediaPlane;
 
 impl MediaPlane {
+    /// A new call, `owner`, on `port` will get `action` once its media is agreed.
+    pub fn assign(&mut self, port: u16, action: MediaAction, owner: u64) {
+        if let Some(i) = self.index(port) {
+            (self.slots[i].action, self.slots[i].owner) = (action, owner);
+        }
+    }
+
+    /// The owner of the call on `port`, as given to [`MediaPlane::assign`].
+    pub fn owner(&self, port: u16) -> Option<u64> {
+        self.index(port).map(|i| self.slots[i].owner)
+    }
+
     /// Sends `digit` as RFC 4733 events on the call on `port` (see
     /// [`super::MediaSession::send_digit`]); `false` if the call cannot.
     pub fn send_digit(&mut self, port: u16, digit: char, duration_ms: u32, now: Instant) -> bool {
@@ -55,13 +69,12 @@ impl MediaPlane {
     /// The port bridged to `port`, if any.
     pub fn bridged_to(&self, port: u16) -> Option<u16> {
         let j = self.slots[self.index(port)?].bridge?;
-        Some(self.first + 2 * j as u16)
+        Some(self.port_at(j))
     }
 
     pub(super) fn relay_to(&mut self, j: usize, p: &RtpPacket<'_>) {
         let Some(other) = self.slots[j].session.as_mut() else { return };
         other.relay(p, &mut self.out);
-        let mux = other.rtcp_mux();
-        self.collect(self.first + 2 * j as u16, mux);
+        self.collect(j);
     }
 }
