@@ -123,10 +123,7 @@ impl Endpoint {
 
     /// When [`Endpoint::on_timer`] must next run.
     pub fn next_deadline(&self) -> Option<Instant> {
-        match (self.tx.next_deadline(), self.wheel.next_deadline()) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        crate::timer::earliest(self.tx.next_deadline(), self.wheel.next_deadline())
     }
 
     /// Everything queued since the last call, in order.

@@ -80,10 +80,7 @@ impl Shard {
 
     /// The earliest timer of the endpoint and of the media.
     pub fn next_deadline(&self) -> Option<Instant> {
-        match (self.ep.next_deadline(), self.media.plane.next_deadline()) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        crate::timer::earliest(self.ep.next_deadline(), self.media.plane.next_deadline())
     }
 
     /// Lets the policy and the media react to events until none are left, and queues every

@@ -121,10 +121,7 @@ impl TxTable {
     /// When [`TxTable::on_timer`] must next be called: at once after a provisional
     /// response (see `settle.rs`), else at the wheel's next timer.
     pub fn next_deadline(&self) -> Option<Instant> {
-        match (self.wheel.next_deadline(), self.unsettled_since) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        crate::timer::earliest(self.wheel.next_deadline(), self.unsettled_since)
     }
 
     /// Fires every timer due at `now`.
