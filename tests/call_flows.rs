@@ -46,7 +46,7 @@ pub fn hang_up_after(after: u64) -> Policy {
 fn place(net: &mut Net, from: usize, to_port: u16, late_offer: bool) -> CallId {
     let uri = format!("sip:service@127.0.0.1:{to_port}").into_bytes();
     net.act(from, |ep, now| {
-        ep.place_call(PlaceCall { request_uri: &uri, to: &uri, peer: addr(to_port), late_offer }, now).unwrap()
+        ep.place_call(PlaceCall { late_offer, ..PlaceCall::new(&uri, addr(to_port)) }, now).unwrap()
     })
 }
 

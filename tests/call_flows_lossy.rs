@@ -192,8 +192,7 @@ fn run(flow: Flow, victim: Option<(usize, Fate)>) -> usize {
     let b = net.add(5070, (flow.callee)());
     let uri = b"sip:service@127.0.0.1:5070";
     net.act(a, |ep, now| {
-        ep.place_call(PlaceCall { request_uri: uri, to: uri, peer: addr(5070), late_offer: flow.late_offer }, now)
-            .unwrap()
+        ep.place_call(PlaceCall { late_offer: flow.late_offer, ..PlaceCall::new(uri, addr(5070)) }, now).unwrap()
     });
     net.run_for(ms(80_000));
     let ctx = format!("{} with {victim:?}: {:#?}", flow.name, net.transcript());

@@ -51,10 +51,8 @@ fn a_policy() -> support::Policy {
 
 fn place(net: &mut Net, a: usize, n: usize) {
     let uri = b"sip:service@127.0.0.1:5070".to_vec();
-    net.act(a, |ep, now| {
-        ep.place_call(PlaceCall { request_uri: &uri, to: &uri, peer: addr(5070), late_offer: false }, now)
-    })
-    .unwrap_or_else(|e| panic!("call {n}: {e:?}"));
+    net.act(a, |ep, now| ep.place_call(PlaceCall::new(&uri, addr(5070)), now))
+        .unwrap_or_else(|e| panic!("call {n}: {e:?}"));
 }
 
 /// An INVITE offering one codec by payload type: G.729 (18), which B does not have, gets 488.

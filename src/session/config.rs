@@ -28,6 +28,9 @@ pub struct EndpointConfig {
     pub tx: TxConfig,
     /// Message size and header count bounds.
     pub limits: ParseLimits,
+    /// (this shard, shards): the Call-IDs of calls we place hash to this shard
+    /// ([`super::owner_of`]), so their responses, whichever shard reads them, reach it.
+    pub shard: (usize, usize),
 }
 
 impl EndpointConfig {
@@ -43,6 +46,7 @@ impl EndpointConfig {
             codecs: Codec::ALL.to_vec(),
             tx: TxConfig::default(),
             limits: ParseLimits::default(),
+            shard: (0, 1),
         }
     }
 }

@@ -16,6 +16,22 @@ pub(crate) fn mix64(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// The shard that owns the call with this Call-ID, of `shards`: FNV-1a, fixed rather than
+/// randomly keyed, because all shards must agree without talking (and a shard placing a call
+/// must make a Call-ID that comes back to it).
+pub fn owner_of(call_id: &[u8], shards: usize) -> usize {
+    if shards <= 1 {
+        return 0;
+    }
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in call_id {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    // Fold the high bits in: FNV's low bits alone spread poorly over a few shards.
+    ((h ^ (h >> 32)) % shards as u64) as usize
+}
+
 /// Generator of unique identifiers for one endpoint.
 #[derive(Clone, Debug)]
 pub struct Ids {
@@ -54,12 +70,20 @@ impl Ids {
         put_hex(out, v);
     }
 
-    /// Appends a new Call-ID: 16 hex digits `@` our host.
-    pub fn put_call_id(&mut self, host: &[u8], out: &mut BytesMut) {
-        let v = self.next_u64();
-        put_hex(out, v);
-        out.put_u8(b'@');
-        out.put_slice(host);
+    /// Appends a new Call-ID: 16 hex digits `@` our host, one that [`owner_of`] gives to
+    /// shard `index` of `count` (drawn again until it does: `count` draws on average).
+    pub fn put_call_id(&mut self, host: &[u8], (index, count): (usize, usize), out: &mut BytesMut) {
+        let start = out.len();
+        loop {
+            let v = self.next_u64();
+            put_hex(out, v);
+            out.put_u8(b'@');
+            out.put_slice(host);
+            if owner_of(&out[start..], count) == index.min(count.saturating_sub(1)) {
+                return;
+            }
+            out.truncate(start);
+        }
     }
 }
 
@@ -78,7 +102,12 @@ mod tests {
             assert!(seen.insert(b.freeze()));
         }
         let mut c = BytesMut::new();
-        ids.put_call_id(b"127.0.0.1", &mut c);
+        ids.put_call_id(b"127.0.0.1", (0, 1), &mut c);
         assert!(c.ends_with(b"@127.0.0.1"));
+        for shard in 0..3 {
+            let mut c = BytesMut::new();
+            ids.put_call_id(b"h", (shard, 3), &mut c);
+            assert_eq!(owner_of(&c, 3), shard);
+        }
     }
 }

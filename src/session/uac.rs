@@ -25,10 +25,19 @@ pub struct PlaceCall<'a> {
     pub request_uri: &'a [u8],
     /// To URI (often the Request-URI).
     pub to: &'a [u8],
+    /// From URI; `None`: our Contact URI (`sip:<user>@<our address>`).
+    pub from: Option<&'a [u8]>,
     /// Where to send the INVITE.
     pub peer: SocketAddr,
     /// Send the INVITE without SDP: our offer then goes in the ACK (late offer).
     pub late_offer: bool,
+}
+
+impl<'a> PlaceCall<'a> {
+    /// A call to `uri` sent to `peer`: To is the URI, From our Contact, SDP in the INVITE.
+    pub fn new(uri: &'a [u8], peer: SocketAddr) -> PlaceCall<'a> {
+        PlaceCall { request_uri: uri, to: uri, from: None, peer, late_offer: false }
+    }
 }
 
 impl Endpoint {
@@ -50,7 +59,7 @@ impl Endpoint {
         let mut ids = BytesMut::with_capacity(96);
         self.ids.put_branch(&mut ids);
         let branch = ids.split();
-        self.ids.put_call_id(self.cfg.locals[local as usize].ip().to_string().as_bytes(), &mut ids);
+        self.ids.put_call_id(self.cfg.locals[local as usize].ip().to_string().as_bytes(), self.cfg.shard, &mut ids);
         let me = &self.addresses[local as usize];
         let request = DialogRequest {
             method: b"INVITE",
@@ -58,7 +67,7 @@ impl Endpoint {
             transport: b"UDP",
             sent_by: &me.sent_by,
             branch: &branch,
-            from: Party { display: b"", uri: &me.contact, tag: Some(&tag) },
+            from: Party { display: b"", uri: p.from.unwrap_or(&me.contact), tag: Some(&tag) },
             to: Party { display: b"", uri: p.to, tag: None },
             call_id: &ids,
             cseq: INITIAL_CSEQ,

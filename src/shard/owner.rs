@@ -1,21 +1,9 @@
-//! Which shard owns a call: a hash of its Call-ID that every shard computes alike. The hash
-//! is fixed (FNV-1a), not randomly keyed, because all shards must agree without talking.
+//! Which shard owns a call: a hash of its Call-ID that every shard computes alike
+//! ([`owner_of`], in the session layer, which makes Call-IDs that hash to their shard).
 
 use crate::sip::{HeaderName, Message};
 
-/// The shard that owns the call with this Call-ID.
-pub fn owner_of(call_id: &[u8], shards: usize) -> usize {
-    if shards <= 1 {
-        return 0;
-    }
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in call_id {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    // Fold the high bits in: FNV's low bits alone spread poorly over a few shards.
-    ((h ^ (h >> 32)) % shards as u64) as usize
-}
+pub use crate::session::owner_of;
 
 /// The owner of an indexed message, from its raw Call-ID value; a message without one is
 /// kept by the shard that received it (it can only be answered with a 400 or dropped).
