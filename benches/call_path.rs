@@ -1,6 +1,7 @@
 //! User-space CPU of one whole call through the sans-IO core, without sockets: SIPp's `uac`
 //! flow (INVITE with SDP, 180 and 200 from `serve`'s default route, ACK, BYE, 200) through one
-//! `Endpoint` and the serve `Policy`, on a virtual clock at a steady 20 000 calls/s, so that
+//! `AppCore` (endpoint, media plane and the serve `Policy` as its application, as a shard runs
+//! them), on a virtual clock at a steady 20 000 calls/s, so that
 //! every call's transactions linger 32 s and expire as they do in the server. What this does
 //! not count is the kernel's share (receive, send, wake-ups): see perf/profile.sh for that.
 //!
@@ -17,10 +18,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
+use callshard::app::{AppCore, CoreOutput, ShardInfo};
 use callshard::rtp::reports::WallClock;
-use callshard::rtp::MediaPlane;
-use callshard::session::{Endpoint, EndpointConfig, Output};
-use callshard::shard::{follow_call_event, Policy, Routes};
+use callshard::rtp::{MediaAction, MediaPlane};
+use callshard::session::{Endpoint, EndpointConfig};
+use callshard::shard::{Policy, Routes};
 
 struct Counting;
 static ALLOCS: AtomicU64 = AtomicU64::new(0);
@@ -78,9 +80,9 @@ struct Script {
 }
 
 /// The To tag of the last 200 in `out`.
-fn to_tag(out: &[Output]) -> Option<&[u8]> {
+fn to_tag(out: &[CoreOutput]) -> Option<&[u8]> {
     out.iter().rev().find_map(|o| match o {
-        Output::Transmit { data, .. } if data.starts_with(b"SIP/2.0 200") => {
+        CoreOutput::Sip { data, .. } if data.starts_with(b"SIP/2.0 200") => {
             let start = memchr::memmem::find(&data[..], b"\r\nTo:")?;
             let at = start + memchr::memmem::find(&data[start..], b";tag=")? + 5;
             let end = at + data[at..].iter().position(|&b| b == b'\r' || b == b';')?;
@@ -98,35 +100,20 @@ fn run(calls: usize, timed_from: usize) -> (Duration, u64) {
     cfg.tx.reserve = 1_300_000;
     let peer: SocketAddr = "127.0.0.1:5061".parse().unwrap();
     let ports = cfg.rtp_ports;
-    let (mut ep, mut policy) = (Endpoint::new(cfg, t0), Policy::new(Routes::default()));
     // The media plane follows the calls as in the server (`--media none`: no RTP in this flow).
     let wall = WallClock { at: t0, unix: Duration::from_secs(1_800_000_000) };
-    let mut plane = MediaPlane::new(ports, wall, 1, Some(Duration::from_secs(60)), "bench@127.0.0.1");
+    let plane = MediaPlane::new(ports, wall, 1, Some(Duration::from_secs(60)), "bench@127.0.0.1");
+    let info = ShardInfo { index: 0, count: 1, listen: cfg.locals.clone() };
+    let policy = Policy::new(Routes::default(), MediaAction::None);
+    let mut core = AppCore::new((Endpoint::new(cfg, t0), plane), policy, info, None, t0);
     let scripts: Vec<Script> =
         (0..calls).map(|i| Script { invite: invite(i), ack: in_dialog("ACK", i), bye: in_dialog("BYE", i) }).collect();
     let (mut out, mut buf, mut tag) = (Vec::new(), BytesMut::with_capacity(1 << 20), Vec::new());
     let step = Duration::from_micros(50); // 20 000 calls/s of virtual time
     let (mut started, mut allocs0) = (Instant::now(), 0);
-    let feed = |ep: &mut Endpoint,
-                policy: &mut Policy,
-                plane: &mut MediaPlane,
-                data: Bytes,
-                now: Instant,
-                out: &mut Vec<Output>| {
-        ep.on_datagram(data, peer, now);
-        loop {
-            let before = out.len();
-            out.extend(ep.drain_outputs());
-            if out.len() == before {
-                break;
-            }
-            for o in &out[before..] {
-                if let Output::Event(e) = o {
-                    let action = policy.on_event(ep, e, now).unwrap_or_default();
-                    follow_call_event(plane, ep, e, action, now);
-                }
-            }
-        }
+    let feed = |core: &mut AppCore<Policy>, data: Bytes, now: Instant, out: &mut Vec<CoreOutput>| {
+        core.ep.on_datagram(data, peer, now);
+        core.flush(now, out);
     };
     for (i, s) in scripts.iter().enumerate() {
         if i == timed_from {
@@ -134,9 +121,9 @@ fn run(calls: usize, timed_from: usize) -> (Duration, u64) {
             allocs0 = ALLOCS.load(Ordering::Relaxed);
         }
         let now = t0 + step * i as u32;
-        ep.on_timer(now);
+        core.on_timer(now, &mut out);
         out.clear();
-        feed(&mut ep, &mut policy, &mut plane, s.invite.clone(), now, &mut out);
+        feed(&mut core, s.invite.clone(), now, &mut out);
         // Into a buffer kept across calls: the bench's own allocations would count as the core's.
         tag.clear();
         tag.extend_from_slice(to_tag(&out).expect("answered with a 200"));
@@ -145,11 +132,11 @@ fn run(calls: usize, timed_from: usize) -> (Duration, u64) {
             buf.extend_from_slice(&tag);
             buf.extend_from_slice(tail.as_bytes());
             out.clear();
-            feed(&mut ep, &mut policy, &mut plane, buf.split().freeze(), now, &mut out);
+            feed(&mut core, buf.split().freeze(), now, &mut out);
         }
-        assert!(out.iter().any(|o| matches!(o, Output::Transmit { data, .. } if data.starts_with(b"SIP/2.0 200"))));
+        assert!(out.iter().any(|o| matches!(o, CoreOutput::Sip { data, .. } if data.starts_with(b"SIP/2.0 200"))));
     }
-    assert_eq!(plane.totals.calls, calls as u64, "every call's media started and stopped");
+    assert_eq!(core.plane.totals.calls, calls as u64, "every call's media started and stopped");
     (started.elapsed(), ALLOCS.load(Ordering::Relaxed) - allocs0)
 }
 

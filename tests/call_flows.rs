@@ -121,7 +121,7 @@ fn cancel_while_ringing() {
     let a = net.add(
         5060,
         Box::new(|ep, e, now| {
-            if let CallEvent::Progress { call, status: 180 } = *e {
+            if let CallEvent::Progress { call, status: 180, .. } = *e {
                 ep.set_timer(call, now + ms(500), 9);
             }
             if let CallEvent::Timer { call, token: 9 } = *e {

@@ -78,7 +78,7 @@ fn caller(script: &'static str) -> Policy {
 
 fn canceller() -> Policy {
     Box::new(|ep: &mut Endpoint, e: &CallEvent, now: Instant| match *e {
-        CallEvent::Progress { call, status: 180 } => {
+        CallEvent::Progress { call, status: 180, .. } => {
             ep.set_timer(call, now + ms(500), 20);
         }
         CallEvent::Timer { call, token: 20 } => {

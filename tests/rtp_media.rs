@@ -22,6 +22,7 @@ fn addr(s: &str) -> SocketAddr {
 fn params(mux: bool) -> MediaParams {
     MediaParams {
         law: Law::Mu,
+        g711: true,
         ptime_ms: 20,
         telephone_event: Some(101),
         remote_rtp: Some(addr("10.0.0.1:4000")),

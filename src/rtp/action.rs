@@ -25,6 +25,17 @@ impl MediaAction {
     }
 }
 
+impl MediaAction {
+    /// The action a call with these parameters can carry out: tone and silence are written
+    /// in G.711, so with another codec nothing is sent.
+    pub fn for_params(self, params: &super::MediaParams) -> MediaAction {
+        match (self.is_paced(), params.g711) {
+            (true, false) => MediaAction::None,
+            _ => self,
+        }
+    }
+}
+
 impl FromStr for MediaAction {
     type Err = String;
 

@@ -27,7 +27,10 @@ use crate::session::{mix64, GOLDEN_GAMMA};
 /// What the offer/answer settled for the call's audio stream.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MediaParams {
+    /// The G.711 law tone and silence are written in (µ-law when the codec is another).
     pub law: Law,
+    /// The agreed codec is G.711: only then may tone and silence write samples.
+    pub g711: bool,
     /// Milliseconds of audio per packet (`a=ptime`, 20 by default).
     pub ptime_ms: u32,
     /// The payload type of `telephone-event`, when both sides offered it (RFC 4733).
@@ -89,6 +92,7 @@ impl MediaSession {
     ) -> MediaSession {
         let mut rng = seed;
         let (ssrc, first) = (splitmix(&mut rng) as u32, splitmix(&mut rng));
+        let action = action.for_params(&params);
         let tone = (action == MediaAction::Tone).then(|| ToneGenerator::new(440, -10.0, params.law, params.ptime_ms));
         let mut m = MediaSession {
             action,
@@ -119,10 +123,6 @@ impl MediaSession {
         };
         m.next_frame = m.paced_start(now);
         m
-    }
-
-    pub(super) fn paced_start(&self, now: Instant) -> Option<Instant> {
-        (self.action.is_paced() && !self.held).then_some(now)
     }
 
     pub(super) fn draw(&mut self) -> u32 {

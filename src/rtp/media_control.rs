@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 use std::time::Instant;
 
+use super::action::MediaAction;
 use super::g711::Law;
 use super::media::{rtcp_address, MediaParams, MediaSession};
 use super::rtcp::parse_compound;
@@ -32,6 +33,29 @@ impl MediaSession {
         }
         self.held = held;
         self.next_frame = self.paced_start(now);
+    }
+
+    /// A new action for running media (the application answered after early media, say);
+    /// paced sending restarts now, with the marker.
+    pub fn set_action(&mut self, action: MediaAction, now: Instant) {
+        let action = action.for_params(&self.params);
+        if action == self.action {
+            return;
+        }
+        self.action = action;
+        self.tone = (action == MediaAction::Tone).then(|| self.new_tone());
+        self.talkspurt = true;
+        self.last_heard = now;
+        self.next_frame = self.paced_start(now);
+    }
+
+    pub(super) fn new_tone(&self) -> super::tone::ToneGenerator {
+        super::tone::ToneGenerator::new(440, -10.0, self.params.law, self.params.ptime_ms)
+    }
+
+    /// When paced sending (tone, silence) starts after `now`'s change; `None` when it stops.
+    pub(super) fn paced_start(&self, now: Instant) -> Option<Instant> {
+        (self.action.is_paced() && !self.held).then_some(now)
     }
 
     pub fn rtcp_mux(&self) -> bool {
@@ -64,6 +88,7 @@ impl MediaParams {
         let remote = (!media.remote.ip().is_unspecified()).then_some(media.remote);
         let params = MediaParams {
             law: Law::from_payload_type(media.payload_type).unwrap_or(Law::Mu),
+            g711: Law::from_payload_type(media.payload_type).is_some(),
             ptime_ms: u32::from(media.ptime),
             telephone_event: media.telephone_event,
             remote_rtp: remote,

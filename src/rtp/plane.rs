@@ -6,7 +6,6 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use super::action::MediaAction;
-use super::g711::Law;
 use super::media::{MediaParams, MediaSession};
 use super::media_out::{MediaOut, MediaOutput, PlaneOutput};
 use super::media_stats::{MediaStats, MediaTotals};
@@ -92,13 +91,8 @@ impl MediaPlane {
                 s.hold(held, now);
             }
             None => {
-                // Tone and silence are written in G.711; with another codec, nothing is sent.
-                let action = match (slot.action, Law::from_payload_type(media.payload_type)) {
-                    (MediaAction::Tone | MediaAction::Silence, None) => MediaAction::None,
-                    (a, _) => a,
-                };
                 self.seed = self.seed.wrapping_add(1);
-                let mut s = MediaSession::new(action, params, self.wall, now, self.seed, self.timeout);
+                let mut s = MediaSession::new(slot.action, params, self.wall, now, self.seed, self.timeout);
                 s.hold(held, now);
                 slot.session = Some(s);
                 self.running += 1;

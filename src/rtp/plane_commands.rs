@@ -20,6 +20,22 @@ impl MediaPlane {
         }
     }
 
+    /// Changes what the call on `port` does: at once when its media runs (an answer after
+    /// early media), else once its media is agreed.
+    pub fn set_action(&mut self, port: u16, action: MediaAction, now: Instant) {
+        let Some(i) = self.index(port) else { return };
+        self.slots[i].action = action;
+        if let Some(s) = self.slots[i].session.as_mut() {
+            s.set_action(action, now);
+            self.rearm(i);
+        }
+    }
+
+    /// The figures so far of the call on `port`, when its media runs.
+    pub fn stats(&self, port: u16) -> Option<super::MediaStats> {
+        self.slots[self.index(port)?].session.as_ref().map(|s| s.stats())
+    }
+
     /// The owner of the call on `port`, as given to [`MediaPlane::assign`].
     pub fn owner(&self, port: u16) -> Option<u64> {
         self.index(port).map(|i| self.slots[i].owner)

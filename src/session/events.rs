@@ -13,6 +13,19 @@ use crate::timer::Handle;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct CallId(pub(crate) Handle);
 
+impl CallId {
+    /// The id as a number (to keep in a table of one's own, or in the media plane).
+    pub fn to_u64(self) -> u64 {
+        self.0.to_u64()
+    }
+
+    /// An id from [`CallId::to_u64`]; a number that names no live call is refused by every
+    /// command, never misdirected.
+    pub fn from_u64(v: u64) -> CallId {
+        CallId(Handle::from_u64(v))
+    }
+}
+
 /// Why a call ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EndReason {
@@ -34,8 +47,9 @@ pub enum EndReason {
 pub enum CallEvent {
     /// A new INVITE; read it with `Endpoint::invite_of`, then ring, answer or reject.
     Incoming { call: CallId },
-    /// A provisional response to a call we placed (180, 183, ...).
-    Progress { call: CallId, status: u16 },
+    /// A provisional response to a call we placed (180, 183, ...); `early_dialogs`: the
+    /// early dialogs so far, one per To tag (more than one: the INVITE forked).
+    Progress { call: CallId, status: u16, early_dialogs: usize },
     /// The call is established: the 2xx was ACKed (UAS) or received and ACKed (UAC).
     Established { call: CallId },
     /// An offer/answer exchange completed: where and how to send media now.

@@ -4,6 +4,7 @@
 mod ack;
 mod call;
 mod config;
+mod decline;
 mod endpoint;
 mod events;
 mod hangup;

@@ -160,6 +160,7 @@ impl Endpoint {
     }
 
     pub(super) fn progress(&mut self, h: crate::timer::Handle, status: u16) {
-        self.out.push(Output::Event(CallEvent::Progress { call: CallId(h), status }));
+        let early_dialogs = self.calls.get(h).map_or(0, |c| c.early.len());
+        self.out.push(Output::Event(CallEvent::Progress { call: CallId(h), status, early_dialogs }));
     }
 }

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::time::Instant;
 
 use super::call::{Call, CallState, CallTimerKind, Pending2xx, Role};
-use super::config::{ACCEPT, ALLOW};
+use super::config::ACCEPT;
 use super::endpoint::Endpoint;
 use super::events::{CallEvent, CallId, EndReason, Output};
 use super::respond::{decimal, Reply};
@@ -27,6 +27,8 @@ pub enum CallError {
     Busy,
     #[error("the request could not be built")]
     Build,
+    #[error("the target is not a SIP URI with an IP address (no DNS here): give the peer address")]
+    BadTarget,
 }
 
 impl Endpoint {
@@ -162,18 +164,6 @@ impl Endpoint {
         self.by_server_tx.remove(&tx);
         self.arm(h, CallTimerKind::Retransmit2xx, now + t1);
         self.arm(h, CallTimerKind::AckTimeout, now + self.cfg.tx.timeout());
-        Ok(())
-    }
-
-    /// Rejects a call not yet answered with a 3xx-6xx final response.
-    pub fn reject(&mut self, call: CallId, code: u16, now: Instant) -> Result<(), CallError> {
-        let c = self.calls.get(call.0).ok_or(CallError::UnknownCall)?;
-        let (CallState::Received | CallState::Early, Some(tx), 300..=699) = (c.state, c.invite_tx, code) else {
-            return Err(CallError::WrongState);
-        };
-        let headers: &[(&[u8], &[u8])] = if code == 405 { &[(b"Allow", ALLOW)] } else { &[] };
-        self.reply(tx, code, Reply { call: Some(call.0), headers, ..Reply::default() }, now);
-        self.end_call(call.0, EndReason::Rejected(code));
         Ok(())
     }
 

@@ -1,10 +1,8 @@
-//! What `callshard serve` is asked to run, every bound named.
+//! What the shard runtime is asked to run (`callshard serve`, or an embedding program through
+//! [`super::ServerBuilder`]), every bound named.
 
 use std::net::SocketAddr;
 use std::time::Duration;
-
-use super::route::Routes;
-use crate::rtp::MediaAction;
 
 /// Which I/O backend the shards use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -17,8 +15,9 @@ pub enum IoChoice {
     Poll,
 }
 
+/// The runtime's configuration; [`super::ServerBuilder`] sets it field by field.
 #[derive(Clone, Debug)]
-pub struct ServeConfig {
+pub struct ServerConfig {
     /// Addresses to listen on (UDP); every shard holds a `SO_REUSEPORT` socket on each.
     pub listen: Vec<SocketAddr>,
     pub io: IoChoice,
@@ -35,9 +34,6 @@ pub struct ServeConfig {
     pub shards: usize,
     /// RTP ports, split into one contiguous range per shard.
     pub rtp_ports: (u16, u16),
-    pub routes: Routes,
-    /// What a call's media does when its route says nothing (`--media`).
-    pub media: MediaAction,
     /// A call whose media stays silent this long is hung up (not while held, not with the
     /// media action `none`); `None` never.
     pub media_timeout: Option<Duration>,
@@ -53,9 +49,9 @@ pub struct ServeConfig {
     pub drain: Duration,
 }
 
-impl ServeConfig {
-    pub fn new(listen: SocketAddr) -> ServeConfig {
-        ServeConfig {
+impl ServerConfig {
+    pub fn new(listen: SocketAddr) -> ServerConfig {
+        ServerConfig {
             listen: vec![listen],
             io: IoChoice::Auto,
             ring_buffers: 1024,
@@ -64,8 +60,6 @@ impl ServeConfig {
             max_message: 65_535,
             shards: online_cores(),
             rtp_ports: (20_000, 39_999),
-            routes: Routes::default(),
-            media: MediaAction::None,
             media_timeout: Some(Duration::from_secs(60)),
             max_calls: 100_000,
             max_transactions: 2_000_000,
@@ -109,11 +103,11 @@ pub fn allowed_cpus() -> Vec<usize> {
 
 #[cfg(test)]
 mod tests {
-    use super::ServeConfig;
+    use super::ServerConfig;
 
     #[test]
     fn port_ranges_split_without_overlap() {
-        let mut c = ServeConfig::new("127.0.0.1:5060".parse().unwrap());
+        let mut c = ServerConfig::new("127.0.0.1:5060".parse().unwrap());
         c.shards = 3;
         c.rtp_ports = (20_000, 29_999);
         assert_eq!(c.shard_ports(0), (20_000, 23_332));

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use super::io::ShardIo;
 use super::stats::ShardStats;
 use super::worker::Shard;
+use crate::app::Application;
 
 /// Longest sleep: how soon an idle shard publishes statistics and notices a stop request.
 const MAX_SLEEP: Duration = Duration::from_millis(100);
@@ -28,8 +29,8 @@ pub struct Cadence {
 }
 
 /// Runs shard `shard.id` until a stop request and the drain are over.
-pub fn run(
-    mut shard: Shard,
+pub fn run<A: Application>(
+    mut shard: Shard<A>,
     io: &mut impl ShardIo,
     stopping: &Stopping,
     live: &Mutex<Vec<ShardStats>>,
@@ -39,7 +40,7 @@ pub fn run(
     let (mut next_publish, mut drain_until) = (Instant::now(), None::<Instant>);
     let mut arrivals = Vec::with_capacity(1024);
     let mut timeout = Duration::ZERO;
-    shard.media.top_up(&mut shard.ep, io);
+    shard.start(Instant::now(), io);
     loop {
         if io.turn(timeout, &mut arrivals).is_err() {
             // The backend cannot wait (an unexpected errno): do not spin on it.
@@ -49,7 +50,7 @@ pub fn run(
         for arrival in arrivals.drain(..) {
             shard.on_arrival(arrival, now, io);
         }
-        shard.on_timer(Instant::now());
+        shard.on_timer(Instant::now(), io);
         shard.flush(now, io);
         if now >= next_publish {
             if let Some(slot) = live.lock().unwrap_or_else(|e| e.into_inner()).get_mut(id) {
@@ -58,14 +59,15 @@ pub fn run(
             next_publish = now + cadence.publish;
         }
         if stopping.stop.load(Ordering::Relaxed) && drain_until.is_none() {
-            shard.ep.set_draining(true);
+            shard.core.ep.set_draining(true);
             drain_until = Some(now + cadence.drain);
         }
         if let Some(until) = drain_until {
             // Every shard stays until all are empty: a stopped shard could not take the
             // datagrams the others hand to it.
-            stopping.calls_left[id].store(shard.ep.active_calls(), Ordering::Relaxed);
+            stopping.calls_left[id].store(shard.core.ep.active_calls(), Ordering::Relaxed);
             if now >= until || stopping.calls_left.iter().all(|c| c.load(Ordering::Relaxed) == 0) {
+                shard.finish(Instant::now(), io);
                 return shard.snapshot(io.counters());
             }
         }

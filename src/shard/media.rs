@@ -1,5 +1,5 @@
-//! A shard's media: its slice of the RTP port range as sockets on its ring, the sans-IO
-//! [`MediaPlane`] of its calls, and the glue between them and the endpoint.
+//! A shard's media sockets: its slice of the RTP port range bound on its ring, ahead of the
+//! calls that take the ports (the sans-IO [`crate::rtp::MediaPlane`] is the app core's).
 //!
 //! A port is offered in SDP only once its RTP and RTCP sockets are bound: the endpoint's
 //! pool holds bound ports only, and is topped up a batch at a time as calls take them (a
@@ -9,13 +9,12 @@
 
 use std::io;
 use std::net::IpAddr;
-use std::time::Instant;
 
 use super::io::ShardIo;
 use super::media_sockets::MediaSockets;
-use crate::rtp::{MediaAction, MediaPlane, MediaTotals, PlaneOutput};
-use crate::session::{CallEvent, CallId, Endpoint, MediaPort};
-use crate::timer::Handle;
+use crate::app::{AppCore, Application};
+use crate::rtp::MediaTotals;
+use crate::session::{Endpoint, MediaPort};
 
 /// Bound ports kept free ahead of the calls that will take them. Small: the poll backend
 /// looks at every socket it has each turn, so idle ports are not free there.
@@ -55,33 +54,30 @@ impl MediaCounters {
 
 pub struct ShardMedia {
     sockets: MediaSockets,
-    pub plane: MediaPlane,
     next_unbound: u32,
     high: u16,
     /// Ports skipped because their sockets could not be bound.
     pub bind_failures: u64,
-    pub digits: u64,
-    pub timeouts: u64,
 }
 
 impl ShardMedia {
-    pub fn new(addr: IpAddr, (low, high): (u16, u16), plane: MediaPlane) -> ShardMedia {
+    pub fn new(addr: IpAddr, (low, high): (u16, u16)) -> ShardMedia {
         let first = low + (low & 1);
         let sockets = MediaSockets::new(addr, (low, high));
-        ShardMedia { sockets, plane, next_unbound: u32::from(first), high, bind_failures: 0, digits: 0, timeouts: 0 }
+        ShardMedia { sockets, next_unbound: u32::from(first), high, bind_failures: 0 }
     }
 
     /// Binds more ports into the endpoint's pool when it runs low. The shard asks before each
-    /// SIP datagram, not once a turn: a burst of INVITEs in one turn (SIPp at 4 000 calls/s
-    /// sends dozens) would take every bound port before a turn's top-up, and a call must not
-    /// get 503 while the range still has ports.
-    pub fn top_up(&mut self, ep: &mut Endpoint, io: &mut impl ShardIo) {
+    /// SIP datagram and before each call it places, not once a turn: a burst of INVITEs in
+    /// one turn (SIPp at 4 000 calls/s sends dozens) would take every bound port before a
+    /// turn's top-up, and a call must not get 503 while the range still has ports.
+    pub fn top_up(&mut self, ep: &mut Endpoint, io: &mut (impl ShardIo + ?Sized)) {
         if ep.media_ports().available() < LOW_WATER {
             self.bind_batch(ep, io);
         }
     }
 
-    fn bind_batch(&mut self, ep: &mut Endpoint, io: &mut impl ShardIo) {
+    fn bind_batch(&mut self, ep: &mut Endpoint, io: &mut (impl ShardIo + ?Sized)) {
         let mut added = 0;
         while added < BIND_BATCH && self.next_unbound < u32::from(self.high) {
             let port = self.next_unbound as u16;
@@ -96,7 +92,7 @@ impl ShardMedia {
         }
     }
 
-    fn bind_pair(&mut self, port: u16, io: &mut impl ShardIo) -> io::Result<()> {
+    fn bind_pair(&mut self, port: u16, io: &mut (impl ShardIo + ?Sized)) -> io::Result<()> {
         self.sockets.open(port, io)?;
         self.sockets.open(port + 1, io).map(drop)
     }
@@ -107,60 +103,20 @@ impl ShardMedia {
         Some(if port & 1 == 0 { (port, false) } else { (port - 1, true) })
     }
 
-    pub fn counters(&self) -> MediaCounters {
+    /// The socket index of `port` (RTP) or `port + 1` (`rtcp`).
+    pub fn socket_of(&self, port: u16, rtcp: bool) -> Option<u32> {
+        self.sockets.local(port + u16::from(rtcp))
+    }
+
+    pub fn counters<A: Application>(&self, core: &AppCore<A>) -> MediaCounters {
         MediaCounters {
-            active: self.plane.active(),
+            active: core.plane.active(),
             ports_bound: self.sockets.bound() / 2,
             bind_failures: self.bind_failures,
-            stray: self.plane.stray,
-            digits: self.digits,
-            timeouts: self.timeouts,
-            ended: self.plane.totals,
+            stray: core.plane.stray,
+            digits: core.digits_heard,
+            timeouts: core.media_timeouts,
+            ended: core.plane.totals,
         }
-    }
-
-    /// Sends what the plane produced and hangs up the calls it found silent.
-    pub fn flush(&mut self, ep: &mut Endpoint, io: &mut impl ShardIo, now: Instant) {
-        let mut silent = Vec::new();
-        for o in self.plane.drain() {
-            match o {
-                PlaneOutput::Send { port, rtcp, to, data } => {
-                    if let Some(local) = self.sockets.local(port + u16::from(rtcp)) {
-                        io.send(local, to, data);
-                    }
-                }
-                PlaneOutput::Timeout { port } => silent.push(port),
-                PlaneOutput::Digit { .. } => self.digits += 1,
-            }
-        }
-        for port in silent {
-            self.timeouts += 1;
-            if let Some(owner) = self.plane.owner(port) {
-                let _ = ep.hangup(CallId(Handle::from_u64(owner)), now);
-            }
-        }
-    }
-}
-
-/// What a call's events mean for its media: the action is set when the call arrives
-/// (`action`, from the application), media starts or changes with each offer/answer, and
-/// stops when the call ends. Public so that a bench drives the plane as the shard does.
-pub fn follow_call_event(plane: &mut MediaPlane, ep: &Endpoint, event: &CallEvent, action: MediaAction, now: Instant) {
-    match *event {
-        CallEvent::Incoming { call } => {
-            if let Some(port) = ep.media_port(call) {
-                // The call's handle names it for the hang-up a media timeout asks for.
-                plane.assign(port.port, action, call.0.to_u64());
-            }
-        }
-        CallEvent::MediaChanged { call, ref media } => {
-            if let Some(port) = ep.media_port(call) {
-                plane.negotiated(port.port, media, now);
-            }
-        }
-        CallEvent::Ended { rtp_port, .. } => {
-            plane.stop(rtp_port, now);
-        }
-        _ => {}
     }
 }

@@ -1,6 +1,7 @@
-//! The shard runtime behind `callshard serve`: one pinned thread per core, each driving its
-//! sockets through one I/O backend (io_uring, or `recvmmsg` + `ppoll` where io_uring is
-//! unavailable), the sans-IO endpoint and the route-table policy.
+//! The shard runtime behind `callshard serve` and every embedding program ([`Server`]): one
+//! pinned thread per core, each driving its sockets through one I/O backend (io_uring, or
+//! `recvmmsg` + `ppoll` where io_uring is unavailable) and an [`crate::app::AppCore`] (the
+//! sans-IO endpoint, media plane and application).
 
 mod config;
 mod event_loop;
@@ -13,16 +14,18 @@ pub mod poll;
 pub mod ring;
 mod route;
 mod runtime;
+mod server;
 mod sockaddr;
 mod sockets;
 mod stats;
 mod worker;
 
-pub use config::{allowed_cpus, online_cores, IoChoice, ServeConfig};
-pub use media::{follow_call_event, MediaCounters, ShardMedia};
+pub use config::{allowed_cpus, online_cores, IoChoice, ServerConfig};
+pub use media::{MediaCounters, ShardMedia};
 pub use media_sockets::{bind_media_socket, MediaSockets};
 pub use owner::owner_of;
 pub use policy::Policy;
 pub use route::{Action, Route, RouteError, Routes};
-pub use runtime::{choose_backend, run};
+pub use runtime::{choose_backend, start, Running};
+pub use server::{Server, ServerBuilder};
 pub use stats::ShardStats;

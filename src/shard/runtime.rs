@@ -1,24 +1,25 @@
 //! The thread-per-core runtime: one thread per shard, pinned to its core, each with its own
-//! sockets (`SO_REUSEPORT`), I/O backend, endpoint, policy and timers; datagrams for a call
-//! another shard owns are handed to that shard as the same `Bytes`.
+//! sockets (`SO_REUSEPORT`), I/O backend, endpoint, media, application and timers; datagrams
+//! for a call another shard owns are handed to that shard as the same `Bytes`.
 
 use std::io;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use super::config::{allowed_cpus, IoChoice, ServeConfig};
+use super::config::{allowed_cpus, IoChoice, ServerConfig};
 use super::event_loop::{self, Cadence, Stopping};
 use super::io::ShardIo;
 use super::media::ShardMedia;
 use super::media_sockets::raise_open_files_limit;
-use super::policy::Policy;
 use super::poll::{Inbox, PollIo};
 use super::ring::{setup, Directory, RingConfig, RingIo};
 use super::sockets::bind_all;
 use super::stats::ShardStats;
 use super::worker::Shard;
+use crate::app::{AppCore, Application, ShardInfo};
 use crate::rtp::reports::WallClock;
 use crate::rtp::MediaPlane;
 use crate::session::{Endpoint, EndpointConfig, RtpPorts};
@@ -38,15 +39,47 @@ pub fn choose_backend(choice: IoChoice) -> Result<(IoChoice, Option<String>), St
     }
 }
 
-/// Runs the shards until `stop` is set and their calls have drained; returns the merged
-/// final statistics. `cfg.io` must be `Uring` or `Poll` ([`choose_backend`] decides).
-/// `live` receives each shard's snapshot twice a second.
-pub fn run(cfg: ServeConfig, stop: Arc<AtomicBool>, live: Arc<Mutex<Vec<ShardStats>>>) -> io::Result<ShardStats> {
+/// Shards that are running: their threads and the addresses they listen on.
+pub struct Running {
+    pub listen: Vec<SocketAddr>,
+    handles: Vec<JoinHandle<io::Result<ShardStats>>>,
+}
+
+impl Running {
+    /// Waits for every shard to stop; their final statistics merged.
+    pub fn join(self) -> io::Result<ShardStats> {
+        let mut total = ShardStats::new();
+        let mut failure = None;
+        for h in self.handles {
+            match h.join() {
+                Ok(Ok(stats)) => total.merge(&stats),
+                Ok(Err(e)) => failure = Some(e),
+                Err(_) => failure = Some(io::Error::other("a shard panicked")),
+            }
+        }
+        failure.map_or(Ok(total), Err)
+    }
+}
+
+/// Starts the shards, each with the application `make` builds on its thread; they run until
+/// `stop` is set and their calls have drained. `cfg.io` must be `Uring` or `Poll`
+/// ([`choose_backend`] decides). `live` receives each shard's snapshot twice a second.
+pub fn start<A, F>(
+    cfg: ServerConfig,
+    make: F,
+    stop: Arc<AtomicBool>,
+    live: Arc<Mutex<Vec<ShardStats>>>,
+) -> io::Result<Running>
+where
+    A: Application,
+    F: Fn(&ShardInfo) -> A + Send + Sync + 'static,
+{
     let n = cfg.shards.max(1);
     // Before any ring exists: each sizes its fixed-file table within this limit.
     raise_open_files_limit();
     // Bind every shard's sockets here, so an address in use is reported before anything runs.
-    let sockets = bind_all(&cfg.listen, n)?;
+    let (sockets, listen) = bind_all(&cfg.listen, n)?;
+    let cfg = ServerConfig { listen: listen.clone(), ..cfg };
     *live.lock().unwrap_or_else(|e| e.into_inner()) = vec![ShardStats::new(); n];
     let stopping = Arc::new(Stopping { stop, calls_left: (0..n).map(|_| AtomicUsize::new(usize::MAX)).collect() });
     let inboxes: Arc<[Inbox]> = match cfg.io {
@@ -54,15 +87,17 @@ pub fn run(cfg: ServeConfig, stop: Arc<AtomicBool>, live: Arc<Mutex<Vec<ShardSta
         _ => Arc::new([]),
     };
     let directory = Arc::new(Directory::new(n));
-    let cpus = allowed_cpus();
+    let (cpus, make) = (allowed_cpus(), Arc::new(make));
     let mut handles = Vec::with_capacity(n);
     for (i, sockets) in sockets.into_iter().enumerate() {
-        let (cfg, stopping, live, inboxes, directory) =
-            (cfg.clone(), stopping.clone(), live.clone(), inboxes.clone(), directory.clone());
+        let (cfg, stopping, live, inboxes, directory, make) =
+            (cfg.clone(), stopping.clone(), live.clone(), inboxes.clone(), directory.clone(), make.clone());
         let cpu = cpus[i % cpus.len()];
         let handle = std::thread::Builder::new().name(format!("shard{i}")).spawn(move || {
             pin_to(cpu);
-            let shard = new_shard(i, n, &cfg);
+            let info = ShardInfo { index: i, count: n, listen: cfg.listen.clone() };
+            let app = make(&info);
+            let shard = new_shard(info, &cfg, app, &stopping);
             let cadence = Cadence {
                 publish: cfg.stats_interval.clamp(Duration::from_millis(100), Duration::from_millis(500)),
                 drain: cfg.drain,
@@ -86,16 +121,7 @@ pub fn run(cfg: ServeConfig, stop: Arc<AtomicBool>, live: Arc<Mutex<Vec<ShardSta
         })?;
         handles.push(handle);
     }
-    let mut total = ShardStats::new();
-    let mut failure = None;
-    for h in handles {
-        match h.join() {
-            Ok(Ok(stats)) => total.merge(&stats),
-            Ok(Err(e)) => failure = Some(e),
-            Err(_) => failure = Some(io::Error::other("a shard panicked")),
-        }
-    }
-    failure.map_or(Ok(total), Err)
+    Ok(Running { listen, handles })
 }
 
 /// Sends what the last turn queued (replies to the last requests) and adds the backend's
@@ -116,8 +142,9 @@ fn pin_to(cpu: usize) {
     }
 }
 
-/// Shard `id` of `shards`: its endpoint gets its share of the calls and of the RTP ports.
-fn new_shard(id: usize, shards: usize, cfg: &ServeConfig) -> Shard {
+/// A shard: its endpoint gets its share of the calls and of the RTP ports.
+fn new_shard<A: Application>(info: ShardInfo, cfg: &ServerConfig, app: A, stopping: &Stopping) -> Shard<A> {
+    let (id, shards) = (info.index, info.count);
     let mut ep_cfg = EndpointConfig::new(cfg.listen[0]);
     ep_cfg.locals = cfg.listen.clone();
     ep_cfg.max_calls = cfg.max_calls.div_ceil(shards);
@@ -126,19 +153,20 @@ fn new_shard(id: usize, shards: usize, cfg: &ServeConfig) -> Shard {
     ep_cfg.tx.max_transactions = cfg.max_transactions.div_ceil(shards);
     // Room for 32 s of two transactions per call at RESERVE_RATE calls/s, without a rehash.
     ep_cfg.tx.reserve = (RESERVE_RATE * 2 * 32 / shards).min(ep_cfg.tx.max_transactions);
+    ep_cfg.shard = (id, shards);
     let limits = ep_cfg.limits;
     let now = Instant::now();
     let mut endpoint = Endpoint::new(ep_cfg, now);
     // Only ports whose sockets are bound may be offered: the shard's media fills the pool.
     *endpoint.media_ports() = RtpPorts::empty();
-    let mut policy = Policy::new(cfg.routes.clone());
-    policy.media = cfg.media;
-    Shard::new(id, shards, endpoint, policy, new_media(id, cfg, now), limits)
+    let (plane, media) = new_media(id, cfg, now);
+    let core = AppCore::new((endpoint, plane), app, info, Some(stopping.stop.clone()), now);
+    Shard::new(core, media, limits)
 }
 
 /// Shard `id`'s media: its port slice, bound on the address the calls' SDP names (the
 /// listening address; the wildcard of its family when several addresses are listened on).
-fn new_media(id: usize, cfg: &ServeConfig, now: Instant) -> ShardMedia {
+fn new_media(id: usize, cfg: &ServerConfig, now: Instant) -> (MediaPlane, ShardMedia) {
     let first = cfg.listen[0].ip();
     let addr = match cfg.listen.iter().all(|a| a.ip() == first) {
         true => first,
@@ -149,5 +177,5 @@ fn new_media(id: usize, cfg: &ServeConfig, now: Instant) -> ShardMedia {
     let seed = ahash::RandomState::new().hash_one(id as u64);
     let cname = format!("callshard-{}-{id}@{first}", std::process::id());
     let plane = MediaPlane::new(cfg.shard_ports(id), WallClock { at: now, unix }, seed, cfg.media_timeout, &cname);
-    ShardMedia::new(addr, cfg.shard_ports(id), plane)
+    (plane, ShardMedia::new(addr, cfg.shard_ports(id)))
 }

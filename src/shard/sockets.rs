@@ -23,15 +23,26 @@ fn bind(addr: SocketAddr) -> io::Result<Socket> {
     Ok(socket)
 }
 
-/// Every shard's sockets, `[shard][listen index]`. Each address is first bound plainly and
-/// released: `SO_REUSEPORT` would let us share a port with another server without a word.
-pub fn bind_all(listen: &[SocketAddr], shards: usize) -> io::Result<Vec<Vec<Socket>>> {
-    for addr in listen {
+/// Every shard's sockets, `[shard][listen index]`, and the addresses they listen on (a port
+/// 0 resolved to the one the kernel chose, which every shard then shares). Each address with
+/// a port is first bound plainly and released: `SO_REUSEPORT` would let us share a port with
+/// another server without a word.
+pub fn bind_all(listen: &[SocketAddr], shards: usize) -> io::Result<(Vec<Vec<Socket>>, Vec<SocketAddr>)> {
+    for addr in listen.iter().filter(|a| a.port() != 0) {
         let probe = Socket::new(Domain::for_address(*addr), Type::DGRAM, Some(Protocol::UDP))?;
         if addr.is_ipv6() {
             probe.set_only_v6(true)?;
         }
         probe.bind(&(*addr).into()).map_err(|e| io::Error::new(e.kind(), format!("{addr}: {e}")))?;
     }
-    (0..shards).map(|_| listen.iter().map(|a| bind(*a)).collect()).collect()
+    let first: Vec<Socket> = listen.iter().map(|a| bind(*a)).collect::<io::Result<_>>()?;
+    let resolved: Vec<SocketAddr> = first
+        .iter()
+        .map(|s| s.local_addr().ok().and_then(|a| a.as_socket()).ok_or_else(|| io::Error::other("unnamed socket")))
+        .collect::<io::Result<_>>()?;
+    let mut all = vec![first];
+    for _ in 1..shards {
+        all.push(resolved.iter().map(|a| bind(*a)).collect::<io::Result<_>>()?);
+    }
+    Ok((all, resolved))
 }

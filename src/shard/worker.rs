@@ -1,38 +1,59 @@
 //! One shard's synchronous work: route each datagram to the shard that owns its call, feed
-//! owned ones to the endpoint, let the serve policy react, and queue what comes out on the
-//! shard's I/O backend. The loop in `event_loop.rs` only decides when to call these.
+//! owned ones to the application core (endpoint, media, application), and queue what comes
+//! out on the shard's I/O backend. The loop in `event_loop.rs` only decides when to call these.
 
 use std::time::Instant;
 
 use super::io::{Arrival, Datagram, IoCounters, ShardIo};
-use super::media::{follow_call_event, ShardMedia};
+use super::media::ShardMedia;
 use super::owner::owner_of_message;
-use super::policy::Policy;
 use super::stats::ShardStats;
-use crate::session::{Endpoint, Output};
+use crate::app::{AppCore, Application, CoreOutput, Wire};
+use crate::session::Endpoint;
 use crate::sip::{Message, ParseLimits, Parsed};
 
-pub struct Shard {
+pub struct Shard<A> {
     pub id: usize,
     pub shards: usize,
-    pub ep: Endpoint,
-    pub policy: Policy,
+    pub core: AppCore<A>,
     pub media: ShardMedia,
     limits: ParseLimits,
-    outputs: Vec<Output>,
     pub counters: ShardStats,
 }
 
-impl Shard {
-    pub fn new(
-        id: usize,
-        shards: usize,
-        ep: Endpoint,
-        policy: Policy,
-        media: ShardMedia,
-        limits: ParseLimits,
-    ) -> Shard {
-        Shard { id, shards, ep, policy, media, limits, outputs: Vec::new(), counters: ShardStats::new() }
+/// The core's way down to this shard's sockets: media ports bound ahead, datagrams queued.
+struct ShardWire<'a, IO: ?Sized> {
+    media: &'a mut ShardMedia,
+    io: &'a mut IO,
+}
+
+impl<IO: ShardIo + ?Sized> Wire for ShardWire<'_, IO> {
+    fn top_up(&mut self, ep: &mut Endpoint) {
+        self.media.top_up(ep, self.io);
+    }
+
+    fn send(&mut self, out: CoreOutput) {
+        match out {
+            CoreOutput::Sip { to, local, data } => self.io.send(local, to, data),
+            CoreOutput::Media { port, rtcp, to, data } => {
+                if let Some(local) = self.media.socket_of(port, rtcp) {
+                    self.io.send(local, to, data);
+                }
+            }
+        }
+    }
+}
+
+impl<A: Application> Shard<A> {
+    pub fn new(core: AppCore<A>, media: ShardMedia, limits: ParseLimits) -> Shard<A> {
+        let (id, shards) = (core.info().index, core.info().count);
+        Shard { id, shards, core, media, limits, counters: ShardStats::new() }
+    }
+
+    /// Binds the first media ports and lets the application start.
+    pub fn start(&mut self, now: Instant, io: &mut impl ShardIo) {
+        self.media.top_up(&mut self.core.ep, io);
+        self.core.start(now, &mut ShardWire { media: &mut self.media, io });
     }
 
     /// Takes one arrival: media for one of this shard's calls, or SIP, handled here or handed
@@ -41,17 +62,18 @@ impl Shard {
         if let Arrival::Received(d) = &arrival {
             // Media ports are this shard's own: their datagrams never travel.
             if let Some((port, rtcp)) = self.media.port_of(d.local) {
-                self.media.plane.on_datagram(port, rtcp, &d.data, d.from, now);
+                self.core.plane.on_datagram(port, rtcp, &d.data, d.from, now);
                 return;
             }
         }
-        self.media.top_up(&mut self.ep, io);
+        let ep = &mut self.core.ep;
+        self.media.top_up(ep, io);
         match arrival {
             Arrival::HandedOff(d) => {
                 self.counters.taken_over += 1;
-                self.ep.on_datagram_at(d.data, d.from, d.local, now);
+                ep.on_datagram_at(d.data, d.from, d.local, now);
             }
-            Arrival::Received(d) if self.shards == 1 => self.ep.on_datagram_at(d.data, d.from, d.local, now),
+            Arrival::Received(d) if self.shards == 1 => ep.on_datagram_at(d.data, d.from, d.local, now),
             Arrival::Received(d) => self.route(d, now, io),
         }
     }
@@ -59,61 +81,50 @@ impl Shard {
     /// Hands a datagram to its owner, or takes it here. The index built to find the Call-ID
     /// is reused when the datagram stays.
     fn route(&mut self, d: Datagram, now: Instant, io: &mut impl ShardIo) {
+        let ep = &mut self.core.ep;
         match Message::index(d.data.clone(), &self.limits) {
             Ok(msg) => {
                 let owner = owner_of_message(&msg, self.shards, self.id);
                 if owner == self.id {
-                    self.ep.on_parsed(msg.into_parsed_lazily(), d.from, d.local, now);
+                    ep.on_parsed(msg.into_parsed_lazily(), d.from, d.local, now);
                 } else {
                     self.counters.handed_off += 1;
                     io.hand_off(owner, d);
                 }
             }
-            Err(e) => self.ep.on_parsed(Parsed::Drop(e), d.from, d.local, now),
+            Err(e) => ep.on_parsed(Parsed::Drop(e), d.from, d.local, now),
         }
     }
 
-    pub fn on_timer(&mut self, now: Instant) {
-        self.ep.on_timer(now);
-        self.media.plane.on_timer(now);
+    pub fn on_timer(&mut self, now: Instant, io: &mut impl ShardIo) {
+        self.core.on_timer(now, &mut ShardWire { media: &mut self.media, io });
     }
 
-    /// The earliest timer of the endpoint and of the media.
+    /// The earliest timer of the endpoint, the media and the application.
     pub fn next_deadline(&self) -> Option<Instant> {
-        crate::timer::earliest(self.ep.next_deadline(), self.media.plane.next_deadline())
+        self.core.next_deadline()
     }
 
-    /// Lets the policy and the media react to events until none are left, and queues every
+    /// Lets the media and the application react until nothing is left, and queues every
     /// datagram to send.
     pub fn flush(&mut self, now: Instant, io: &mut impl ShardIo) {
-        loop {
-            self.media.flush(&mut self.ep, io, now);
-            self.outputs.extend(self.ep.drain_outputs());
-            if self.outputs.is_empty() {
-                break;
-            }
-            for o in self.outputs.drain(..) {
-                match o {
-                    Output::Transmit { to, local, data } => io.send(local, to, data),
-                    Output::Event(e) => {
-                        let action = self.policy.on_event(&mut self.ep, &e, now).unwrap_or_default();
-                        follow_call_event(&mut self.media.plane, &self.ep, &e, action, now);
-                    }
-                }
-            }
-        }
+        self.core.flush(now, &mut ShardWire { media: &mut self.media, io });
+    }
+
+    /// The application's last word, when the shard stops.
+    pub fn finish(&mut self, now: Instant, io: &mut impl ShardIo) {
+        self.core.finish(now, &mut ShardWire { media: &mut self.media, io });
     }
 
     /// A snapshot of this shard's statistics, with its backend's counters.
     pub fn snapshot(&self, io: IoCounters) -> ShardStats {
         let mut s = self.counters.clone();
-        s.calls = self.ep.stats();
-        s.tx = self.ep.tx_stats();
-        s.active_calls = self.ep.active_calls();
-        s.latency_us = self.policy.latency_us.clone();
-        s.policy_refused = self.policy.refused;
-        s.media = self.media.counters();
+        s.calls = self.core.ep.stats();
+        s.tx = self.core.ep.tx_stats();
+        s.active_calls = self.core.ep.active_calls();
+        s.media = self.media.counters(&self.core);
         s.io = io;
+        self.core.app.report(&mut s);
         s
     }
 }
