@@ -1,6 +1,9 @@
 //! The `callshard` command line.
 
+mod call;
+mod call_args;
 mod inspect;
+mod local_addr;
 mod rtp_load;
 mod rtp_load_args;
 mod rtp_load_io;
@@ -24,6 +27,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     Serve(serve_args::ServeArgs),
+    Call(call_args::CallArgs),
     RtpLoad(rtp_load_args::RtpLoadArgs),
     /// Parse SIP messages from files (or standard input) and show what the server would do
     /// with each: its key fields, or the error response it would send, or that it drops it.
@@ -55,6 +59,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Inspect { files } => inspect::run(&files),
         Command::Serve(args) => serve::serve(args),
+        Command::Call(args) => call::call(args),
         Command::RtpLoad(args) => rtp_load::rtp_load(args),
     }
 }

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use callshard::shard::{choose_backend, run, IoChoice, Routes, ServeConfig, ShardStats};
+use callshard::shard::{choose_backend, start, IoChoice, Policy, Routes, ServerConfig, ShardStats};
 
 use super::serve_args::ServeArgs;
 
@@ -15,7 +15,7 @@ pub fn serve(args: ServeArgs) -> ExitCode {
         eprintln!("error: --listen: at most 255 addresses");
         return ExitCode::from(2);
     }
-    let mut cfg = ServeConfig::new(args.listen[0]);
+    let mut cfg = ServerConfig::new(args.listen[0]);
     cfg.listen = args.listen.clone();
     cfg.ring_buffers = args.ring_buffers;
     cfg.batch_wait_us = args.batch_wait_us;
@@ -36,7 +36,6 @@ pub fn serve(args: ServeArgs) -> ExitCode {
         cfg.shards = n;
     }
     cfg.rtp_ports = args.rtp_ports;
-    cfg.media = args.media;
     cfg.media_timeout = (args.media_timeout > 0).then(|| Duration::from_secs(args.media_timeout));
     cfg.max_calls = args.max_calls;
     cfg.max_transactions = args.max_transactions;
@@ -48,7 +47,6 @@ pub fn serve(args: ServeArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     }
-    cfg.routes = routes;
     let stop = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         if let Err(e) = signal_hook::flag::register(signal, stop.clone()) {
@@ -62,7 +60,8 @@ pub fn serve(args: ServeArgs) -> ExitCode {
     let addrs: Vec<String> = cfg.listen.iter().map(|a| a.to_string()).collect();
     let backend = if cfg.io == IoChoice::Poll { "poll" } else { "io_uring" };
     eprintln!("callshard serve: {} shard(s) on {} ({backend})", cfg.shards, addrs.join(", "));
-    let result = run(cfg, stop, live);
+    let media = args.media;
+    let result = start(cfg, move |_| Policy::new(routes.clone(), media), stop, live).and_then(|r| r.join());
     done.store(true, Ordering::Relaxed);
     if let Some(r) = reporter {
         let _ = r.join();
