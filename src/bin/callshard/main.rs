@@ -3,6 +3,9 @@
 mod call;
 mod call_args;
 mod inspect;
+mod load;
+mod load_app;
+mod load_args;
 mod local_addr;
 mod rtp_load;
 mod rtp_load_args;
@@ -28,6 +31,7 @@ struct Cli {
 enum Command {
     Serve(serve_args::ServeArgs),
     Call(call_args::CallArgs),
+    Load(load_args::LoadArgs),
     RtpLoad(rtp_load_args::RtpLoadArgs),
     /// Parse SIP messages from files (or standard input) and show what the server would do
     /// with each: its key fields, or the error response it would send, or that it drops it.
@@ -60,6 +64,7 @@ fn main() -> ExitCode {
         Command::Inspect { files } => inspect::run(&files),
         Command::Serve(args) => serve::serve(args),
         Command::Call(args) => call::call(args),
+        Command::Load(args) => load::load(args),
         Command::RtpLoad(args) => rtp_load::rtp_load(args),
     }
 }

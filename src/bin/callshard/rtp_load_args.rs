@@ -60,7 +60,7 @@ impl RtpLoadArgs {
 }
 
 /// Positive seconds, fractions allowed, at most a day.
-fn parse_seconds(s: &str) -> Result<f64, String> {
+pub fn parse_seconds(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(v) if v > 0.0 && v <= 86_400.0 => Ok(v),
         _ => Err(format!("`{s}` is not a number of seconds from 0 to 86400")),
