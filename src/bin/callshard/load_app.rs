@@ -182,14 +182,13 @@ impl Application for LoadApp {
                 }
             }
             Event::Timer { call, token: HANG_UP } => drop(calls.hangup(call)),
-            Event::Ended { call, reason, .. } => {
-                if self.ringing.remove(&call).is_some() {
-                    self.stats.fail(match reason {
-                        EndReason::Rejected(code) => code.to_string(),
-                        EndReason::Timeout => "timeout".into(),
-                        other => format!("{other:?}").to_lowercase(),
-                    });
-                }
+            // Ended before its answer: a failure, by status or cause.
+            Event::Ended { call, reason, .. } if self.ringing.remove(&call).is_some() => {
+                self.stats.fail(match reason {
+                    EndReason::Rejected(code) => code.to_string(),
+                    EndReason::Timeout => "timeout".into(),
+                    other => format!("{other:?}").to_lowercase(),
+                });
             }
             _ => {}
         }
