@@ -84,6 +84,13 @@ impl ServerBuilder {
         self
     }
 
+    /// io_uring: how long a wait may go on collecting datagrams once one came (fewer, fuller
+    /// turns, at most that much added latency; a load generator saves wake-ups with it).
+    pub fn batch_wait_us(mut self, us: u32) -> Self {
+        self.cfg.batch_wait_us = us;
+        self
+    }
+
     /// Every other bound at once (ring buffers, socket and message limits, ...).
     pub fn config(mut self, cfg: ServerConfig) -> Self {
         self.listen = cfg.listen.clone();

@@ -37,6 +37,7 @@ pub fn load(args: LoadArgs) -> ExitCode {
         .rtp_ports(args.rtp_ports.0, args.rtp_ports.1)
         .max_calls(args.max_calls)
         .media_timeout(None)
+        .batch_wait_us(args.batch_wait_us)
         .start(move |shard| {
             // Shard i places calls i, i + n, ...: the total splits within one call.
             let calls = total.map(|t| t / n as u64 + u64::from((shard.index as u64) < t % n as u64));

@@ -44,6 +44,10 @@ pub struct LoadArgs {
     /// Most calls alive at once; a call that would pass it counts as failed ("local-limit").
     #[arg(long, default_value_t = 200_000)]
     pub max_calls: usize,
+    /// io_uring: microseconds a wait goes on collecting responses once one came (fewer
+    /// wake-ups per call; setup times read up to this much later). 0: wake for each.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=10_000))]
+    pub batch_wait_us: u32,
     /// Print one JSON object as the last line of stdout.
     #[arg(long)]
     pub json: bool,
