@@ -5,6 +5,8 @@ mod ack;
 mod call;
 mod config;
 mod decline;
+pub mod digest;
+mod digest_challenge;
 mod endpoint;
 mod events;
 mod hangup;
@@ -23,6 +25,7 @@ mod uas;
 
 pub use call::{CallState, Role};
 pub use config::{EndpointConfig, ACCEPT, ALLOW, SUPPORTED};
+pub use digest::Credentials;
 pub use endpoint::Endpoint;
 pub use events::{CallEvent, CallId, EndReason, Output};
 pub(crate) use ids::{mix64, GOLDEN_GAMMA};
