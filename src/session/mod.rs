@@ -20,6 +20,7 @@ mod stats;
 mod status;
 mod timers;
 mod uac;
+mod uac_auth;
 mod uac_invite;
 mod uas;
 
