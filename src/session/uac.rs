@@ -18,7 +18,8 @@ use crate::sip::Message;
 use crate::timer::Handle;
 use crate::transaction::{ClientTxId, TxError};
 
-/// The CSeq of every INVITE we place (the dialog counts up from it).
+/// The CSeq of the first INVITE of a call we place; one answering a challenge has the next,
+/// and the dialog counts on from the last.
 pub const INITIAL_CSEQ: u32 = 1;
 
 /// A call to place.
