@@ -96,6 +96,8 @@ pub struct Call {
     /// Our socket for the call's signalling: where its INVITE arrived, or where ours left.
     pub local: crate::transaction::Local,
     pub timers: SmallVec<[(CallTimerKind, TimerId); 2]>,
+    /// UAC placed with credentials: what answering a challenge needs (RFC 3261 22.2).
+    pub auth: Option<Box<super::uac_auth::CallAuth>>,
 }
 
 impl Call {
@@ -124,6 +126,12 @@ impl Call {
             peer,
             local,
             timers: SmallVec::new(),
+            auth: None,
         }
+    }
+
+    /// UAC: the CSeq of the INVITE that set the call up (higher after a challenge).
+    pub fn invite_cseq(&self) -> u32 {
+        self.auth.as_ref().map_or(super::uac::INITIAL_CSEQ, |a| a.cseq)
     }
 }

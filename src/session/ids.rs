@@ -37,6 +37,9 @@ pub fn owner_of(call_id: &[u8], shards: usize) -> usize {
 pub struct Ids {
     salt: u64,
     counter: u64,
+    /// The key of the cnonces: drawn apart from `salt`, which any branch we send gives away
+    /// (SplitMix64's finaliser is invertible).
+    cnonce_key: [u64; 2],
 }
 
 impl Default for Ids {
@@ -54,7 +57,8 @@ fn put_hex(out: &mut BytesMut, v: u64) {
 impl Ids {
     /// Seeds the salt from the process's hash randomness (no clock, no global RNG).
     pub fn new() -> Ids {
-        Ids { salt: ahash::RandomState::new().hash_one(0x6361_6c6c_7368_6172u64), counter: 0 }
+        let draw = || ahash::RandomState::new().hash_one(0x6361_6c6c_7368_6172u64);
+        Ids { salt: draw(), counter: 0, cnonce_key: [draw(), draw()] }
     }
 
     /// A random-looking 64-bit value, different on every call (tag secrets, SDP session ids).
@@ -68,6 +72,21 @@ impl Ids {
         out.put_slice(MAGIC_COOKIE);
         let v = self.next_u64();
         put_hex(out, v);
+    }
+
+    /// Appends a new Digest cnonce, 32 hex digits: SHA-256 of a secret key and a counter, so a
+    /// server that has seen every branch, tag and cnonce we sent still cannot predict the next
+    /// one (RFC 7616 5.12: a predictable cnonce lets a server choose the hashed plaintext).
+    pub fn put_cnonce(&mut self, out: &mut BytesMut) {
+        use sha2::Digest;
+        self.counter += 1;
+        let mut h = sha2::Sha256::new();
+        for v in [self.cnonce_key[0], self.cnonce_key[1], self.counter] {
+            h.update(v.to_le_bytes());
+        }
+        let d = h.finalize();
+        put_hex(out, u64::from_le_bytes(d[..8].try_into().unwrap_or_default()));
+        put_hex(out, u64::from_le_bytes(d[8..16].try_into().unwrap_or_default()));
     }
 
     /// Appends a new Call-ID: 16 hex digits `@` our host, one that [`owner_of`] gives to
@@ -100,6 +119,12 @@ mod tests {
             ids.put_branch(&mut b);
             assert!(b.starts_with(b"z9hG4bK") && b.len() == 23);
             assert!(seen.insert(b.freeze()));
+        }
+        for _ in 0..1000 {
+            let mut c = BytesMut::new();
+            ids.put_cnonce(&mut c);
+            assert!(c.len() == 32 && c.iter().all(u8::is_ascii_hexdigit));
+            assert!(seen.insert(c.freeze()));
         }
         let mut c = BytesMut::new();
         ids.put_call_id(b"127.0.0.1", (0, 1), &mut c);

@@ -7,15 +7,19 @@ use std::time::Instant;
 use bytes::BytesMut;
 
 use super::call::{Call, CallState, Role};
+use super::digest::Credentials;
 use super::endpoint::Endpoint;
 use super::events::{CallEvent, CallId, EndReason, Output};
+use super::uac_auth::CallAuth;
 use super::uas::CallError;
 use crate::sdp::Direction;
 use crate::sip::write::{DialogRequest, Party};
 use crate::sip::Message;
+use crate::timer::Handle;
 use crate::transaction::{ClientTxId, TxError};
 
-/// The CSeq of every INVITE we place (the dialog counts up from it).
+/// The CSeq of the first INVITE of a call we place; one answering a challenge has the next,
+/// and the dialog counts on from the last.
 pub const INITIAL_CSEQ: u32 = 1;
 
 /// A call to place.
@@ -31,13 +35,27 @@ pub struct PlaceCall<'a> {
     pub peer: SocketAddr,
     /// Send the INVITE without SDP: our offer then goes in the ACK (late offer).
     pub late_offer: bool,
+    /// Answer a 401 or 407 to the INVITE with these (the call keeps a copy until it ends).
+    pub credentials: Option<Credentials<'a>>,
 }
 
 impl<'a> PlaceCall<'a> {
     /// A call to `uri` sent to `peer`: To is the URI, From our Contact, SDP in the INVITE.
     pub fn new(uri: &'a [u8], peer: SocketAddr) -> PlaceCall<'a> {
-        PlaceCall { request_uri: uri, to: uri, from: None, peer, late_offer: false }
+        PlaceCall { request_uri: uri, to: uri, from: None, peer, late_offer: false, credentials: None }
     }
+}
+
+/// What an INVITE we place says. The first one and one answering a challenge differ only in
+/// CSeq and the authorization header (RFC 3261 22.2), so both are written from this.
+pub(super) struct InviteParts<'a> {
+    pub request_uri: &'a [u8],
+    pub to: &'a [u8],
+    pub from: Option<&'a [u8]>,
+    pub call_id: &'a [u8],
+    pub cseq: u32,
+    /// `(Authorization or Proxy-Authorization, value)`.
+    pub authorization: Option<(&'static [u8], &'a [u8])>,
 }
 
 impl Endpoint {
@@ -49,44 +67,25 @@ impl Endpoint {
         };
         let local = self.local_for(p.peer);
         let mut sdp = self.new_sdp_session(port, local);
-        let mut body = BytesMut::new();
-        if !p.late_offer {
-            sdp.offer(Direction::SendRecv).map_err(|_| CallError::Build)?;
-            sdp.write_local(&mut body);
+        if !p.late_offer && sdp.offer(Direction::SendRecv).is_err() {
+            self.ports.give_back(port);
+            return Err(CallError::Build);
         }
-        let h = self.calls.insert(Box::new(Call::new(Role::Uac, sdp, port, (p.peer, local))));
-        let tag = self.tags.encode(h);
-        let mut ids = BytesMut::with_capacity(96);
-        self.ids.put_branch(&mut ids);
-        let branch = ids.split();
-        self.ids.put_call_id(self.cfg.locals[local as usize].ip().to_string().as_bytes(), self.cfg.shard, &mut ids);
-        let me = &self.addresses[local as usize];
-        let request = DialogRequest {
-            method: b"INVITE",
+        let mut call_id = BytesMut::with_capacity(64);
+        self.ids.put_call_id(self.cfg.locals[local as usize].ip().to_string().as_bytes(), self.cfg.shard, &mut call_id);
+        let invite = InviteParts {
             request_uri: p.request_uri,
-            transport: b"UDP",
-            sent_by: &me.sent_by,
-            branch: &branch,
-            from: Party { display: b"", uri: p.from.unwrap_or(&me.contact), tag: Some(&tag) },
-            to: Party { display: b"", uri: p.to, tag: None },
-            call_id: &ids,
+            to: p.to,
+            from: p.from,
+            call_id: &call_id,
             cseq: INITIAL_CSEQ,
-            contact: Some(&me.contact),
-            max_forwards: 70,
-            body: (!body.is_empty()).then_some((&b"application/sdp"[..], &body[..])),
-            ..DialogRequest::default()
+            authorization: None,
         };
-        request.write(&mut self.buf);
-        let invite = Message::parse(self.buf.split().freeze());
-        let sent = invite
-            .map_err(|_| TxError::BadRequest)
-            .and_then(|m| self.tx.send_request(m, (p.peer, local), now, &mut self.tx_out));
-        match sent {
-            Ok(tx) => {
-                self.by_client_tx.insert(tx, h);
-                if let Some(c) = self.calls.get_mut(h) {
-                    c.client_invite = Some(tx);
-                }
+        let mut call = Box::new(Call::new(Role::Uac, sdp, port, (p.peer, local)));
+        call.auth = p.credentials.map(|creds| Box::new(CallAuth::new(creds, &invite)));
+        let h = self.calls.insert(call);
+        match self.send_invite(h, &invite, now) {
+            Ok(_) => {
                 self.stats.outgoing += 1;
                 self.pump(now);
                 Ok(CallId(h))
@@ -98,6 +97,48 @@ impl Endpoint {
                 Err(CallError::Build)
             }
         }
+    }
+
+    /// Writes and sends call `h`'s INVITE with a new branch and our offer, if we made one,
+    /// as its body; the call's INVITE transaction is then this one (CANCEL goes to it).
+    pub(super) fn send_invite(
+        &mut self,
+        h: Handle,
+        inv: &InviteParts<'_>,
+        now: Instant,
+    ) -> Result<ClientTxId, TxError> {
+        let c = self.calls.get(h).ok_or(TxError::Unknown)?;
+        let (peer, local) = (c.peer, c.local);
+        self.body.clear();
+        c.sdp.write_local(&mut self.body);
+        let tag = self.tags.encode(h);
+        let mut branch = BytesMut::with_capacity(24);
+        self.ids.put_branch(&mut branch);
+        let me = &self.addresses[local as usize];
+        let request = DialogRequest {
+            method: b"INVITE",
+            request_uri: inv.request_uri,
+            transport: b"UDP",
+            sent_by: &me.sent_by,
+            branch: &branch,
+            from: Party { display: b"", uri: inv.from.unwrap_or(&me.contact), tag: Some(&tag) },
+            to: Party { display: b"", uri: inv.to, tag: None },
+            call_id: inv.call_id,
+            cseq: inv.cseq,
+            contact: Some(&me.contact),
+            max_forwards: 70,
+            headers: inv.authorization.as_slice(),
+            body: (!self.body.is_empty()).then_some((&b"application/sdp"[..], &self.body[..])),
+            ..DialogRequest::default()
+        };
+        request.write(&mut self.buf);
+        let invite = Message::parse(self.buf.split().freeze()).map_err(|_| TxError::BadRequest)?;
+        let tx = self.tx.send_request(invite, (peer, local), now, &mut self.tx_out)?;
+        self.by_client_tx.insert(tx, h);
+        if let Some(c) = self.calls.get_mut(h) {
+            c.client_invite = Some(tx);
+        }
+        Ok(tx)
     }
 
     /// Cancels a call we placed that is not answered yet; it ends when the 487 arrives.

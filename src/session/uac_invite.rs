@@ -17,6 +17,9 @@ impl Endpoint {
     pub(super) fn on_invite_response(&mut self, h: Handle, tx: ClientTxId, resp: &Message, now: Instant) {
         let code = resp.status().unwrap_or(0);
         if code >= 300 {
+            if matches!(code, 401 | 407) && self.answer_challenge(h, resp, now) {
+                return;
+            }
             let cancelled = self.calls.get(h).is_some_and(|c| c.cancelled);
             return self.end_call(h, if cancelled { EndReason::Cancelled } else { EndReason::Rejected(code) });
         }
@@ -56,7 +59,7 @@ impl Endpoint {
                 if c.client_invite == Some(tx) && c.reinvite.is_some() {
                     return self.on_reinvite_2xx(h, resp, now);
                 }
-                let sdp = c.ack_has_sdp && cseq == super::uac::INITIAL_CSEQ;
+                let sdp = c.ack_has_sdp && cseq == c.invite_cseq();
                 self.send_in_dialog(h, b"ACK", Some(cseq), sdp, now);
                 return;
             }
