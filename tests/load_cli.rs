@@ -33,13 +33,16 @@ fn setup_percentiles_are_ordered(json: &serde_json::Value) {
 
 #[test]
 fn load_against_callshard_serve_places_every_call_at_the_rate_asked() {
-    for (io, port) in [("uring", 17_110), ("poll", 17_120)] {
+    for (io, port) in [("uring", 17_210), ("poll", 17_220)] {
         let server = Server::start(port, &["--shards", "2", "--io", io, "--rtp-ports", "43000-43199"]);
         let poll: &[&str] = if io == "poll" { &["--poll"] } else { &[] };
         let args = [&["--rate", "400", "--calls", "300", "--hold-ms", "50", "--shards", "2"][..], poll].concat();
         let (out, json) = load(port, &args);
         assert_eq!(out.status.code(), Some(0), "{io}: {json}\n{}", String::from_utf8_lossy(&out.stderr));
-        assert_eq!((json["started"].as_u64(), json["answered"].as_u64(), json["failed"].as_u64()), (Some(300), Some(300), Some(0)));
+        assert_eq!(
+            (json["started"].as_u64(), json["answered"].as_u64(), json["failed"].as_u64()),
+            (Some(300), Some(300), Some(0))
+        );
         let rate = json["rate"].as_f64().unwrap();
         assert!((340.0..=460.0).contains(&rate), "{io}: achieved {rate} calls/s for 400 asked");
         setup_percentiles_are_ordered(&json);
@@ -54,7 +57,7 @@ fn load_against_callshard_serve_places_every_call_at_the_rate_asked() {
 
 #[test]
 fn failures_are_counted_by_status_and_fail_the_run() {
-    let port = 17_130;
+    let port = 17_230;
     // The built-in route for user `busy` answers 486.
     let server = Server::start(port, &["--shards", "1", "--rtp-ports", "43200-43299"]);
     let (out, json) = load(port, &["--rate", "200", "--calls", "40", "--user", "busy"]);
@@ -68,7 +71,7 @@ fn failures_are_counted_by_status_and_fail_the_run() {
 
 #[test]
 fn calls_with_media_carry_rtp_both_ways() {
-    let port = 17_140;
+    let port = 17_240;
     let server = Server::start(port, &["--shards", "1", "--media", "echo", "--rtp-ports", "43300-43399"]);
     let (out, json) = load(port, &["--rate", "50", "--calls", "10", "--hold-ms", "400", "--media", "tone"]);
     assert_eq!(out.status.code(), Some(0), "{json}");
@@ -87,7 +90,7 @@ fn load_works_against_sipp_uas() {
         Command::new("sipp").arg("-v").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok(),
         "SIPp is not installed: run scripts/test.sh, which installs the Debian package sip-tester"
     );
-    let port = 17_150;
+    let port = 17_250;
     let dir = std::env::temp_dir().join(format!("callshard-load-uas-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let mut sipp = Command::new("sipp")

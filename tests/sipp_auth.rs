@@ -128,3 +128,17 @@ fn sipp_refuses_a_wrong_password_with_403() {
     assert_eq!(ended(&events), [EndReason::Rejected(403)], "{events:?}\n{}", report(&out));
     assert_ne!(out.status.code(), Some(0), "the scenario fails a wrong answer:\n{}", report(&out));
 }
+
+#[test]
+fn callshard_call_answers_the_challenge_with_the_credentials_given() {
+    let sipp = Sipp::start(17_120);
+    let out = Command::new(env!("CARGO_BIN_EXE_callshard"))
+        .args(["call", "sip:alice@127.0.0.1:17120", "--hold-ms", "200", "--user", "alice", "--password", "secret"])
+        .output()
+        .unwrap();
+    let sipp_out = sipp.finish();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{said}\n{}", report(&sipp_out));
+    assert!(said.contains("200 answered") && said.contains("LocalHangup"), "{said}");
+    assert_eq!(sipp_out.status.code(), Some(0), "SIPp counted the call failed:\n{}", report(&sipp_out));
+}

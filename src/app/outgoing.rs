@@ -3,7 +3,7 @@
 use std::net::{IpAddr, SocketAddr};
 
 use crate::rtp::MediaAction;
-use crate::session::{CallError, PlaceCall};
+use crate::session::{CallError, Credentials, PlaceCall};
 use crate::sip::SipUri;
 
 /// A call for [`super::Calls::call`]. Build it with [`OutgoingCall::new`] and the setters.
@@ -27,12 +27,14 @@ pub struct OutgoingCall<'a> {
     pub media: MediaAction,
     /// No SDP in the INVITE: the callee offers in its 2xx and we answer in the ACK.
     pub late_offer: bool,
+    /// Answer a 401 or 407 challenge to the INVITE with these (digest, MD5 or SHA-256).
+    pub credentials: Option<Credentials<'a>>,
 }
 
 impl<'a> OutgoingCall<'a> {
     /// A call to the SIP URI `to`, media `none`, SDP offered in the INVITE.
     pub fn new(to: &'a [u8]) -> OutgoingCall<'a> {
-        OutgoingCall { to, from: None, peer: None, media: MediaAction::None, late_offer: false }
+        OutgoingCall { to, from: None, peer: None, media: MediaAction::None, late_offer: false, credentials: None }
     }
 
     pub fn from(self, from: &'a [u8]) -> Self {
@@ -45,6 +47,10 @@ impl<'a> OutgoingCall<'a> {
 
     pub fn media(self, media: MediaAction) -> Self {
         OutgoingCall { media, ..self }
+    }
+
+    pub fn credentials(self, username: &'a [u8], password: &'a [u8]) -> Self {
+        OutgoingCall { credentials: Some(Credentials { username, password }), ..self }
     }
 
     pub fn late_offer(self, late_offer: bool) -> Self {
@@ -64,6 +70,7 @@ impl<'a> OutgoingCall<'a> {
 
     pub(super) fn place_call(&self) -> Result<PlaceCall<'a>, CallError> {
         let peer = self.target()?;
-        Ok(PlaceCall { from: self.from, late_offer: self.late_offer, ..PlaceCall::new(self.to, peer) })
+        let (from, late_offer, credentials) = (self.from, self.late_offer, self.credentials);
+        Ok(PlaceCall { from, late_offer, credentials, ..PlaceCall::new(self.to, peer) })
     }
 }

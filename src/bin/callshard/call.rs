@@ -49,6 +49,9 @@ impl Application for OneCall {
         if let Some(peer) = self.args.via {
             out = out.via(peer);
         }
+        if let (Some(user), Some(password)) = (&self.args.user, &self.args.password) {
+            out = out.credentials(user.as_bytes(), password.as_bytes());
+        }
         self.started = Some(calls.now());
         match calls.call(&out) {
             Ok(call) => {

@@ -33,6 +33,12 @@ pub struct CallArgs {
     /// Our RTP ports.
     #[arg(long, default_value = "40000-40999", value_parser = parse_port_range)]
     pub rtp_ports: (u16, u16),
+    /// User name for a digest challenge (401/407) to the INVITE.
+    #[arg(long, requires = "password")]
+    pub user: Option<String>,
+    /// Password for a digest challenge.
+    #[arg(long, requires = "user")]
+    pub password: Option<String>,
     /// Use the poll backend instead of io_uring.
     #[arg(long)]
     pub poll: bool,
