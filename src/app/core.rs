@@ -17,10 +17,26 @@ use crate::transaction::Local;
 /// A datagram the core wants sent.
 #[derive(Clone, Debug, PartialEq)]
 pub enum CoreOutput {
-    /// SIP, from socket `local` (an index into the endpoint's `locals`).
-    Sip { to: std::net::SocketAddr, local: Local, data: Bytes },
-    /// Media, from the RTP socket of `port` (`rtcp`: from port + 1).
-    Media { port: u16, rtcp: bool, to: std::net::SocketAddr, data: Bytes },
+    /// SIP, from socket `local` (an index into the endpoint's `locals`) to `to`.
+    Sip {
+        /// Where it goes.
+        to: std::net::SocketAddr,
+        /// Which of our SIP sockets sends it.
+        local: Local,
+        /// The datagram.
+        data: Bytes,
+    },
+    /// Media, from the RTP socket of `port` (`rtcp`: from port + 1, unless muxed) to `to`.
+    Media {
+        /// The call's even RTP port.
+        port: u16,
+        /// From the RTCP socket (port + 1).
+        rtcp: bool,
+        /// Where it goes.
+        to: std::net::SocketAddr,
+        /// The datagram.
+        data: Bytes,
+    },
 }
 
 /// What the core needs from below: ports to offer, and a way to send.
@@ -28,6 +44,7 @@ pub trait Wire {
     /// Makes sure the endpoint's port pool can give a port to the next call (the shard binds
     /// sockets ahead here); a fixed pool needs nothing.
     fn top_up(&mut self, ep: &mut Endpoint);
+    /// Sends (or queues) one datagram.
     fn send(&mut self, out: CoreOutput);
 }
 
@@ -39,9 +56,13 @@ impl Wire for Vec<CoreOutput> {
     }
 }
 
+/// One shard's endpoint, media plane and application, driven by datagrams and `now`.
 pub struct AppCore<A> {
+    /// The SIP user agent: feed it SIP datagrams (`on_datagram_at`, `on_parsed`).
     pub ep: Endpoint,
+    /// The media sessions: feed it datagrams of the calls' RTP and RTCP ports.
     pub plane: MediaPlane,
+    /// The application.
     pub app: A,
     info: ShardInfo,
     wakes: TimerWheel<u64>,
@@ -83,6 +104,7 @@ impl<A: Application> AppCore<A> {
         }
     }
 
+    /// The shard this core is.
     pub fn info(&self) -> &ShardInfo {
         &self.info
     }

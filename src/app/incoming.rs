@@ -35,6 +35,7 @@ impl<'a> IncomingCall<'a> {
         self.invite.to().ok()
     }
 
+    /// The Call-ID, as written.
     pub fn call_id(&self) -> &'a [u8] {
         self.invite.call_id().unwrap_or_default()
     }

@@ -39,6 +39,8 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
+#![warn(missing_docs)]
+
 mod calls;
 mod core;
 mod incoming;
@@ -60,30 +62,65 @@ use crate::session::{CallId, EndReason};
 pub struct ShardInfo {
     /// This shard, `0..count`.
     pub index: usize,
+    /// How many shards there are.
     pub count: usize,
     /// The addresses the server listens on (ports resolved when 0 was asked for).
     pub listen: Vec<SocketAddr>,
 }
 
 /// What happens to a call after it arrived or was placed. Commands answering an event go
-/// through the [`Calls`] given with it.
+/// through the [`Calls`] given with it. Every variant names its call.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Event {
-    /// A provisional response to a call we placed (180, 183, ...). `early_dialogs`: how many
-    /// early dialogs the call has, one per distinct To tag: more than one means the INVITE
-    /// forked (RFC 3261 12.1.2); the first 2xx wins and later ones are ACKed and hung up.
-    Progress { call: CallId, status: u16, early_dialogs: usize },
+    /// A provisional response to a call we placed (180, 183, ...). More than one early
+    /// dialog means the INVITE forked (RFC 3261 12.1.2); the first 2xx wins and a later one
+    /// from another fork is ACKed and hung up at once (13.2.2.4).
+    Progress {
+        /// The call.
+        call: CallId,
+        /// The response's status code.
+        status: u16,
+        /// Early dialogs so far, one per distinct To tag.
+        early_dialogs: usize,
+    },
     /// The call is established (UAS: our 2xx was ACKed; UAC: the 2xx arrived and was ACKed).
-    Answered { call: CallId },
+    Answered {
+        /// The call.
+        call: CallId,
+    },
     /// An offer/answer exchange completed: the codec, the peer's address, hold or resume.
-    MediaChanged { call: CallId, media: Negotiated },
+    MediaChanged {
+        /// The call.
+        call: CallId,
+        /// What was agreed.
+        media: Negotiated,
+    },
     /// The peer pressed a key (RFC 4733 telephone-event), reported once per press.
-    Digit { call: CallId, digit: char, duration_ms: u32 },
+    Digit {
+        /// The call.
+        call: CallId,
+        /// `0`-`9`, `*`, `#`, `A`-`D`.
+        digit: char,
+        /// How long the key was held.
+        duration_ms: u32,
+    },
     /// A timer set with [`Calls::set_timer`] fired.
-    Timer { call: CallId, token: u32 },
-    /// The call is over; its id is no longer valid. `media`: the call's media figures, when
-    /// its media ran (packets, loss, jitter, round-trip time, MOS estimate).
-    Ended { call: CallId, reason: EndReason, media: Option<MediaStats> },
+    Timer {
+        /// The call.
+        call: CallId,
+        /// The token given to [`Calls::set_timer`].
+        token: u32,
+    },
+    /// The call is over; its id is no longer valid.
+    Ended {
+        /// The call.
+        call: CallId,
+        /// Who or what ended it.
+        reason: EndReason,
+        /// The call's media figures, when its media ran (packets, loss, jitter, round-trip
+        /// time, MOS estimate).
+        media: Option<MediaStats>,
+    },
 }
 
 /// An application embedded in callshard: one instance per shard, called on that shard only.

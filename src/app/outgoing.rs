@@ -37,22 +37,27 @@ impl<'a> OutgoingCall<'a> {
         OutgoingCall { to, from: None, peer: None, media: MediaAction::None, late_offer: false, credentials: None }
     }
 
+    /// Calls as `from` (a SIP URI).
     pub fn from(self, from: &'a [u8]) -> Self {
         OutgoingCall { from: Some(from), ..self }
     }
 
+    /// Sends the INVITE to `peer` (an outbound proxy) whatever the URI's host.
     pub fn via(self, peer: SocketAddr) -> Self {
         OutgoingCall { peer: Some(peer), ..self }
     }
 
+    /// What the call's media does once agreed.
     pub fn media(self, media: MediaAction) -> Self {
         OutgoingCall { media, ..self }
     }
 
+    /// Answers a digest challenge (401/407) to the INVITE as `username`.
     pub fn credentials(self, username: &'a [u8], password: &'a [u8]) -> Self {
         OutgoingCall { credentials: Some(Credentials { username, password }), ..self }
     }
 
+    /// Sends the INVITE without SDP: the callee offers, we answer in the ACK.
     pub fn late_offer(self, late_offer: bool) -> Self {
         OutgoingCall { late_offer, ..self }
     }

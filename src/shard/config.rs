@@ -1,5 +1,6 @@
 //! What the shard runtime is asked to run (`callshard serve`, or an embedding program through
 //! [`super::ServerBuilder`]), every bound named.
+#![warn(missing_docs)]
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -20,6 +21,7 @@ pub enum IoChoice {
 pub struct ServerConfig {
     /// Addresses to listen on (UDP); every shard holds a `SO_REUSEPORT` socket on each.
     pub listen: Vec<SocketAddr>,
+    /// The I/O backend (`Auto`: io_uring where allowed, else poll).
     pub io: IoChoice,
     /// Receive buffers in each shard's io_uring buffer ring (a power of two).
     pub ring_buffers: u16,
@@ -50,6 +52,7 @@ pub struct ServerConfig {
 }
 
 impl ServerConfig {
+    /// The defaults of `callshard serve`, listening on `listen`.
     pub fn new(listen: SocketAddr) -> ServerConfig {
         ServerConfig {
             listen: vec![listen],

@@ -1,5 +1,6 @@
 //! The runtime as a library: a builder that configures and starts the shards with an
 //! application, and a handle that reads their statistics and stops them.
+#![warn(missing_docs)]
 
 use std::io;
 use std::net::SocketAddr;
@@ -126,6 +127,7 @@ pub struct Server {
 }
 
 impl Server {
+    /// A builder with `callshard serve`'s defaults (`0.0.0.0:5060` until `listen` is given).
     pub fn builder() -> ServerBuilder {
         let cfg = ServerConfig::new(SocketAddr::from(([0, 0, 0, 0], 5060)));
         ServerBuilder { cfg, listen: Vec::new() }

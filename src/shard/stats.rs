@@ -1,5 +1,6 @@
 //! Statistics of one shard, and their merge across shards. Each shard counts alone; a
 //! snapshot is published once per statistics interval, off the per-message path.
+#![warn(missing_docs)]
 
 use hdrhistogram::Histogram;
 
@@ -8,10 +9,14 @@ use super::media::MediaCounters;
 use crate::session::CallStats;
 use crate::transaction::TxStats;
 
+/// One shard's figures, or all shards' merged ([`ShardStats::merge`]).
 #[derive(Clone, Debug)]
 pub struct ShardStats {
+    /// Calls by outcome, malformed requests answered, 503s for full tables.
     pub calls: CallStats,
+    /// Calls alive now.
     pub active_calls: usize,
+    /// Transactions: alive, retransmissions sent and absorbed, timeouts.
     pub tx: TxStats,
     /// What the I/O backend counted: datagrams in, drops by cause, re-arms, waits.
     pub io: IoCounters,
@@ -23,10 +28,12 @@ pub struct ShardStats {
     pub policy_refused: u64,
     /// INVITE to final response, microseconds.
     pub latency_us: Histogram<u64>,
+    /// Media ports, packets, loss, digits, silent calls.
     pub media: MediaCounters,
 }
 
 impl ShardStats {
+    /// All zero.
     pub fn new() -> ShardStats {
         ShardStats {
             calls: CallStats::default(),

@@ -13,7 +13,7 @@ use crossbeam::queue::ArrayQueue;
 use super::bufring::ProvidedBuffers;
 use super::handoff::{Handoffs, Queues, QUEUE_CAPACITY};
 
-/// Submission queue entries; the completion queue gets [`CQ_FACTOR`] times as many.
+/// Submission queue entries; the completion queue gets `CQ_FACTOR` (8) times as many.
 pub const SQ_ENTRIES: u32 = 1024;
 const CQ_FACTOR: u32 = 8;
 
