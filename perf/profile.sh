@@ -8,8 +8,9 @@
 #   perf/profile.sh                          # 4000 calls/s, io_uring, default route
 #   RATE=10000 IO=poll ROUTE='*=ok' perf/profile.sh
 #   SERVER=kamailio perf/profile.sh          # perf/kamailio-stateless.cfg, every process of it
+#   GENERATOR=callshard RATE=30000 perf/profile.sh   # `callshard load` as the generator
 #
-# Environment: RATE [4000], IO [uring], ROUTE [] (a --route value), SECONDS_LOAD [20] of SIPp
+# Environment: GENERATOR [sipp] or callshard, RATE [4000], IO [uring], ROUTE [] (a --route value), SECONDS_LOAD [20] of SIPp
 # load, RECORD_SECONDS [8] recorded (not SECONDS: bash counts that one itself), FREQ [999] samples/s, PORT [5072], OUT_DIR [a new /tmp dir],
 # CALLSHARD_BIN [target/release/callshard].
 set -euo pipefail
@@ -38,16 +39,22 @@ server=$!
 trap 'kill -TERM $server 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT
 sleep 0.5
 pid="$(server_pids "$server")"
-timeout -k 2 "$((SECONDS_LOAD + 20))" taskset -c 1 sipp -sn uac "127.0.0.1:$PORT" -i 127.0.0.1 -bind_local \
-    -r "$RATE" -m "$((RATE * SECONDS_LOAD))" -timeout "$((SECONDS_LOAD + 10))s" -timeout_error -nostdin \
-    -buff_size 4194304 >"$OUT_DIR/sipp.out" 2>&1 &
+if [[ ${GENERATOR:-sipp} == callshard ]]; then
+    # shellcheck disable=SC2086
+    timeout -k 2 "$((SECONDS_LOAD + 50))" taskset -c 1 "$BIN" load --target "127.0.0.1:$PORT" --rate "$RATE" \
+        --duration "$SECONDS_LOAD" --json >"$OUT_DIR/sipp.out" 2>&1 &
+else
+    timeout -k 2 "$((SECONDS_LOAD + 20))" taskset -c 1 sipp -sn uac "127.0.0.1:$PORT" -i 127.0.0.1 -bind_local \
+        -r "$RATE" -m "$((RATE * SECONDS_LOAD))" -timeout "$((SECONDS_LOAD + 10))s" -timeout_error -nostdin \
+        -buff_size 4194304 >"$OUT_DIR/sipp.out" 2>&1 &
+fi
 sipp=$!
 sleep "$(( (SECONDS_LOAD - SECONDS_REC) / 2 ))"
 perf record -q -F "$FREQ" --call-graph dwarf,16384 -p "$pid" -o "$OUT_DIR/perf.data" -- sleep "$SECONDS_REC" 2>"$OUT_DIR/perf.err"
 wait "$sipp" || true
 kill -TERM "$server"; wait "$server" || true
 trap - EXIT
-echo "server: ${cmd[*]:1}; SIPp uac at $RATE calls/s; $(grep -E 'Successful call|Failed call' "$OUT_DIR/sipp.out" | tr -s ' ' | tr '\n' ';')"
+echo "server: ${cmd[*]:1}; ${GENERATOR:-sipp} at $RATE calls/s; $(grep -E 'Successful call|Failed call|^\{' "$OUT_DIR/sipp.out" | tr -s ' ' | tr '\n' ';')"
 grep '^final:' "$OUT_DIR/server.log" || true
 perf script -i "$OUT_DIR/perf.data" 2>/dev/null | perf/profile_breakdown.py | tee "$OUT_DIR/breakdown.txt"
 echo "hottest symbols (self time):"

@@ -45,6 +45,7 @@ mod calls;
 mod core;
 mod incoming;
 mod outgoing;
+mod wire;
 
 use std::net::SocketAddr;
 

@@ -63,19 +63,22 @@ impl Dialog {
     }
 
     /// The UAC dialog a response with a To tag creates (RFC 3261 12.1.2): the route set is
-    /// the Record-Route in reverse.
-    pub fn uac(invite: &Message, response: &Message, source: SocketAddr) -> Option<Dialog> {
+    /// the Record-Route in reverse. Everything else comes from the response too: its From,
+    /// Call-ID and CSeq are the INVITE's (8.2.6.2, and the transaction matched our branch),
+    /// so a client INVITE transaction need not keep its request for the 32 s of Timer M to
+    /// let a late fork's 2xx make its dialog.
+    pub fn uac(response: &Message, source: SocketAddr) -> Option<Dialog> {
         let to = response.to().ok()?;
         let target = response.contacts().next().flatten().map_or(&b""[..], |c| c.uri);
         let mut rr: Vec<_> = response.record_routes().collect();
         rr.reverse();
         let routes = route_set(rr.into_iter());
-        let from = invite.from().ok()?;
-        let values = [invite.call_id().ok()?, from.tag()?, to.tag()?, from.uri, to.uri, target, &routes];
+        let from = response.from().ok()?;
+        let values = [response.call_id().ok()?, from.tag()?, to.tag()?, from.uri, to.uri, target, &routes];
         let strings = DialogStrings::new(values)?;
         let next_hop = super::route::next_hop(&strings, source);
         let state = if response.status()? < 200 { DialogState::Early } else { DialogState::Confirmed };
-        Some(Dialog { strings, state, local_cseq: invite.cseq().ok()?.seq, remote_cseq: None, next_hop })
+        Some(Dialog { strings, state, local_cseq: response.cseq().ok()?.seq, remote_cseq: None, next_hop })
     }
 
     pub fn get(&self, field: Field) -> &[u8] {

@@ -5,7 +5,6 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use ahash::AHashMap;
 use bytes::{Bytes, BytesMut};
 
 use super::call::{Call, CallTimer};
@@ -18,7 +17,7 @@ use super::stats::CallStats;
 use crate::dialog::TagCodec;
 use crate::sip::{Message, Parsed};
 use crate::timer::{GenSlab, Handle, TimerWheel};
-use crate::transaction::{ClientTxId, Local, ServerTxId, TxOutput, TxTable};
+use crate::transaction::{Local, TxOutput, TxTable};
 
 /// Entries an output queue keeps allocated between bursts.
 const QUEUE_KEEP: usize = 256;
@@ -31,8 +30,6 @@ pub struct Endpoint {
     pub(super) tags: TagCodec,
     pub(super) ids: Ids,
     pub(super) ports: RtpPorts,
-    pub(super) by_server_tx: AHashMap<ServerTxId, Handle>,
-    pub(super) by_client_tx: AHashMap<ClientTxId, Handle>,
     pub(super) wheel: TimerWheel<CallTimer>,
     pub(super) buf: BytesMut,
     /// Scratch room for a response's SDP body.
@@ -61,8 +58,6 @@ impl Endpoint {
             tags,
             ids,
             ports: RtpPorts::new(cfg.rtp_ports.0, cfg.rtp_ports.1, cfg.media_addresses.len()),
-            by_server_tx: AHashMap::new(),
-            by_client_tx: AHashMap::new(),
             wheel: TimerWheel::new(now, Duration::from_millis(1), 4096),
             buf: BytesMut::with_capacity(64 * 1024),
             body: BytesMut::with_capacity(4096),
@@ -117,8 +112,6 @@ impl Endpoint {
         }
         fired.shrink_to(QUEUE_KEEP);
         self.fired = fired;
-        crate::transaction::shrink_sparse(&mut self.by_server_tx, 0);
-        crate::transaction::shrink_sparse(&mut self.by_client_tx, 0);
     }
 
     /// When [`Endpoint::on_timer`] must next run.
@@ -170,18 +163,14 @@ impl Endpoint {
             (TxOutput::Request { tx, from, .. }, Some(request)) => self.on_request(tx, request, from, now),
             (TxOutput::Cancelled { invite, cancel }, _) => self.on_cancelled(invite, cancel, now),
             (TxOutput::Ack { .. }, Some(ack)) => self.on_ack(ack, now),
-            (TxOutput::Response { tx }, Some(response)) => self.on_response(tx, response, now),
+            (TxOutput::Response { tx, owner }, Some(response)) => self.on_response(tx, owner, response, now),
             (TxOutput::StrayResponse { .. }, Some(response)) => self.on_stray_response(response, now),
             (TxOutput::Request { .. } | TxOutput::Ack { .. }, None) => {}
             (TxOutput::Response { .. } | TxOutput::StrayResponse { .. }, None) => {}
-            (TxOutput::Timeout { tx }, _) => self.on_client_timeout(tx, now),
+            (TxOutput::Timeout { tx, owner }, _) => self.on_client_timeout(tx, owner, now),
             (TxOutput::AckTimeout { .. }, _) => {}
-            (TxOutput::ClientEnded { tx }, _) => {
-                self.by_client_tx.remove(&tx);
-            }
-            (TxOutput::ServerEnded { tx }, _) => {
-                self.by_server_tx.remove(&tx);
-            }
+            // A transaction's owner goes with it (`TxTable::set_client_owner`).
+            (TxOutput::ClientEnded { .. } | TxOutput::ServerEnded { .. }, _) => {}
         }
     }
 
@@ -192,7 +181,7 @@ impl Endpoint {
             self.wheel.cancel(id);
         }
         if let Some(tx) = call.invite_tx {
-            self.by_server_tx.remove(&tx);
+            self.tx.set_server_owner(tx, None);
         }
         self.ports.give_back(call.rtp_port);
         self.stats.ended(reason);

@@ -84,7 +84,7 @@ impl Endpoint {
         match result {
             Ok(answered) => {
                 c.invite_tx = Some(tx);
-                self.by_server_tx.insert(tx, h);
+                self.tx.set_server_owner(tx, Some(h.to_u64()));
                 if self.send_2xx(h, tx, now).is_ok() && answered {
                     self.media_changed(h);
                 }

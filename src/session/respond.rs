@@ -117,7 +117,7 @@ impl Endpoint {
             return None;
         }
         let tx = self.tx.send_request(request, (to, local), now, &mut self.tx_out).ok()?;
-        self.by_client_tx.insert(tx, h);
+        self.tx.set_client_owner(tx, h.to_u64());
         Some(tx)
     }
 }

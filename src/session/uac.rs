@@ -134,7 +134,7 @@ impl Endpoint {
         request.write(&mut self.buf);
         let invite = Message::parse(self.buf.split().freeze()).map_err(|_| TxError::BadRequest)?;
         let tx = self.tx.send_request(invite, (peer, local), now, &mut self.tx_out)?;
-        self.by_client_tx.insert(tx, h);
+        self.tx.set_client_owner(tx, h.to_u64());
         if let Some(c) = self.calls.get_mut(h) {
             c.client_invite = Some(tx);
         }
@@ -153,7 +153,7 @@ impl Endpoint {
             // RFC 3261 9.1: no CANCEL before a provisional response; sent when one arrives.
             Ok(None) => c.cancel_pending = true,
             Ok(Some(cancel)) => {
-                self.by_client_tx.insert(cancel, call.0);
+                self.tx.set_client_owner(cancel, call.0.to_u64());
             }
             Err(_) => return Err(CallError::WrongState),
         }
@@ -162,8 +162,8 @@ impl Endpoint {
     }
 
     /// A response to one of a call's client transactions.
-    pub(super) fn on_response(&mut self, tx: ClientTxId, resp: &Message, now: Instant) {
-        let Some(&h) = self.by_client_tx.get(&tx) else { return };
+    pub(super) fn on_response(&mut self, tx: ClientTxId, owner: Option<u64>, resp: &Message, now: Instant) {
+        let Some(h) = owner.map(Handle::from_u64) else { return };
         let code = resp.status().unwrap_or(0);
         let is_invite = resp.cseq().is_ok_and(|c| c.method == crate::sip::Method::Invite);
         if is_invite && (200..300).contains(&code) {
@@ -183,13 +183,13 @@ impl Endpoint {
                 self.on_reinvite_failed(h, code, retry_after, now)
             }
             CallState::Confirmed => {}
-            _ => self.on_invite_response(h, tx, resp, now),
+            _ => self.on_invite_response(h, resp, now),
         }
     }
 
     /// Timer B or F for one of a call's requests.
-    pub(super) fn on_client_timeout(&mut self, tx: ClientTxId, now: Instant) {
-        let Some(&h) = self.by_client_tx.get(&tx) else { return };
+    pub(super) fn on_client_timeout(&mut self, tx: ClientTxId, owner: Option<u64>, now: Instant) {
+        let Some(h) = owner.map(Handle::from_u64) else { return };
         let Some(c) = self.calls.get(h) else { return };
         if c.client_invite != Some(tx) {
             return;

@@ -1,6 +1,7 @@
 //! Responses to an INVITE we sent: early dialogs per To tag (forking, RFC 3261 12.1.2,
 //! 13.2.2.4), the ACK for every 2xx, and BYE for any fork answering after the first.
 
+use std::net::SocketAddr;
 use std::time::Instant;
 
 use super::call::{CallState, Role};
@@ -10,11 +11,11 @@ use crate::dialog::{Dialog, DialogState, InDialog};
 use crate::sdp::SessionDescription;
 use crate::sip::Message;
 use crate::timer::Handle;
-use crate::transaction::ClientTxId;
+use crate::transaction::{ClientTxId, Local};
 
 impl Endpoint {
     /// Provisional and failure responses to the initial INVITE.
-    pub(super) fn on_invite_response(&mut self, h: Handle, tx: ClientTxId, resp: &Message, now: Instant) {
+    pub(super) fn on_invite_response(&mut self, h: Handle, resp: &Message, now: Instant) {
         let code = resp.status().unwrap_or(0);
         if code >= 300 {
             if matches!(code, 401 | 407) && self.answer_challenge(h, resp, now) {
@@ -23,13 +24,11 @@ impl Endpoint {
             let cancelled = self.calls.get(h).is_some_and(|c| c.cancelled);
             return self.end_call(h, if cancelled { EndReason::Cancelled } else { EndReason::Rejected(code) });
         }
-        let invite = self.tx.client_request(tx).cloned();
         let Some(c) = self.calls.get_mut(h) else { return };
         c.state = CallState::Early;
-        let tag = resp.to().ok().and_then(|t| t.tag());
-        if let (Some(tag), Some(invite)) = (tag, invite) {
+        if let Some(tag) = resp.to().ok().and_then(|t| t.tag()) {
             if !c.early.iter().any(|d| d.remote_tag() == tag) {
-                c.early.extend(Dialog::uac(&invite, resp, c.peer));
+                c.early.extend(Dialog::uac(resp, c.peer));
             }
         }
         // Early media: the answer may come in a 183; the 2xx repeats it (RFC 3261 13.2.1).
@@ -64,11 +63,10 @@ impl Endpoint {
                 return;
             }
             let peer = (c.peer, c.local);
-            return self.ack_and_bye_fork(tx, resp, peer, now);
+            return self.ack_and_bye_fork(resp, peer, now);
         }
-        let Some(invite) = self.tx.client_request(tx).cloned() else { return };
         let pos = c.early.iter().position(|d| d.remote_tag() == tag);
-        let dialog = pos.map(|i| c.early.swap_remove(i)).or_else(|| Dialog::uac(&invite, resp, c.peer));
+        let dialog = pos.map(|i| c.early.swap_remove(i)).or_else(|| Dialog::uac(resp, c.peer));
         let Some(mut dialog) = dialog else { return };
         dialog.state = DialogState::Confirmed;
         dialog.refresh_target(resp);
@@ -112,15 +110,8 @@ impl Endpoint {
 
     /// RFC 3261 13.2.2.4: a 2xx from another fork after the call is confirmed is ACKed and
     /// its dialog ended at once with a BYE.
-    fn ack_and_bye_fork(
-        &mut self,
-        tx: ClientTxId,
-        resp: &Message,
-        (peer, local): (std::net::SocketAddr, crate::transaction::Local),
-        now: Instant,
-    ) {
-        let Some(invite) = self.tx.client_request(tx).cloned() else { return };
-        let Some(mut fork) = Dialog::uac(&invite, resp, peer) else { return };
+    fn ack_and_bye_fork(&mut self, resp: &Message, (peer, local): (SocketAddr, Local), now: Instant) {
+        let Some(mut fork) = Dialog::uac(resp, peer) else { return };
         fork.refresh_target(resp);
         let cseq = fork.local_cseq;
         for (method, seq) in [(&b"ACK"[..], cseq), (&b"BYE"[..], cseq + 1)] {

@@ -77,7 +77,7 @@ impl Endpoint {
         let Some(call) = self.calls.get_mut(h) else { return };
         call.dialog = Some(dialog);
         call.invite_tx = Some(tx);
-        self.by_server_tx.insert(tx, h);
+        self.tx.set_server_owner(tx, Some(h.to_u64()));
         self.stats.incoming += 1;
         self.out.push(Output::Event(CallEvent::Incoming { call: CallId(h) }));
     }
@@ -161,7 +161,7 @@ impl Endpoint {
         let (to, local) = target.unwrap_or((c.peer, c.local));
         // Kept until the ACK (up to 64*T1): copied out of the table's send buffer.
         c.pending_2xx = Some(Pending2xx { data: bytes::Bytes::copy_from_slice(&data), to, local, interval: t1 });
-        self.by_server_tx.remove(&tx);
+        self.tx.set_server_owner(tx, None);
         self.arm(h, CallTimerKind::Retransmit2xx, now + t1);
         self.arm(h, CallTimerKind::AckTimeout, now + self.cfg.tx.timeout());
         Ok(())
@@ -169,12 +169,12 @@ impl Endpoint {
 
     /// A CANCEL matched a call's pending INVITE: 487 and the call is over (RFC 3261 9.2).
     pub(super) fn on_cancelled(&mut self, invite: ServerTxId, cancel: ServerTxId, now: Instant) {
-        let h = self.by_server_tx.get(&invite).copied();
+        let h = self.tx.server_owner(invite).map(crate::timer::Handle::from_u64);
         self.reply(cancel, 200, Reply { call: h, ..Reply::default() }, now);
         let Some(h) = h else { return };
         let initial = self.calls.get(h).is_some_and(|c| c.state != CallState::Confirmed);
         self.reply(invite, 487, Reply { call: Some(h), ..Reply::default() }, now);
-        self.by_server_tx.remove(&invite);
+        self.tx.set_server_owner(invite, None);
         if initial {
             self.end_call(h, EndReason::Cancelled);
         } else if let Some(c) = self.calls.get_mut(h) {

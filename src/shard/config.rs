@@ -45,6 +45,10 @@ pub struct ServerConfig {
     /// Every call leaves its INVITE and BYE transactions for 64*T1 = 32 s after it ends
     /// (RFC 3261 17.2.2, RFC 6026), so a rate R needs about 64 R of them.
     pub max_transactions: usize,
+    /// Calls a second the shards will place (all together), for sizing their client
+    /// transaction tables at start (a load generator: INVITEs linger 32 s in Timer M); 0 for
+    /// a server that places few.
+    pub placing_rate: usize,
     /// Period of the live statistics line on stderr; zero turns it off.
     pub stats_interval: Duration,
     /// After SIGINT/SIGTERM, how long calls in progress may take to end before exit.
@@ -66,6 +70,7 @@ impl ServerConfig {
             media_timeout: Some(Duration::from_secs(60)),
             max_calls: 100_000,
             max_transactions: 2_000_000,
+            placing_rate: 0,
             stats_interval: Duration::from_secs(1),
             drain: Duration::from_secs(2),
         }

@@ -153,6 +153,10 @@ fn new_shard<A: Application>(info: ShardInfo, cfg: &ServerConfig, app: A, stoppi
     ep_cfg.tx.max_transactions = cfg.max_transactions.div_ceil(shards);
     // Room for 32 s of two transactions per call at RESERVE_RATE calls/s, without a rehash.
     ep_cfg.tx.reserve = (RESERVE_RATE * 2 * 32 / shards).min(ep_cfg.tx.max_transactions);
+    if cfg.placing_rate > 0 {
+        // INVITEs linger 32 s (Timer M) and BYEs 5 s (Timer K) after each call we place.
+        ep_cfg.tx.client_reserve = Some((cfg.placing_rate * 37 / shards).min(ep_cfg.tx.max_transactions));
+    }
     ep_cfg.shard = (id, shards);
     let limits = ep_cfg.limits;
     let now = Instant::now();

@@ -85,6 +85,13 @@ impl ServerBuilder {
         self
     }
 
+    /// Sizes the tables at start for placing `rate` calls a second (all shards together), so
+    /// that a load generator's tables do not rehash a million keys while it runs.
+    pub fn placing_calls(mut self, rate: usize) -> Self {
+        self.cfg.placing_rate = rate;
+        self
+    }
+
     /// io_uring: how long a wait may go on collecting datagrams once one came (fewer, fuller
     /// turns, at most that much added latency; a load generator saves wake-ups with it).
     pub fn batch_wait_us(mut self, us: u32) -> Self {

@@ -38,11 +38,11 @@ impl ClientInvite {
         (ClientInvite { state: State::Calling, timer_a: cfg.t1, ack: None }, step)
     }
 
-    /// The INVITE is sent again until a response (Timer A) and CANCEL copies it (9.1); in
-    /// Accepted, the 2xx of every fork makes a dialog from it (12.1.2, 13.2.2.4). Completed
-    /// needs only the ACK it already wrote.
+    /// The INVITE is sent again until a response (Timer A) and CANCEL copies it (9.1).
+    /// Accepted needs nothing of it (a fork's 2xx makes its dialog from the response alone,
+    /// [`crate::dialog::Dialog::uac`]), Completed only the ACK it already wrote.
     pub fn needs_request(&self) -> bool {
-        self.state != State::Completed
+        matches!(self.state, State::Calling | State::Proceeding)
     }
 
     /// A response matched this transaction.

@@ -138,11 +138,12 @@ impl TxTable {
             // Completed: only absorbing response retransmissions (Timers D, K) from here on.
             tx.live = None;
         }
+        let owner = super::owner::some(tx.owner);
         match (step.notify, response) {
-            (Some(Notice::Response), Some(_)) => out.push(TxOutput::Response { tx: ClientTxId(h) }),
+            (Some(Notice::Response), Some(_)) => out.push(TxOutput::Response { tx: ClientTxId(h), owner }),
             (Some(Notice::Timeout), _) => {
                 self.stats.timeouts += 1;
-                out.push(TxOutput::Timeout { tx: ClientTxId(h) });
+                out.push(TxOutput::Timeout { tx: ClientTxId(h), owner });
             }
             _ => {}
         }

@@ -20,6 +20,9 @@ pub struct TxConfig {
     /// rehashes every key at once: at 14 000 calls/s that stall dropped datagrams. A server
     /// sizes them for its expected load; zero starts small and grows.
     pub reserve: usize,
+    /// The same for client transactions (calls we place); `None`: an eighth of `reserve`
+    /// (a server places few).
+    pub client_reserve: Option<usize>,
 }
 
 impl Default for TxConfig {
@@ -31,11 +34,17 @@ impl Default for TxConfig {
             trying_delay: Some(Duration::from_millis(200)),
             max_transactions: 200_000,
             reserve: 0,
+            client_reserve: None,
         }
     }
 }
 
 impl TxConfig {
+    /// Client transactions the key table is sized for up front.
+    pub fn client_reserve(&self) -> usize {
+        self.client_reserve.unwrap_or(self.reserve / 8)
+    }
+
     /// 64*T1: Timers B, F, H, J, L and M.
     pub fn timeout(&self) -> Duration {
         self.t1 * 64

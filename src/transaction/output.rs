@@ -38,14 +38,20 @@ pub enum TxOutput {
     /// The message fed is an ACK that matched no INVITE transaction: the ACK for a 2xx,
     /// which is the TU's (RFC 3261 13.3.1.4, 17.2.1).
     Ack { from: SocketAddr },
-    /// The message fed is a response to one of our requests.
-    Response { tx: ClientTxId },
+    /// The message fed is a response to one of our requests; `owner` as in `Timeout` (a
+    /// reliable transport's final response ends a transaction at once).
+    Response { tx: ClientTxId, owner: Option<u64> },
     /// The message fed is a response that matched no client transaction, e.g. a 2xx
     /// retransmitted after the INVITE transaction ended; the UAC core ACKs it again (RFC 3261
     /// 13.2.2.4).
     StrayResponse { from: SocketAddr },
     /// Timer B or F fired: no final response came.
-    Timeout { tx: ClientTxId },
+    Timeout {
+        tx: ClientTxId,
+        /// The transaction's owner (`TxTable::set_client_owner`): the transaction is gone by
+        /// the time the TU reads this.
+        owner: Option<u64>,
+    },
     /// Timer H fired: our non-2xx final response was never ACKed.
     AckTimeout { tx: ServerTxId },
     /// A client transaction is over: its id will not be seen again.

@@ -5,7 +5,6 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use ahash::AHashMap;
 use bytes::{Bytes, BytesMut};
 
 use super::client_invite::ClientInvite;
@@ -79,7 +78,7 @@ impl TxTable {
             servers: GenSlab::default(),
             server_keys: KeyIndex::with_capacity(cfg.reserve),
             clients: GenSlab::default(),
-            client_keys: KeyIndex::with_capacity(cfg.reserve / 8),
+            client_keys: KeyIndex::with_capacity(cfg.client_reserve()),
             wheel: TimerWheel::with_capacity(now, Duration::from_millis(1), 4096, cfg.reserve),
             buf: BytesMut::with_capacity(64 * 1024),
             stats: TxStats::default(),
@@ -144,7 +143,7 @@ impl TxTable {
     /// shrink on their own).
     fn release_spare_capacity(&mut self) {
         self.server_keys.shrink_sparse(self.cfg.reserve, &self.servers);
-        self.client_keys.shrink_sparse(self.cfg.reserve / 8, &self.clients);
+        self.client_keys.shrink_sparse(self.cfg.client_reserve(), &self.clients);
         self.servers.release_if_empty(1024);
         self.clients.release_if_empty(1024);
     }
@@ -176,14 +175,5 @@ impl TxTable {
         retransmission: bool,
     ) -> Apply<'a> {
         Apply { wheel, now, out, stats, retransmission }
-    }
-}
-
-/// Shrinks a map that holds under a quarter of its capacity, never below `floor` entries (the
-/// size it was reserved at) nor 1024.
-pub fn shrink_sparse<K: std::hash::Hash + Eq, V>(map: &mut AHashMap<K, V>, floor: usize) {
-    let (len, floor) = (map.len(), floor.max(1024));
-    if map.capacity() > floor && len * 4 < map.capacity() {
-        map.shrink_to((len * 2).max(floor));
     }
 }

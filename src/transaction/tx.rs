@@ -42,6 +42,8 @@ pub struct Tx<M> {
     /// The request, while the machine's state needs it; `None` once the transaction only
     /// matches retransmissions by its key, which is most of its life (Timers J, L: 32 s).
     pub live: Option<Box<Live>>,
+    /// The TU's name for this transaction's call (`owner.rs`); `NO_OWNER` when none.
+    pub owner: u64,
 }
 
 /// What a transaction keeps only while the TU may still read or answer its request (server:
@@ -70,7 +72,8 @@ impl Live {
 
 impl<M> Tx<M> {
     pub fn new(key: TxKey, (peer, local): (SocketAddr, Local), machine: M, live: Live) -> Self {
-        Tx { key, peer, local, machine, timers: SmallVec::new(), live: Some(Box::new(live)) }
+        let (timers, live, owner) = (SmallVec::new(), Some(Box::new(live)), super::owner::NO_OWNER);
+        Tx { key, peer, local, machine, timers, live, owner }
     }
 
     /// Forgets the record of a timer that just fired.

@@ -38,6 +38,9 @@ pub fn load(args: LoadArgs) -> ExitCode {
         .max_calls(args.max_calls)
         .media_timeout(None)
         .batch_wait_us(args.batch_wait_us)
+        .placing_calls(args.rate as usize)
+        // Every call leaves its INVITE for 32 s and its BYE for 5 s: room for that and more.
+        .max_transactions((args.rate as usize * 45).max(2_000_000))
         .start(move |shard| {
             // Shard i places calls i, i + n, ...: the total splits within one call.
             let calls = total.map(|t| t / n as u64 + u64::from((shard.index as u64) < t % n as u64));
