@@ -326,15 +326,23 @@ fn no_ack_retransmits_2xx_then_hangs_up() {
     assert_eq!(ended(&net.events(a)), [EndReason::RemoteHangup]);
 }
 
-/// Writes a response to `invite` as a fork with its own To tag and Contact port.
+/// Writes a response to `invite` as a fork with its own To tag and Contact port, with an
+/// SDP answer naming media port 7000 when `sdp`.
 fn fork_response(invite: &Message, code: u16, tag: &str, port: u16, sdp: bool) -> Bytes {
+    fork_response_media(invite, code, tag, port, sdp.then_some(7000))
+}
+
+/// As [`fork_response`], with the SDP answer's media port (none: no body).
+fn fork_response_media(invite: &Message, code: u16, tag: &str, port: u16, media: Option<u16>) -> Bytes {
     let contact = format!("<sip:fork@127.0.0.1:{port}>");
     let headers: &[(&[u8], &[u8])] = &[(b"Contact", contact.as_bytes())];
-    let body = b"v=0\r\no=f 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 7000 RTP/AVP 0\r\n";
+    let body = media.map(|m| {
+        format!("v=0\r\no=f 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio {m} RTP/AVP 0\r\n")
+    });
     let resp = Response {
         to_tag: Some(tag.as_bytes()),
         headers,
-        body: sdp.then_some((&b"application/sdp"[..], &body[..])),
+        body: body.as_ref().map(|b| (&b"application/sdp"[..], b.as_bytes())),
         ..Response::new(code)
     };
     let mut out = BytesMut::new();
@@ -367,6 +375,66 @@ fn uac_forking_three_early_dialogs_one_call() {
     assert_eq!(byes.len(), 1);
     assert!(byes[0].starts_with("5060->5073"), "the second fork is hung up: {byes:?}");
     assert!(ended(&ea).is_empty(), "the confirmed call goes on");
+}
+
+/// The remote media address of each `MediaChanged`, in order.
+fn media_remotes(events: &[CallEvent]) -> Vec<std::net::SocketAddr> {
+    events
+        .iter()
+        .filter_map(|e| if let CallEvent::MediaChanged { media, .. } = e { Some(media.remote) } else { None })
+        .collect()
+}
+
+#[test]
+fn uac_forking_media_follows_the_fork_that_answers() {
+    // Fork f1 sends early media (183 with its answer), fork f2 rings and answers: the call is
+    // f2's dialog, so its media goes where f2's answer in the 2xx says, not to f1's early port.
+    let mut net = Net::new();
+    let a = net.add(5060, idle());
+    place(&mut net, a, 5070, false);
+    let invite = Message::parse(net.log[0].3.clone()).unwrap();
+    net.inject(addr(5070), addr(5060), fork_response_media(&invite, 183, "f1", 5071, Some(7100)));
+    net.inject(addr(5070), addr(5060), fork_response(&invite, 180, "f2", 5072, false));
+    net.run_for(ms(10));
+    assert_eq!(media_remotes(&net.events(a)), [addr(7100)], "early media from f1");
+    net.inject(addr(5070), addr(5060), fork_response_media(&invite, 200, "f2", 5072, Some(7200)));
+    net.run_for(ms(10));
+    let ea = net.events(a);
+    assert_eq!(established(&ea), 1);
+    assert_eq!(media_remotes(&ea), [addr(7100), addr(7200)], "the answering fork's media: {ea:?}");
+    // The same fork's 2xx repeating its early answer changes nothing (RFC 3261 13.2.1).
+    let mut net = Net::new();
+    let a = net.add(5060, idle());
+    place(&mut net, a, 5070, false);
+    let invite = Message::parse(net.log[0].3.clone()).unwrap();
+    net.inject(addr(5070), addr(5060), fork_response_media(&invite, 183, "f1", 5071, Some(7100)));
+    net.run_for(ms(10));
+    net.inject(addr(5070), addr(5060), fork_response_media(&invite, 200, "f1", 5071, Some(7100)));
+    net.run_for(ms(10));
+    assert_eq!(media_remotes(&net.events(a)), [addr(7100), addr(7100)]);
+}
+
+#[test]
+fn uac_forking_late_2xx_retransmitted_is_acked_again_but_hung_up_once() {
+    // f1 answers, then f2 answers late and retransmits its 2xx (our ACK crossed it or was
+    // lost): every copy is ACKed (RFC 3261 13.2.2.4), but f2's dialog gets one BYE only, a
+    // second would reuse its CSeq in that dialog (RFC 3261 12.2.1.1).
+    let mut net = Net::new();
+    let a = net.add(5060, idle());
+    place(&mut net, a, 5070, false);
+    let invite = Message::parse(net.log[0].3.clone()).unwrap();
+    net.inject(addr(5070), addr(5060), fork_response(&invite, 200, "f1", 5071, true));
+    net.run_for(ms(10));
+    for _ in 0..3 {
+        net.inject(addr(5070), addr(5060), fork_response(&invite, 200, "f2", 5072, true));
+        net.run_for(ms(10));
+    }
+    let t = net.transcript();
+    let to_f2 = |m: &str| t.iter().filter(|l| l.starts_with("5060->5072") && l.contains(m)).count();
+    assert_eq!((to_f2(" ACK "), to_f2(" BYE ")), (3, 1), "{t:?}");
+    assert_eq!(net.ep(a).stats().forks_ended, 1);
+    assert_eq!(established(&net.events(a)), 1);
+    assert!(ended(&net.events(a)).is_empty(), "the confirmed call goes on");
 }
 
 /// Sends a hand-written request from 127.0.0.1:5099 and returns the first response to it.

@@ -132,6 +132,20 @@ impl SdpSession {
         }
     }
 
+    /// Takes another answer to the offer an earlier answer already settled: a forked INVITE's
+    /// offer is answered by each fork (RFC 3261 13.2.2.4, RFC 3264 4), and the fork whose 2xx
+    /// confirms the call may not be the one whose early answer was taken. Our last
+    /// description must be that offer. If the answer is unusable the previous agreement stays.
+    pub fn apply_answer_again(&mut self, answer: &SessionDescription<'_>) -> Result<Negotiated, NegotiationError> {
+        let offer = match (self.state, &self.local) {
+            (State::Stable, Some(offer)) => offer,
+            (State::OfferSent { .. }, _) => return Err(NegotiationError::OfferPending),
+            (State::Stable, None) => return Err(NegotiationError::NoOfferPending),
+        };
+        let negotiated = apply_answer(offer, answer)?;
+        Ok(self.agreed(negotiated))
+    }
+
     /// Our offer was refused (a non-2xx to the re-INVITE): nothing changes (RFC 3264 8).
     /// The refused offer stays the reference for the next `o=` version, because the peer
     /// may have seen it.
@@ -216,6 +230,26 @@ mod tests {
         s.config_mut().codecs.clear();
         assert_eq!(s.offer(Direction::SendOnly).unwrap_err(), NegotiationError::NoAcceptableMedia);
         assert_eq!((s.config().direction, s.offer_pending()), (Direction::SendRecv, false));
+    }
+
+    #[test]
+    fn another_answer_to_the_same_offer_replaces_the_agreement() {
+        let mut s = session();
+        assert_eq!(
+            s.apply_answer_again(&SessionDescription::parse(answer_body("sendrecv").as_bytes()).unwrap()),
+            Err(NegotiationError::NoOfferPending),
+            "nothing offered yet"
+        );
+        s.offer(Direction::SendRecv).unwrap();
+        let first = answer_body("sendrecv");
+        assert_eq!(s.apply_answer(&SessionDescription::parse(first.as_bytes()).unwrap()).unwrap().remote.port(), 8000);
+        let other = first.replace("audio 8000", "audio 8002");
+        let n = s.apply_answer_again(&SessionDescription::parse(other.as_bytes()).unwrap()).unwrap();
+        assert_eq!((n.remote.port(), s.negotiated().map(|n| n.remote.port())), (8002, Some(8002)));
+        let bad = first.replace("RTP/AVP 0", "RTP/AVP 18");
+        assert!(s.apply_answer_again(&SessionDescription::parse(bad.as_bytes()).unwrap()).is_err());
+        assert_eq!(s.negotiated().map(|n| n.remote.port()), Some(8002), "a bad answer changes nothing");
+        assert_eq!(s.origin().version, 5, "our offer is the same");
     }
 
     #[test]

@@ -90,6 +90,12 @@ pub struct Call {
     pub bye_after_ack: bool,
     /// UAC: our ACK for the 2xx carries the SDP answer (late offer), so every repeat must too.
     pub ack_has_sdp: bool,
+    /// UAC: the To tag of the fork whose provisional response answered our offer (early
+    /// media), until the 2xx says which fork's answer the call keeps.
+    pub early_answer: Option<Box<[u8]>>,
+    /// UAC: the To tags of forks that answered after the call was confirmed and got their ACK
+    /// and BYE (RFC 3261 13.2.2.4): a retransmission of their 2xx is only ACKed again.
+    pub forks_ended: Vec<Box<[u8]>>,
     pub rtp_port: super::ports::MediaPort,
     /// The peer's address for the INVITE (its source, or where we sent ours).
     pub peer: SocketAddr,
@@ -122,6 +128,8 @@ impl Call {
             cancelled: false,
             bye_after_ack: false,
             ack_has_sdp: false,
+            early_answer: None,
+            forks_ended: Vec::new(),
             rtp_port,
             peer,
             local,

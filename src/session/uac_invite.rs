@@ -1,7 +1,6 @@
 //! Responses to an INVITE we sent: early dialogs per To tag (forking, RFC 3261 12.1.2,
 //! 13.2.2.4), the ACK for every 2xx, and BYE for any fork answering after the first.
 
-use std::net::SocketAddr;
 use std::time::Instant;
 
 use super::call::{CallState, Role};
@@ -11,7 +10,7 @@ use crate::dialog::{Dialog, DialogState, InDialog};
 use crate::sdp::SessionDescription;
 use crate::sip::Message;
 use crate::timer::Handle;
-use crate::transaction::{ClientTxId, Local};
+use crate::transaction::ClientTxId;
 
 impl Endpoint {
     /// Provisional and failure responses to the initial INVITE.
@@ -26,13 +25,16 @@ impl Endpoint {
         }
         let Some(c) = self.calls.get_mut(h) else { return };
         c.state = CallState::Early;
-        if let Some(tag) = resp.to().ok().and_then(|t| t.tag()) {
+        let tag = resp.to().ok().and_then(|t| t.tag());
+        if let Some(tag) = tag {
             if !c.early.iter().any(|d| d.remote_tag() == tag) {
                 c.early.extend(Dialog::uac(resp, c.peer));
             }
         }
-        // Early media: the answer may come in a 183; the 2xx repeats it (RFC 3261 13.2.1).
+        // Early media: the answer may come in a 183; the 2xx repeats it (RFC 3261 13.2.1), or
+        // brings another fork's answer (take_2xx_sdp).
         if !resp.body().is_empty() && c.sdp.offer_pending() {
+            c.early_answer = Some(tag.unwrap_or_default().into());
             if let Ok(Ok(_)) = SessionDescription::parse(resp.body()).map(|a| c.sdp.apply_answer(&a)) {
                 self.media_changed(h);
             }
@@ -62,8 +64,7 @@ impl Endpoint {
                 self.send_in_dialog(h, b"ACK", Some(cseq), sdp, now);
                 return;
             }
-            let peer = (c.peer, c.local);
-            return self.ack_and_bye_fork(resp, peer, now);
+            return self.ack_and_bye_fork(h, resp, now);
         }
         let pos = c.early.iter().position(|d| d.remote_tag() == tag);
         let dialog = pos.map(|i| c.early.swap_remove(i)).or_else(|| Dialog::uac(resp, c.peer));
@@ -75,7 +76,7 @@ impl Endpoint {
         c.state = CallState::Confirmed;
         c.client_invite = None;
         let cancelled = c.cancelled;
-        let (media_ok, late) = self.take_2xx_sdp(h, resp);
+        let (media_ok, late) = self.take_2xx_sdp(h, resp, tag);
         if let Some(c) = self.calls.get_mut(h) {
             c.ack_has_sdp = late;
         }
@@ -94,27 +95,44 @@ impl Endpoint {
         }
     }
 
-    /// Applies the SDP of the first 2xx: the answer to our offer, or (late offer) the UAS's
-    /// offer, answered in the ACK. Returns (usable, answer goes in the ACK).
-    fn take_2xx_sdp(&mut self, h: Handle, resp: &Message) -> (bool, bool) {
+    /// Applies the SDP of the first 2xx (from the fork with To tag `tag`): the answer to our
+    /// offer, or (late offer) the UAS's offer, answered in the ACK. An offer a 1xx answered
+    /// already (early media) keeps that answer when the same fork confirms the call (its 2xx
+    /// repeats it, RFC 3261 13.2.1); when another fork does, the call is that fork's dialog
+    /// and takes the answer in its 2xx (RFC 3261 13.2.2.4). Returns (usable, answer goes in
+    /// the ACK).
+    fn take_2xx_sdp(&mut self, h: Handle, resp: &Message, tag: &[u8]) -> (bool, bool) {
         let Some(c) = self.calls.get_mut(h) else { return (false, false) };
         let sdp = SessionDescription::parse(resp.body());
         if c.sdp.offer_pending() {
             return (sdp.is_ok_and(|a| c.sdp.apply_answer(&a).is_ok()), false);
         }
-        if c.sdp.negotiated().is_some() {
-            return (true, false); // answered already in a 183
+        if let Some(early) = c.early_answer.take() {
+            let keep = *early == *tag && c.sdp.negotiated().is_some();
+            if keep || resp.body().is_empty() {
+                return (c.sdp.negotiated().is_some(), false);
+            }
+            return (sdp.is_ok_and(|a| c.sdp.apply_answer_again(&a).is_ok()), false);
         }
         (sdp.is_ok_and(|o| c.sdp.answer_to(&o).is_ok()), true)
     }
 
     /// RFC 3261 13.2.2.4: a 2xx from another fork after the call is confirmed is ACKed and
-    /// its dialog ended at once with a BYE.
-    fn ack_and_bye_fork(&mut self, resp: &Message, (peer, local): (SocketAddr, Local), now: Instant) {
+    /// its dialog ended at once with a BYE. A retransmission of that 2xx (our ACK crossed it
+    /// or was lost) is ACKed again, and gets no second BYE: that would repeat the BYE's CSeq
+    /// in the fork's dialog (RFC 3261 12.2.1.1).
+    fn ack_and_bye_fork(&mut self, h: Handle, resp: &Message, now: Instant) {
+        let Some(c) = self.calls.get_mut(h) else { return };
+        let (peer, local) = (c.peer, c.local);
         let Some(mut fork) = Dialog::uac(resp, peer) else { return };
+        let again = c.forks_ended.iter().any(|t| **t == *fork.remote_tag());
+        if !again {
+            c.forks_ended.push(fork.remote_tag().into());
+        }
         fork.refresh_target(resp);
         let cseq = fork.local_cseq;
-        for (method, seq) in [(&b"ACK"[..], cseq), (&b"BYE"[..], cseq + 1)] {
+        let requests = [(&b"ACK"[..], cseq), (&b"BYE"[..], cseq + 1)];
+        for &(method, seq) in &requests[..if again { 1 } else { 2 }] {
             let mut branch = bytes::BytesMut::with_capacity(24);
             self.ids.put_branch(&mut branch);
             let req = InDialog {
@@ -134,7 +152,9 @@ impl Endpoint {
                 let _ = self.tx.send_request(msg, (fork.next_hop, local), now, &mut self.tx_out);
             }
         }
-        self.stats.forks_ended += 1;
+        if !again {
+            self.stats.forks_ended += 1;
+        }
     }
 
     /// A 2xx that matched no transaction (Timer M is over): ACK it again if it is our
