@@ -46,7 +46,7 @@ validate_all() {
     for f in "$SCEN_DIR"/*.xml "$MOCK_DIR"/*.xml; do
         # A UAC gets a dead destination; a UAS just listens. Both must load, then time out.
         case "$f" in
-            */mock/* | */forking_uas.xml | */uas_auth.xml) kind=uas ;;
+            */mock/* | */forking_uas.xml | */uas_auth.xml | */uas_forking.xml) kind=uas ;;
             *) kind=uac ;;
         esac
         if [[ "$kind" == uac ]]; then
