@@ -7,7 +7,8 @@ use std::fs::File;
 use std::net::UdpSocket;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_callshard");
 pub const STRESS_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/sipp_stress");
@@ -15,9 +16,25 @@ pub const STRESS_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/sipp_stress")
 /// How long a SIPp run or a call may take before the test kills it.
 const LIMIT: Duration = Duration::from_secs(30);
 
-/// A UDP port on 127.0.0.1 that was free a moment ago (the kernel's pick for port 0).
+/// A UDP port on 127.0.0.1 that was free a moment ago, picked at random in 20000-31999:
+/// below the kernel's ephemeral range (32768-60999), where a `callshard load` running on the
+/// same machine takes thousands of ports (its default RTP range is 40000-59999), and away from
+/// the fixed ports of the other tests (5060-5099, 16000-17999, 4xxxx).
 pub fn free_port() -> u16 {
-    UdpSocket::bind("127.0.0.1:0").and_then(|s| s.local_addr()).unwrap().port()
+    static DRAWS: AtomicU64 = AtomicU64::new(0);
+    let seed = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
+    let mut x = seed ^ (u64::from(std::process::id()) << 32) ^ DRAWS.fetch_add(1, Ordering::Relaxed);
+    loop {
+        // splitmix64: one draw per candidate.
+        x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = x;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        let port = 20_000 + ((z ^ (z >> 31)) % 12_000) as u16;
+        if UdpSocket::bind(("127.0.0.1", port)).is_ok() && !udp_bound(port) {
+            return port;
+        }
+    }
 }
 
 /// Whether something has a UDP socket bound to 127.0.0.1:`port` (or the wildcard address).
@@ -106,12 +123,24 @@ pub struct SippUas {
 
 impl SippUas {
     /// Starts `sipp SCENARIO_ARGS -i 127.0.0.1 -p PORT -m 1` (e.g. `["-sn", "uas"]` or
-    /// `["-sf", path]`) and returns once it listens.
+    /// `["-sf", path]`) and returns once it listens. A SIPp that exits at once (another
+    /// process took the port between our look and its bind) is tried again on another port.
     pub fn start(name: &str, scenario_args: &[&str]) -> SippUas {
         assert!(
             Command::new("sipp").arg("-v").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok(),
             "SIPp is not installed: run scripts/test.sh, which installs the Debian package sip-tester"
         );
+        for attempt in 1.. {
+            match SippUas::try_start(name, scenario_args) {
+                Ok(uas) => return uas,
+                Err(report) if attempt < 5 => eprintln!("SIPp did not start (attempt {attempt}):\n{report}"),
+                Err(report) => panic!("SIPp did not start, 5 attempts:\n{report}"),
+            }
+        }
+        unreachable!()
+    }
+
+    fn try_start(name: &str, scenario_args: &[&str]) -> Result<SippUas, String> {
         let port = free_port();
         let dir = TempDir(std::env::temp_dir().join(format!("callshard-{name}-{}-{port}", std::process::id())));
         let _ = std::fs::remove_dir_all(&dir.0);
@@ -131,12 +160,12 @@ impl SippUas {
         let deadline = Instant::now() + Duration::from_secs(10);
         while !udp_bound(port) {
             if let Some(status) = uas.child.0.try_wait().unwrap() {
-                panic!("SIPp exited before listening ({status}):\n{}", uas.report());
+                return Err(format!("SIPp exited before listening on {port} ({status}):\n{}", uas.report()));
             }
             assert!(Instant::now() < deadline, "SIPp does not listen on {port}:\n{}", uas.report());
             std::thread::sleep(Duration::from_millis(10));
         }
-        uas
+        Ok(uas)
     }
 
     /// `sip:USER@127.0.0.1:PORT`.
@@ -144,12 +173,16 @@ impl SippUas {
         format!("sip:{user}@127.0.0.1:{}", self.port)
     }
 
-    /// Runs `callshard call URI ARGS` to its end; returns (exit code, stdout + stderr).
+    /// Runs `callshard call URI ARGS` to its end; returns (exit code, stdout + stderr). Its
+    /// RTP ports are 64 from a port that was free (see [`free_port`]), not the default range
+    /// 40000-40999, which a `callshard load` on the same machine may hold entirely.
     pub fn call(&self, uri: &str, args: &[&str]) -> (Option<i32>, String) {
         let out = self.dir.0.join("call.log");
+        let low = free_port() & !1;
         let child = Command::new(BIN)
             .arg("call")
             .arg(uri)
+            .args(["--rtp-ports", &format!("{low}-{}", low + 63)])
             .args(args)
             .stdin(Stdio::null())
             .stdout(File::create(&out).unwrap())
