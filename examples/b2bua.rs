@@ -3,7 +3,8 @@
 //! legs' media are bridged: each side hears the other through this process.
 //!
 //! - While B rings, A hears 180 Ringing.
-//! - If B fails, A is refused with B's status (502 Bad Gateway when B gave none: a timeout).
+//! - If B fails, A is refused with B's status, or 502 Bad Gateway when B gave none (a
+//!   timeout) or redirected (this B2BUA follows no redirects).
 //! - Whichever side hangs up (or cancels), the other is hung up (or cancelled).
 //!
 //! ```text
