@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite: unit, integration, property, differential and RFC 4475 tests, the
-# real server under real SIPp, the benchmarks' own checks (run once each in test mode), and
-# the doc tests. Installs what the tests need when it is missing, so it works on a fresh
-# machine (Debian; run as root or with sudo available).
+# real server under real SIPp, the examples/ programs (which --all-targets builds) run by
+# tests/examples.rs, the benchmarks' own checks (run once each in test mode), and the doc
+# tests. Installs what the tests need when it is missing, so it works on a fresh machine
+# (Debian; run as root or with sudo available).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

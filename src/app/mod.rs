@@ -8,6 +8,10 @@
 //! placed, lives on one shard (the one its Call-ID hashes to), so an application sees all of
 //! a call's events in one place and can bridge two calls it holds.
 //!
+//! Whole programs are in `examples/`: `auto_answer` (a tone responder with a command line),
+//! `b2bua` (two legs bridged on one shard) and `click_to_call` (placing calls from
+//! [`Application::on_start`], stopping with [`Calls::stop_server`]).
+//!
 //! ```no_run
 //! use callshard::app::{Application, Calls, Event};
 //! use callshard::rtp::MediaAction;
