@@ -14,7 +14,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -42,9 +42,6 @@ struct Args {
 
 const NAMES: [&str; 2] = ["A", "B"];
 
-/// How often the application looks at the interrupt flag (a wake-up, not a thread).
-const CHECK_INTERRUPT: Duration = Duration::from_millis(100);
-
 /// The application timers, per call.
 const GIVE_UP: u32 = 1;
 const HANG_UP: u32 = 2;
@@ -58,10 +55,6 @@ struct ClickToCall {
     /// Which of A and B answered.
     answered: [bool; 2],
     bridged: bool,
-    /// Set by SIGINT/SIGTERM. Not the server's stop flag: a stop only drains (the runtime
-    /// waits for calls to end and tells the application nothing), and these calls would
-    /// not end by themselves, so the application hangs them up and then stops the server.
-    interrupted: Arc<AtomicBool>,
     /// Parties that answered, read by `main` after the server stops.
     answered_count: Arc<AtomicUsize>,
 }
@@ -118,15 +111,14 @@ impl Application for ClickToCall {
         if self.a.is_none() {
             calls.stop_server();
         }
-        calls.wake_at(calls.now() + CHECK_INTERRUPT, 0);
     }
 
-    fn on_wake(&mut self, calls: &mut Calls<'_>, _token: u64) {
-        if self.interrupted.load(Ordering::Relaxed) {
-            println!("click_to_call: interrupted: hanging up");
+    /// SIGINT/SIGTERM (or our own stop): the calls we placed would not end by themselves
+    /// within the drain, so hang them up.
+    fn on_stopping(&mut self, calls: &mut Calls<'_>) {
+        if self.live > 0 {
+            println!("click_to_call: stopping: hanging up");
             self.hang_up_all(calls);
-        } else {
-            calls.wake_at(calls.now() + CHECK_INTERRUPT, 0);
         }
     }
 
@@ -197,13 +189,7 @@ fn main() -> ExitCode {
         }
     }
     let listen = args.listen.unwrap_or_else(|| SocketAddr::new(local_toward(targets[0]), 0));
-    let (interrupted, answered) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicUsize::new(0)));
-    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        if let Err(e) = signal_hook::flag::register(signal, interrupted.clone()) {
-            eprintln!("click_to_call: cannot handle signal {signal}: {e}");
-            return ExitCode::FAILURE;
-        }
-    }
+    let answered = Arc::new(AtomicUsize::new(0));
     let app = ClickToCall {
         args,
         a: None,
@@ -211,7 +197,6 @@ fn main() -> ExitCode {
         live: 0,
         answered: [false; 2],
         bridged: false,
-        interrupted,
         answered_count: answered.clone(),
     };
     // The factory is `Fn` (one call per shard); with one shard it hands over this one instance.
@@ -228,6 +213,12 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        if let Err(e) = signal_hook::flag::register(signal, server.stop_flag()) {
+            eprintln!("click_to_call: cannot handle signal {signal}: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
     if let Err(e) = server.join() {
         eprintln!("click_to_call: {e}");
         return ExitCode::FAILURE;

@@ -314,3 +314,27 @@ fn click_to_call_fails_and_hangs_up_a_when_b_refuses() {
     assert_eq!(code, Some(0), "{stderr}");
     assert_eq!(stat(final_line(&stderr), "rejected"), 1, "{stderr}");
 }
+
+#[test]
+fn click_to_call_hangs_both_up_when_stopped() {
+    let a = Server::start(18_390, &["--shards", "1", "--media", "tone", "--rtp-ports", "46100-46199"]);
+    let b = Server::start(18_391, &["--shards", "1", "--media", "none", "--rtp-ports", "46200-46299"]);
+    let mut proc = Proc::spawn(
+        example("click_to_call"),
+        &["--a", "sip:alice@127.0.0.1:18390", "--b", "sip:bob@127.0.0.1:18391", "--hold-ms", "60000"],
+    );
+    proc.wait_line("click_to_call: connected");
+    let started = Instant::now();
+    let (code, out, err) = proc.terminate();
+    // SIGTERM reaches the application as `on_stopping`: it hangs both calls up at once
+    // instead of holding them for the drain (or the minute asked for).
+    assert!(started.elapsed() < Duration::from_secs(5), "{out}");
+    assert_eq!(code, Some(0), "both had answered: {out}\n{err}");
+    assert!(out.contains("stopping: hanging up"), "{out}");
+    for (party, server) in [("A", a), ("B", b)] {
+        let (code, stderr) = server.stop();
+        assert_eq!(code, Some(0), "{stderr}");
+        let line = final_line(&stderr);
+        assert_eq!((stat(line, "established"), stat(line, "active")), (1, 0), "{party} was hung up: {line}");
+    }
+}

@@ -123,3 +123,22 @@ fn the_plane_runs_paced_sessions_and_holds_them() {
     assert_eq!(out[0].2, addr("10.0.0.9:4000"));
     assert!(RtpPacket::parse(&out[0].3).unwrap().marker(), "a new talkspurt after resume");
 }
+
+#[test]
+fn a_bridge_made_before_the_media_is_agreed_joins_it_when_it_is() {
+    let t0 = Instant::now();
+    let mut p = plane(t0);
+    p.assign(A, MediaAction::Echo, 1);
+    p.assign(B, MediaAction::None, 2);
+    assert!(p.bridge(A, B), "both calls hold their ports: the bridge waits for their media");
+    for (port, remote) in [(A, "10.0.0.1:4000"), (B, "10.0.0.2:5000")] {
+        p.negotiated(port, &agreed(remote, Direction::SendRecv), t0);
+    }
+    p.on_datagram(A, false, &rtp(0xa, 1, &[7; 160]), addr("10.0.0.1:4000"), t0);
+    let out = sends(&mut p);
+    assert_eq!(out.len(), 1, "relayed to B's peer, not echoed to A's: {out:?}");
+    assert_eq!((out[0].0, out[0].1, out[0].2), (B, false, addr("10.0.0.2:5000")), "{out:?}");
+    p.stop(B, t0);
+    assert_eq!(p.bridged_to(A), None, "a call that ends leaves the bridge");
+    assert!(!p.bridge(A, B), "B's port holds no call any more");
+}

@@ -90,14 +90,9 @@ impl Calls<'_> {
     }
 
     /// Joins two calls' media (a B2BUA's legs): each peer hears the other, payload untouched,
-    /// so both legs should agree on one codec. `false` when either has no media running.
-    ///
-    /// A call's media runs from the [`super::Event::MediaChanged`] that reports its
-    /// agreement: for a call we placed, just after its [`super::Event::Answered`] (or at a 183
-    /// with SDP); for a call we answer, after the callback that answered it has returned. So
-    /// a bridge made in the callback of `Answered`, or in the one that answers, fails; make it
-    /// at the event after which both run (`examples/b2bua.rs` tries at each `Answered` and
-    /// `MediaChanged` of either leg).
+    /// so both legs should agree on one codec. It may be made as soon as both calls exist (in
+    /// the callback that answers one, say): a call whose media is not agreed yet joins the
+    /// bridge when it is. `false` for the same call twice or a call that is gone.
     pub fn bridge(&mut self, a: CallId, b: CallId) -> bool {
         match (self.ep.media_port(a), self.ep.media_port(b)) {
             (Some(a), Some(b)) => self.plane.bridge(a.port, b.port),

@@ -171,6 +171,13 @@ impl<A: Application> AppCore<A> {
         self.flush(now, wire);
     }
 
+    /// The stop was asked for: new calls are refused, and the application hears of it.
+    pub fn stopping(&mut self, now: Instant, wire: &mut impl Wire) {
+        self.ep.set_draining(true);
+        self.with_app(now, wire, |app, calls| app.on_stopping(calls));
+        self.flush(now, wire);
+    }
+
     /// Once at the end.
     pub fn finish(&mut self, now: Instant, wire: &mut impl Wire) {
         self.with_app(now, wire, |app, calls| app.on_stop(calls));

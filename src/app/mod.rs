@@ -150,6 +150,13 @@ pub trait Application: 'static {
         let _ = (calls, token);
     }
 
+    /// Once, when a stop is asked for ([`crate::shard::Server::stop`], SIGTERM,
+    /// [`Calls::stop_server`]): new INVITEs get 503 from now on and the shard exits once
+    /// its calls are gone or the drain time is over; hang up the calls you hold.
+    fn on_stopping(&mut self, calls: &mut Calls<'_>) {
+        let _ = calls;
+    }
+
     /// Once, when the shard stops (after the drain): publish final figures.
     fn on_stop(&mut self, calls: &mut Calls<'_>) {
         let _ = calls;

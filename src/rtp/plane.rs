@@ -21,6 +21,8 @@ pub(super) struct Slot {
     /// Whose call this is, as the runtime names it (opaque here): for the hang-up a media
     /// timeout asks for.
     pub(super) owner: u64,
+    /// A call holds this port (from `assign` until `stop`).
+    pub(super) in_use: bool,
     /// The slot this call's media is bridged to.
     pub(super) bridge: Option<usize>,
     pub(super) session: Option<MediaSession>,
@@ -94,6 +96,8 @@ impl MediaPlane {
                 self.seed = self.seed.wrapping_add(1);
                 let mut s = MediaSession::new(slot.action, params, self.wall, now, self.seed, self.timeout);
                 s.hold(held, now);
+                // Bridged before its media was agreed (a B2BUA bridging as it answers).
+                s.bridged = slot.bridge.is_some();
                 slot.session = Some(s);
                 self.running += 1;
             }

@@ -16,7 +16,7 @@ impl MediaPlane {
     /// A new call, `owner`, on `port` will get `action` once its media is agreed.
     pub fn assign(&mut self, port: u16, action: MediaAction, owner: u64) {
         if let Some(i) = self.index(port) {
-            (self.slots[i].action, self.slots[i].owner) = (action, owner);
+            (self.slots[i].action, self.slots[i].owner, self.slots[i].in_use) = (action, owner, true);
         }
     }
 
@@ -52,11 +52,13 @@ impl MediaPlane {
         queued
     }
 
-    /// Joins the calls on ports `a` and `b`; `false` when either has no media running or
-    /// they are the same call. A call already bridged elsewhere is moved to the new bridge.
+    /// Joins the calls on ports `a` and `b`, now or, for a call whose media is not agreed
+    /// yet, from the moment it is; `false` for the same call or a port with no call. A call
+    /// already bridged elsewhere is moved to the new bridge.
     pub fn bridge(&mut self, a: u16, b: u16) -> bool {
         let (Some(i), Some(j)) = (self.index(a), self.index(b)) else { return false };
-        if i == j || self.slots[i].session.is_none() || self.slots[j].session.is_none() {
+        let held = |k: usize| self.slots[k].in_use || self.slots[k].session.is_some();
+        if i == j || !held(i) || !held(j) {
             return false;
         }
         self.unbridge(a);

@@ -13,6 +13,13 @@ use crate::timer::Handle;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct CallId(pub(crate) Handle);
 
+/// The number of [`CallId::to_u64`], for logs.
+impl std::fmt::Display for CallId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.to_u64())
+    }
+}
+
 impl CallId {
     /// The id as a number (to keep in a table of one's own, or in the media plane).
     pub fn to_u64(self) -> u64 {

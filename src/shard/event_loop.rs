@@ -59,7 +59,7 @@ pub fn run<A: Application>(
             next_publish = now + cadence.publish;
         }
         if stopping.stop.load(Ordering::Relaxed) && drain_until.is_none() {
-            shard.core.ep.set_draining(true);
+            shard.stopping(now, io);
             drain_until = Some(now + cadence.drain);
         }
         if let Some(until) = drain_until {

@@ -111,6 +111,11 @@ impl<A: Application> Shard<A> {
         self.core.flush(now, &mut ShardWire { media: &mut self.media, io });
     }
 
+    /// A stop was asked for: the shard drains, and the application hears of it.
+    pub fn stopping(&mut self, now: Instant, io: &mut impl ShardIo) {
+        self.core.stopping(now, &mut ShardWire { media: &mut self.media, io });
+    }
+
     /// The application's last word, when the shard stops.
     pub fn finish(&mut self, now: Instant, io: &mut impl ShardIo) {
         self.core.finish(now, &mut ShardWire { media: &mut self.media, io });
