@@ -32,6 +32,9 @@ pub fn owner_of(call_id: &[u8], shards: usize) -> usize {
     ((h ^ (h >> 32)) % shards as u64) as usize
 }
 
+/// Room for a Call-ID on the stack: 16 hex digits, `@` and an IPv6 address fit inline.
+pub type CallIdBuf = smallvec::SmallVec<[u8; 64]>;
+
 /// Generator of unique identifiers for one endpoint.
 #[derive(Clone, Debug)]
 pub struct Ids {
@@ -48,10 +51,13 @@ impl Default for Ids {
     }
 }
 
-fn put_hex(out: &mut BytesMut, v: u64) {
-    for i in (0..16).rev() {
-        out.put_u8(b"0123456789abcdef"[((v >> (4 * i)) & 0xf) as usize]);
+/// `v` as 16 lower-case hex digits.
+fn hex16(v: u64) -> [u8; 16] {
+    let mut out = [0u8; 16];
+    for (i, d) in out.iter_mut().enumerate() {
+        *d = b"0123456789abcdef"[((v >> (4 * (15 - i))) & 0xf) as usize];
     }
+    out
 }
 
 impl Ids {
@@ -69,9 +75,17 @@ impl Ids {
 
     /// Appends a new branch: the magic cookie and 16 hex digits.
     pub fn put_branch(&mut self, out: &mut BytesMut) {
-        out.put_slice(MAGIC_COOKIE);
+        out.put_slice(&self.branch());
+    }
+
+    /// A new branch on the stack (no allocation per request): the magic cookie and 16 hex
+    /// digits.
+    pub fn branch(&mut self) -> [u8; 23] {
+        let mut b = [0u8; 23];
+        b[..7].copy_from_slice(MAGIC_COOKIE);
         let v = self.next_u64();
-        put_hex(out, v);
+        b[7..].copy_from_slice(&hex16(v));
+        b
     }
 
     /// Appends a new Digest cnonce, 32 hex digits: SHA-256 of a secret key and a counter, so a
@@ -85,19 +99,19 @@ impl Ids {
             h.update(v.to_le_bytes());
         }
         let d = h.finalize();
-        put_hex(out, u64::from_le_bytes(d[..8].try_into().unwrap_or_default()));
-        put_hex(out, u64::from_le_bytes(d[8..16].try_into().unwrap_or_default()));
+        out.put_slice(&hex16(u64::from_le_bytes(d[..8].try_into().unwrap_or_default())));
+        out.put_slice(&hex16(u64::from_le_bytes(d[8..16].try_into().unwrap_or_default())));
     }
 
     /// Appends a new Call-ID: 16 hex digits `@` our host, one that [`owner_of`] gives to
     /// shard `index` of `count` (drawn again until it does: `count` draws on average).
-    pub fn put_call_id(&mut self, host: &[u8], (index, count): (usize, usize), out: &mut BytesMut) {
+    pub fn put_call_id(&mut self, host: &[u8], (index, count): (usize, usize), out: &mut CallIdBuf) {
         let start = out.len();
         loop {
             let v = self.next_u64();
-            put_hex(out, v);
-            out.put_u8(b'@');
-            out.put_slice(host);
+            out.extend_from_slice(&hex16(v));
+            out.push(b'@');
+            out.extend_from_slice(host);
             if owner_of(&out[start..], count) == index.min(count.saturating_sub(1)) {
                 return;
             }
@@ -126,11 +140,11 @@ mod tests {
             assert!(c.len() == 32 && c.iter().all(u8::is_ascii_hexdigit));
             assert!(seen.insert(c.freeze()));
         }
-        let mut c = BytesMut::new();
+        let mut c = CallIdBuf::new();
         ids.put_call_id(b"127.0.0.1", (0, 1), &mut c);
         assert!(c.ends_with(b"@127.0.0.1"));
         for shard in 0..3 {
-            let mut c = BytesMut::new();
+            let mut c = CallIdBuf::new();
             ids.put_call_id(b"h", (shard, 3), &mut c);
             assert_eq!(owner_of(&c, 3), shard);
         }

@@ -10,6 +10,8 @@ use crate::transaction::Local;
 pub(super) struct OwnAddress {
     /// `host:port`, the sent-by of our Via.
     pub sent_by: Vec<u8>,
+    /// The address alone, written as Call-IDs we make end (`...@host`).
+    pub host: Vec<u8>,
     /// `sip:user@host:port`, our Contact URI.
     pub contact: Vec<u8>,
     /// `<sip:user@host:port>`, the value of the Contact header of our responses.
@@ -21,7 +23,8 @@ impl OwnAddress {
         let sent_by = addr.to_string().into_bytes();
         let contact = [&b"sip:"[..], user, b"@", &sent_by].concat();
         let contact_header = [&b"<"[..], &contact, b">"].concat();
-        OwnAddress { sent_by, contact, contact_header }
+        let host = addr.ip().to_string().into_bytes();
+        OwnAddress { sent_by, host, contact, contact_header }
     }
 }
 

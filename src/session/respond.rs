@@ -87,8 +87,7 @@ impl Endpoint {
         sdp: bool,
         now: Instant,
     ) -> Option<ClientTxId> {
-        let mut branch = bytes::BytesMut::with_capacity(24);
-        self.ids.put_branch(&mut branch);
+        let branch = self.ids.branch();
         let call = self.calls.get_mut(h)?;
         let dialog = call.dialog.as_mut()?;
         let cseq = cseq.unwrap_or_else(|| dialog.next_cseq());
@@ -111,11 +110,13 @@ impl Endpoint {
             &mut self.buf,
         );
         let to = dialog.next_hop;
-        let request = Message::parse(self.buf.split().freeze()).ok()?;
         if method == b"ACK" {
-            self.out.push(super::events::Output::Transmit { to, local, data: request.bytes().clone() });
+            // Sent once and forgotten (a 2xx retransmission gets a new one): nothing reads it.
+            self.out.push(super::events::Output::Transmit { to, local, data: self.buf.split().freeze() });
             return None;
         }
+        // Our own writing: only what the transaction reads is checked.
+        let request = Message::parse_for_transaction(self.buf.split().freeze()).ok()?;
         let tx = self.tx.send_request(request, (to, local), now, &mut self.tx_out).ok()?;
         self.tx.set_client_owner(tx, h.to_u64());
         Some(tx)

@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use bytes::BytesMut;
+use super::ids::CallIdBuf;
 
 use super::call::{Call, CallState, Role};
 use super::digest::Credentials;
@@ -71,8 +71,8 @@ impl Endpoint {
             self.ports.give_back(port);
             return Err(CallError::Build);
         }
-        let mut call_id = BytesMut::with_capacity(64);
-        self.ids.put_call_id(self.cfg.locals[local as usize].ip().to_string().as_bytes(), self.cfg.shard, &mut call_id);
+        let mut call_id = CallIdBuf::new();
+        self.ids.put_call_id(&self.addresses[local as usize].host, self.cfg.shard, &mut call_id);
         let invite = InviteParts {
             request_uri: p.request_uri,
             to: p.to,
@@ -112,8 +112,7 @@ impl Endpoint {
         self.body.clear();
         c.sdp.write_local(&mut self.body);
         let tag = self.tags.encode(h);
-        let mut branch = BytesMut::with_capacity(24);
-        self.ids.put_branch(&mut branch);
+        let branch = self.ids.branch();
         let me = &self.addresses[local as usize];
         let request = DialogRequest {
             method: b"INVITE",
@@ -132,7 +131,8 @@ impl Endpoint {
             ..DialogRequest::default()
         };
         request.write(&mut self.buf);
-        let invite = Message::parse(self.buf.split().freeze()).map_err(|_| TxError::BadRequest)?;
+        // Our own writing: only what the transaction reads is checked.
+        let invite = Message::parse_for_transaction(self.buf.split().freeze()).map_err(|_| TxError::BadRequest)?;
         let tx = self.tx.send_request(invite, (peer, local), now, &mut self.tx_out)?;
         self.tx.set_client_owner(tx, h.to_u64());
         if let Some(c) = self.calls.get_mut(h) {

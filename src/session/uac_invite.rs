@@ -133,8 +133,7 @@ impl Endpoint {
         let cseq = fork.local_cseq;
         let requests = [(&b"ACK"[..], cseq), (&b"BYE"[..], cseq + 1)];
         for &(method, seq) in &requests[..if again { 1 } else { 2 }] {
-            let mut branch = bytes::BytesMut::with_capacity(24);
-            self.ids.put_branch(&mut branch);
+            let branch = self.ids.branch();
             let req = InDialog {
                 method,
                 cseq: seq,
