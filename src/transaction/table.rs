@@ -75,11 +75,13 @@ impl TxTable {
     pub fn new(cfg: TxConfig, now: Instant) -> TxTable {
         TxTable {
             cfg,
-            servers: GenSlab::default(),
+            // The slabs too: doubling one of a million slots copies it and faults in twice
+            // its size at once, a stall of tens of milliseconds under load.
+            servers: GenSlab::with_capacity(cfg.reserve),
             server_keys: KeyIndex::with_capacity(cfg.reserve),
-            clients: GenSlab::default(),
+            clients: GenSlab::with_capacity(cfg.client_reserve()),
             client_keys: KeyIndex::with_capacity(cfg.client_reserve()),
-            wheel: TimerWheel::with_capacity(now, Duration::from_millis(1), 4096, cfg.reserve),
+            wheel: TimerWheel::with_capacity(now, Duration::from_millis(1), 4096, cfg.reserve + cfg.client_reserve()),
             buf: BytesMut::with_capacity(64 * 1024),
             stats: TxStats::default(),
             fired: Vec::new(),
@@ -144,8 +146,9 @@ impl TxTable {
     fn release_spare_capacity(&mut self) {
         self.server_keys.shrink_sparse(self.cfg.reserve, &self.servers);
         self.client_keys.shrink_sparse(self.cfg.client_reserve(), &self.clients);
-        self.servers.release_if_empty(1024);
-        self.clients.release_if_empty(1024);
+        // Never below what was reserved: the next burst would grow it again under load.
+        self.servers.release_if_empty(self.cfg.reserve.max(1024));
+        self.clients.release_if_empty(self.cfg.client_reserve().max(1024));
     }
 
     /// What was just written into the scratch buffer, copied into a buffer of exactly its

@@ -25,6 +25,7 @@ pub fn load(args: LoadArgs) -> ExitCode {
         calls: None,
         duration: args.duration.map(Duration::from_secs_f64),
         hold: Duration::from_millis(args.hold_ms),
+        ramp: Duration::from_millis(args.ramp_ms),
         media: args.media,
     };
     let total = args.calls;
@@ -73,6 +74,8 @@ pub fn load(args: LoadArgs) -> ExitCode {
         }
     };
     let load = merged(&shared);
+    // The shards' own figures (drops by cause, ring re-arms, retransmissions) on stderr.
+    eprintln!("final: {}", sip.line());
     report(&load, &sip, args.json);
     if load.failed > 0 || load.answered == 0 {
         return ExitCode::FAILURE;
@@ -105,11 +108,13 @@ fn spawn_progress(shared: Arc<Shared>, stop: Arc<std::sync::atomic::AtomicBool>)
 }
 
 fn report(load: &LoadStats, sip: &ShardStats, json: bool) {
-    let span = match (load.first, load.last) {
+    // The rate after the ramp (all of the run without one): calls placed over their span.
+    let span = match (load.steady, load.last) {
         (Some(a), Some(b)) => b.saturating_duration_since(a).as_secs_f64(),
         _ => 0.0,
     };
-    let rate = if span > 0.0 { (load.started.saturating_sub(1)) as f64 / span } else { load.started as f64 };
+    let n = load.steady_started;
+    let rate = if span > 0.0 { n.saturating_sub(1) as f64 / span } else { n as f64 };
     let retransmissions = sip.tx.retransmissions_sent + sip.calls.retransmitted_2xx;
     let ms = |q: f64| load.setup_us.value_at_quantile(q) as f64 / 1000.0;
     let failures: Vec<String> = load.failures.iter().map(|(k, v)| format!("{k}={v}")).collect();

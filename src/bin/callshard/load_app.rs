@@ -35,12 +35,27 @@ pub struct LoadStats {
     /// When the first and the last call were placed.
     pub first: Option<Instant>,
     pub last: Option<Instant>,
+    /// When the first call after the ramp was placed, and how many were placed from then:
+    /// the achieved rate is theirs.
+    pub steady: Option<Instant>,
+    pub steady_started: u64,
 }
 
 impl LoadStats {
     pub fn new() -> LoadStats {
         let setup_us = Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("valid constant bounds");
-        LoadStats { started: 0, answered: 0, failed: 0, failures: BTreeMap::new(), setup_us, first: None, last: None }
+        let (first, last, steady) = (None, None, None);
+        LoadStats {
+            started: 0,
+            answered: 0,
+            failed: 0,
+            failures: BTreeMap::new(),
+            setup_us,
+            first,
+            last,
+            steady,
+            steady_started: 0,
+        }
     }
 
     pub fn merge(&mut self, o: &LoadStats) {
@@ -52,6 +67,8 @@ impl LoadStats {
         let _ = self.setup_us.add(&o.setup_us);
         self.first = [self.first, o.first].into_iter().flatten().min();
         self.last = [self.last, o.last].into_iter().flatten().max();
+        self.steady = [self.steady, o.steady].into_iter().flatten().min();
+        self.steady_started += o.steady_started;
     }
 
     fn fail(&mut self, why: String) {
@@ -77,6 +94,8 @@ pub struct Plan {
     pub calls: Option<u64>,
     pub duration: Option<Duration>,
     pub hold: Duration,
+    /// The rate rises from 0 over this long (both sides' tables, ports and caches warm up).
+    pub ramp: Duration,
     pub media: MediaAction,
 }
 
@@ -102,8 +121,17 @@ impl LoadApp {
     fn due(&self, now: Instant) -> u64 {
         let elapsed = now.saturating_duration_since(self.start);
         let within = self.plan.duration.is_none_or(|d| elapsed < d);
-        let by_clock = if within { (elapsed.as_secs_f64() * self.plan.rate) as u64 + 1 } else { self.stats.started };
+        let by_clock = if within { self.placed_by(elapsed.as_secs_f64()) as u64 + 1 } else { self.stats.started };
         self.plan.calls.map_or(by_clock, |n| by_clock.min(n))
+    }
+
+    /// Calls placed `t` seconds in: the rate rises linearly over the ramp, then holds.
+    fn placed_by(&self, t: f64) -> f64 {
+        let (rate, ramp) = (self.plan.rate, self.plan.ramp.as_secs_f64());
+        match t < ramp {
+            true => rate * t * t / (2.0 * ramp),
+            false => rate * (t - ramp / 2.0),
+        }
     }
 
     fn placing_over(&self, now: Instant) -> bool {
@@ -117,6 +145,10 @@ impl LoadApp {
         self.stats.started += 1;
         self.stats.first.get_or_insert(now);
         self.stats.last = Some(now);
+        if now.saturating_duration_since(self.start) >= self.plan.ramp {
+            self.stats.steady.get_or_insert(now);
+            self.stats.steady_started += 1;
+        }
         match calls.call(&out) {
             Ok(call) => drop(self.ringing.insert(call, now)),
             Err(CallError::Busy) => self.stats.fail("local-limit".into()),

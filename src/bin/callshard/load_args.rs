@@ -26,6 +26,9 @@ pub struct LoadArgs {
     /// Milliseconds each answered call is held before our BYE.
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=3_600_000))]
     pub hold_ms: u64,
+    /// Milliseconds over which the rate rises linearly from 0 to --rate (then holds).
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=600_000))]
+    pub ramp_ms: u64,
     /// Shards (one per core) placing the calls.
     #[arg(long, default_value = "1", value_parser = parse_shards)]
     pub shards: usize,
