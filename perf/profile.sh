@@ -42,7 +42,7 @@ pid="$(server_pids "$server")"
 if [[ ${GENERATOR:-sipp} == callshard ]]; then
     # shellcheck disable=SC2086
     timeout -k 2 "$((SECONDS_LOAD + 50))" taskset -c 1 "$BIN" load --target "127.0.0.1:$PORT" --rate "$RATE" \
-        --duration "$SECONDS_LOAD" --json >"$OUT_DIR/sipp.out" 2>&1 &
+        --duration "$SECONDS_LOAD" --ramp-ms 1000 --json >"$OUT_DIR/sipp.out" 2>&1 &
 else
     timeout -k 2 "$((SECONDS_LOAD + 20))" taskset -c 1 sipp -sn uac "127.0.0.1:$PORT" -i 127.0.0.1 -bind_local \
         -r "$RATE" -m "$((RATE * SECONDS_LOAD))" -timeout "$((SECONDS_LOAD + 10))s" -timeout_error -nostdin \
