@@ -49,7 +49,7 @@ impl TxTable {
         };
         request.detach();
         let live = Live { request, source: to, detached: true };
-        let h = self.clients.insert(Box::new(Tx::new(key.to_key(), (to, local), machine, live)));
+        let h = self.clients.insert(Tx::new(key.to_key(), (to, local), machine, live));
         self.client_keys.insert(h, &self.clients);
         self.stats.client_created += 1;
         self.run_client_step(h, step, None, now, out, false);

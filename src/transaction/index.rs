@@ -15,7 +15,7 @@ pub struct KeyIndex {
     hasher: ahash::RandomState,
 }
 
-type Slab<M> = GenSlab<Box<Tx<M>>>;
+type Slab<M> = GenSlab<Tx<M>>;
 
 impl KeyIndex {
     pub fn with_capacity(n: usize) -> KeyIndex {

@@ -67,7 +67,7 @@ impl TxTable {
         let is_cancel = msg.method() == Some(Method::Cancel);
         let peer = response_destination(msg, from);
         let live = Live { request: msg.clone(), source: from, detached: false };
-        let h = self.servers.insert(Box::new(Tx::new(key.to_key(), (peer, local), machine, live)));
+        let h = self.servers.insert(Tx::new(key.to_key(), (peer, local), machine, live));
         self.server_keys.insert(h, &self.servers);
         self.stats.server_created += 1;
         self.run_server_step(h, step, now, out, false);

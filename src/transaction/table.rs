@@ -54,10 +54,13 @@ pub type ClientTx = Tx<ClientMachine>;
 /// All transactions of one shard.
 pub struct TxTable {
     pub(super) cfg: TxConfig,
-    /// Boxed: a burst of transactions leaves slab capacity of a pointer per slot behind.
-    pub(super) servers: GenSlab<Box<ServerTx>>,
+    /// In the slab's slots, not boxed (224 bytes each): a lookup by key reaches the key one
+    /// cache miss sooner, and a transaction costs no allocation of its own. The slab is
+    /// reserved for the expected load at start (untouched capacity is address space, not
+    /// memory) and keeps that size.
+    pub(super) servers: GenSlab<ServerTx>,
     pub(super) server_keys: KeyIndex,
-    pub(super) clients: GenSlab<Box<ClientTx>>,
+    pub(super) clients: GenSlab<ClientTx>,
     pub(super) client_keys: KeyIndex,
     pub(super) wheel: TimerWheel<TxTimer>,
     pub(super) buf: BytesMut,
@@ -178,5 +181,15 @@ impl TxTable {
         retransmission: bool,
     ) -> Apply<'a> {
         Apply { wheel, now, out, stats, retransmission }
+    }
+}
+
+#[cfg(test)]
+mod size_tests {
+    #[test]
+    fn a_transaction_slot_stays_small() {
+        let (s, c) = (std::mem::size_of::<super::ServerTx>(), std::mem::size_of::<super::ClientTx>());
+        println!("server transaction: {s} bytes, client: {c}");
+        assert!(s <= 320 && c <= 320, "{s} {c}");
     }
 }

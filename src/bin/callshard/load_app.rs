@@ -2,7 +2,6 @@
 //! on a steady clock, times each from INVITE to 2xx, holds it, hangs up, and counts how every
 //! call ended. Its figures go to a shared slot a few times a second, never per call.
 
-use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -11,7 +10,8 @@ use ahash::AHashMap;
 use callshard::app::{Application, Calls, Event, OutgoingCall};
 use callshard::rtp::MediaAction;
 use callshard::session::{CallError, CallId, EndReason};
-use hdrhistogram::Histogram;
+
+pub use super::load_stats::LoadStats;
 
 /// The pacing tick: calls due are placed at most this late.
 const TICK: Duration = Duration::from_millis(1);
@@ -21,61 +21,6 @@ const PUBLISH: Duration = Duration::from_millis(200);
 const LAST_CALL_GRACE: Duration = Duration::from_secs(40);
 /// The call timer that hangs up after the hold time.
 const HANG_UP: u32 = 1;
-
-/// One shard's figures, merged for the report.
-#[derive(Clone, Debug)]
-pub struct LoadStats {
-    pub started: u64,
-    pub answered: u64,
-    pub failed: u64,
-    /// Failures by final status ("486"), or "timeout", "cancelled", "local-limit", ...
-    pub failures: BTreeMap<String, u64>,
-    /// Microseconds from our INVITE to its 2xx.
-    pub setup_us: Histogram<u64>,
-    /// When the first and the last call were placed.
-    pub first: Option<Instant>,
-    pub last: Option<Instant>,
-    /// When the first call after the ramp was placed, and how many were placed from then:
-    /// the achieved rate is theirs.
-    pub steady: Option<Instant>,
-    pub steady_started: u64,
-}
-
-impl LoadStats {
-    pub fn new() -> LoadStats {
-        let setup_us = Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("valid constant bounds");
-        let (first, last, steady) = (None, None, None);
-        LoadStats {
-            started: 0,
-            answered: 0,
-            failed: 0,
-            failures: BTreeMap::new(),
-            setup_us,
-            first,
-            last,
-            steady,
-            steady_started: 0,
-        }
-    }
-
-    pub fn merge(&mut self, o: &LoadStats) {
-        (self.started, self.answered, self.failed) =
-            (self.started + o.started, self.answered + o.answered, self.failed + o.failed);
-        for (k, v) in &o.failures {
-            *self.failures.entry(k.clone()).or_default() += v;
-        }
-        let _ = self.setup_us.add(&o.setup_us);
-        self.first = [self.first, o.first].into_iter().flatten().min();
-        self.last = [self.last, o.last].into_iter().flatten().max();
-        self.steady = [self.steady, o.steady].into_iter().flatten().min();
-        self.steady_started += o.steady_started;
-    }
-
-    fn fail(&mut self, why: String) {
-        self.failed += 1;
-        *self.failures.entry(why).or_default() += 1;
-    }
-}
 
 /// What all shards share: their published figures, and how many are still running.
 pub struct Shared {

@@ -6,6 +6,7 @@ mod inspect;
 mod load;
 mod load_app;
 mod load_args;
+mod load_stats;
 mod local_addr;
 mod rtp_load;
 mod rtp_load_args;
