@@ -123,9 +123,15 @@ impl Application for B2bua {
     fn on_incoming(&mut self, calls: &mut Calls<'_>, a: CallId) {
         // B goes out as the caller: a copy, since the INVITE is borrowed from `calls`.
         let from = calls.incoming(a).and_then(|c| c.from()).map(|f| f.uri.to_vec());
+        // B is offered what A offered, so both legs agree on one codec and the bridge can
+        // pass payload untouched (it does not transcode).
+        let codecs = calls.incoming(a).map(|c| c.offered_codecs()).unwrap_or_default();
         let mut out = OutgoingCall::new(self.target.as_bytes());
         if let Some(from) = &from {
             out = out.from(from);
+        }
+        if !codecs.is_empty() {
+            out = out.codecs(&codecs);
         }
         match calls.call(&out) {
             Ok(b) => {

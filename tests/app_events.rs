@@ -23,7 +23,9 @@ impl Application for Recorder {
     fn on_incoming(&mut self, calls: &mut Calls<'_>, call: CallId) {
         let caller = calls.incoming(call).and_then(|c| c.from()).map(|f| String::from_utf8_lossy(f.uri).into_owned());
         let offered = calls.incoming(call).and_then(|c| c.offer()).map_or(0, |o| o.media.len());
-        self.incoming.lock().unwrap().push(format!("{} offers {offered} stream(s)", caller.unwrap_or_default()));
+        let codecs = calls.incoming(call).map(|c| c.offered_codecs()).unwrap_or_default();
+        let caller = caller.unwrap_or_default();
+        self.incoming.lock().unwrap().push(format!("{caller} offers {offered} stream(s): {codecs:?}"));
         calls.ring(call).unwrap();
         calls.answer(call, MediaAction::Echo).unwrap();
     }
@@ -66,7 +68,11 @@ fn heard_by_an_application(io: IoChoice, port: u16, rtp: (u16, u16)) {
 
     let incoming = incoming.lock().unwrap().clone();
     assert_eq!(incoming.len(), 1, "{incoming:?}");
-    assert!(incoming[0].starts_with("sip:sipp@") && incoming[0].ends_with("offers 1 stream(s)"), "{incoming:?}");
+    // uac_pcap plays an A-law recording, and offers A-law alone (with telephone-event).
+    assert!(
+        incoming[0].starts_with("sip:sipp@") && incoming[0].ends_with("offers 1 stream(s): [Pcma]"),
+        "{incoming:?}"
+    );
     let heard = heard.lock().unwrap().clone();
     let kinds: Vec<&str> = heard
         .iter()

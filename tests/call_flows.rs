@@ -559,3 +559,21 @@ fn reinvite_glare_gets_491_and_both_sides_recover() {
     assert!(matches!(lb.1, Direction::SendOnly | Direction::Inactive | Direction::RecvOnly), "{lb:?}");
     assert!(ended(&net.events(a)).is_empty() && ended(&net.events(b)).is_empty());
 }
+
+#[test]
+fn a_placed_call_offers_the_codecs_it_is_given_in_that_order() {
+    use callshard::sdp::Codec;
+    let mut net = Net::new();
+    let a = net.add(5060, idle());
+    let uri = b"sip:bob@127.0.0.1:5070".to_vec();
+    let codecs = [Codec::Pcma, Codec::Pcmu];
+    net.act(a, |ep, now| {
+        ep.place_call(PlaceCall { codecs: Some(&codecs), ..PlaceCall::new(&uri, addr(5070)) }, now).unwrap()
+    });
+    net.run_for(ms(1));
+    let invite = String::from_utf8_lossy(&net.log[0].3).into_owned();
+    let m = invite.lines().find(|l| l.starts_with("m=audio")).unwrap_or_else(|| panic!("{invite}"));
+    let formats: Vec<&str> = m.split(' ').skip(3).collect();
+    assert_eq!(formats.first(), Some(&"8"), "PCMA first, as asked: {m}");
+    assert!(formats.contains(&"0") && !formats.contains(&"9"), "PCMU too, G.722 not: {m}");
+}

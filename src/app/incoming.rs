@@ -1,7 +1,9 @@
 //! A new call as the application sees it: who calls whom, any header, the offered media.
 //! Borrowed from the INVITE the transaction holds; nothing is copied unless asked for.
 
-use crate::sdp::SessionDescription;
+use smallvec::SmallVec;
+
+use crate::sdp::{identify, Codec, Format, SessionDescription};
 use crate::sip::{Message, NameAddr, SipUri};
 
 /// The INVITE of a call waiting for the application's decision.
@@ -49,6 +51,22 @@ impl<'a> IncomingCall<'a> {
     pub fn offer(&self) -> Option<SessionDescription<'a>> {
         let body = self.invite.body();
         (!body.is_empty()).then(|| SessionDescription::parse(body).ok()).flatten()
+    }
+
+    /// The audio codecs of the offer we support, in the caller's order of preference (its
+    /// first audio stream); empty without an offer.
+    pub fn offered_codecs(&self) -> SmallVec<[Codec; 3]> {
+        let Some(offer) = self.offer() else { return SmallVec::new() };
+        let Some(audio) = offer.media.iter().find(|m| m.media == b"audio") else { return SmallVec::new() };
+        let mut codecs = SmallVec::new();
+        for pt in audio.payload_types() {
+            if let Some(Format::Audio(c)) = identify(pt, audio.rtpmap(pt).as_ref()) {
+                if !codecs.contains(&c) {
+                    codecs.push(c);
+                }
+            }
+        }
+        codecs
     }
 
     /// The whole INVITE, for what the accessors above do not cover.

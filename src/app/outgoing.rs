@@ -3,6 +3,7 @@
 use std::net::{IpAddr, SocketAddr};
 
 use crate::rtp::MediaAction;
+use crate::sdp::Codec;
 use crate::session::{CallError, Credentials, PlaceCall};
 use crate::sip::SipUri;
 
@@ -29,12 +30,15 @@ pub struct OutgoingCall<'a> {
     pub late_offer: bool,
     /// Answer a 401 or 407 challenge to the INVITE with these (digest, MD5 or SHA-256).
     pub credentials: Option<Credentials<'a>>,
+    /// The codecs to offer, most preferred first; `None`: the server's.
+    pub codecs: Option<&'a [Codec]>,
 }
 
 impl<'a> OutgoingCall<'a> {
     /// A call to the SIP URI `to`, media `none`, SDP offered in the INVITE.
     pub fn new(to: &'a [u8]) -> OutgoingCall<'a> {
-        OutgoingCall { to, from: None, peer: None, media: MediaAction::None, late_offer: false, credentials: None }
+        let (from, peer, credentials, codecs) = (None, None, None, None);
+        OutgoingCall { to, from, peer, media: MediaAction::None, late_offer: false, credentials, codecs }
     }
 
     /// Calls as `from` (a SIP URI).
@@ -57,6 +61,13 @@ impl<'a> OutgoingCall<'a> {
         OutgoingCall { credentials: Some(Credentials { username, password }), ..self }
     }
 
+    /// Offers only these codecs, in this order: a B2BUA offers what the other leg offered
+    /// ([`super::IncomingCall::offered_codecs`]), so that both legs agree on one codec and
+    /// the bridge passes payload untouched.
+    pub fn codecs(self, codecs: &'a [Codec]) -> Self {
+        OutgoingCall { codecs: Some(codecs), ..self }
+    }
+
     /// Sends the INVITE without SDP: the callee offers, we answer in the ACK.
     pub fn late_offer(self, late_offer: bool) -> Self {
         OutgoingCall { late_offer, ..self }
@@ -75,7 +86,7 @@ impl<'a> OutgoingCall<'a> {
 
     pub(super) fn place_call(&self) -> Result<PlaceCall<'a>, CallError> {
         let peer = self.target()?;
-        let (from, late_offer, credentials) = (self.from, self.late_offer, self.credentials);
-        Ok(PlaceCall { from, late_offer, credentials, ..PlaceCall::new(self.to, peer) })
+        let (from, late_offer, credentials, codecs) = (self.from, self.late_offer, self.credentials, self.codecs);
+        Ok(PlaceCall { from, late_offer, credentials, codecs, ..PlaceCall::new(self.to, peer) })
     }
 }

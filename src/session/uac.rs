@@ -35,6 +35,9 @@ pub struct PlaceCall<'a> {
     pub peer: SocketAddr,
     /// Send the INVITE without SDP: our offer then goes in the ACK (late offer).
     pub late_offer: bool,
+    /// The codecs to offer, most preferred first; `None`: the endpoint's. A B2BUA offers the
+    /// other leg's, so that its bridge can pass payload untouched.
+    pub codecs: Option<&'a [crate::sdp::Codec]>,
     /// Answer a 401 or 407 to the INVITE with these (the call keeps a copy until it ends).
     pub credentials: Option<Credentials<'a>>,
 }
@@ -42,7 +45,7 @@ pub struct PlaceCall<'a> {
 impl<'a> PlaceCall<'a> {
     /// A call to `uri` sent to `peer`: To is the URI, From our Contact, SDP in the INVITE.
     pub fn new(uri: &'a [u8], peer: SocketAddr) -> PlaceCall<'a> {
-        PlaceCall { request_uri: uri, to: uri, from: None, peer, late_offer: false, credentials: None }
+        PlaceCall { request_uri: uri, to: uri, from: None, peer, late_offer: false, codecs: None, credentials: None }
     }
 }
 
@@ -67,6 +70,9 @@ impl Endpoint {
         };
         let local = self.local_for(p.peer);
         let mut sdp = self.new_sdp_session(port, local);
+        if let Some(codecs) = p.codecs.filter(|c| !c.is_empty()) {
+            sdp.config_mut().codecs = codecs.iter().copied().collect();
+        }
         if !p.late_offer && sdp.offer(Direction::SendRecv).is_err() {
             self.ports.give_back(port);
             return Err(CallError::Build);
