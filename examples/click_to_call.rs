@@ -15,7 +15,7 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use callshard::{Application, CallId, Calls, Event, OutgoingCall, Server};
@@ -199,13 +199,8 @@ fn main() -> ExitCode {
         bridged: false,
         answered_count: answered.clone(),
     };
-    // The factory is `Fn` (one call per shard); with one shard it hands over this one instance.
-    let app = Mutex::new(Some(app));
-    let started = Server::builder()
-        .listen(listen)
-        .shards(1)
-        .drain(Duration::from_secs(1))
-        .start(move |_shard| app.lock().ok().and_then(|mut a| a.take()).expect("one shard, one application"));
+    // One shard, this one instance (moved to the shard's thread).
+    let started = Server::builder().listen(listen).drain(Duration::from_secs(1)).start_single(app);
     let server = match started {
         Ok(server) => server,
         Err(e) => {

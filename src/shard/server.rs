@@ -124,6 +124,16 @@ impl ServerBuilder {
     }
 }
 
+impl ServerBuilder {
+    /// Starts one shard with this application instance (a program that places a call or
+    /// two, a test): the instance moves to the shard's thread.
+    pub fn start_single<A: Application + Send>(self, app: A) -> io::Result<Server> {
+        let cell = Mutex::new(Some(app));
+        // One shard asks once; a second ask cannot happen, and would get the error below.
+        self.shards(1).start(move |_| cell.lock().unwrap_or_else(|e| e.into_inner()).take().expect("one shard"))
+    }
+}
+
 /// Running shards.
 pub struct Server {
     running: Running,

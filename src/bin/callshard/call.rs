@@ -12,7 +12,7 @@ use callshard::session::{CallId, EndReason};
 use callshard::shard::{IoChoice, Server};
 
 use super::call_args::CallArgs;
-use super::local_addr::local_toward;
+use super::local_addr::{local_toward, running};
 
 /// The application timers of the call.
 const HANG_UP: u32 = 1;
@@ -116,24 +116,16 @@ pub fn call(args: CallArgs) -> ExitCode {
     let listen = args.listen.unwrap_or_else(|| SocketAddr::new(local_toward(target), 0));
     let answered = Arc::new(Mutex::new(None));
     let app = OneCall { args: args.clone(), started: None, answered: answered.clone() };
-    let app = Mutex::new(Some(app));
     let started = Server::builder()
         .listen(listen)
-        .shards(1)
         .io(if args.poll { IoChoice::Poll } else { IoChoice::Auto })
         .rtp_ports(args.rtp_ports.0, args.rtp_ports.1)
         .drain(Duration::from_millis(500))
-        .start(move |_| app.lock().ok().and_then(|mut a| a.take()).expect("one shard, one application"));
-    let server = match started {
+        .start_single(app);
+    let server = match running(started) {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: cannot start: {e}");
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
-    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        let _ = signal_hook::flag::register(signal, server.stop_flag());
-    }
     if let Err(e) = server.join() {
         eprintln!("error: {e}");
         return ExitCode::FAILURE;

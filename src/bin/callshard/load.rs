@@ -13,7 +13,7 @@ use callshard::shard::{IoChoice, Server, ShardStats};
 
 use super::load_app::{LoadApp, LoadStats, Plan, Shared};
 use super::load_args::LoadArgs;
-use super::local_addr::local_toward;
+use super::local_addr::{local_toward, running};
 
 pub fn load(args: LoadArgs) -> ExitCode {
     let n = args.shards;
@@ -47,16 +47,10 @@ pub fn load(args: LoadArgs) -> ExitCode {
             let calls = total.map(|t| t / n as u64 + u64::from((shard.index as u64) < t % n as u64));
             LoadApp::new(Plan { calls, ..plan.clone() }, app_shared.clone())
         });
-    let server = match started {
+    let server = match running(started) {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: cannot start: {e}");
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
-    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        let _ = signal_hook::flag::register(signal, server.stop_flag());
-    }
     eprintln!(
         "callshard load: {} calls/s to {} from {} on {n} shard(s)",
         args.rate,
