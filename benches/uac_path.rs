@@ -11,9 +11,8 @@
 //! target/release/deps/uac_path-* --bench`, then `callgrind_annotate --inclusive=yes` and read
 //! the lines of `run_uac` and `run_uas`.
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use callshard::app::{AppCore, Application, Calls, CoreOutput, Event, OutgoingCall, ShardInfo};
@@ -22,26 +21,10 @@ use callshard::rtp::{MediaAction, MediaPlane};
 use callshard::session::{CallId, Endpoint, EndpointConfig};
 use callshard::shard::{Policy, Routes};
 
-struct Counting;
-static ALLOCS: AtomicU64 = AtomicU64::new(0);
+#[path = "common/counting.rs"]
+mod counting;
 
-// SAFETY: forwards every call to `System` unchanged; only counts.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
-        unsafe { System.alloc(l) }
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        unsafe { System.dealloc(p, l) }
-    }
-    unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
-        unsafe { System.realloc(p, l, new) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
+use counting::ALLOCS;
 
 const UAC: &str = "127.0.0.1:5061";
 const UAS: &str = "127.0.0.1:5060";
