@@ -81,7 +81,7 @@ fn echo_sends_the_payload_back_as_our_own_stream_to_where_it_came_from() {
     }
     let s = m.stats();
     assert_eq!((s.packets_received, s.packets_sent, s.lost, s.bytes_sent), (49, 50, 0, 8000));
-    assert!(s.mos > 4.3, "clean call: {}", s.mos);
+    assert!(s.mos.is_some_and(|m| m > 4.3), "clean call: {:?}", s.mos);
 }
 
 #[test]
@@ -269,4 +269,12 @@ fn a_key_press_replaces_audio_frames_and_keeps_the_media_clock() {
     assert_eq!(digits.len(), 1, "{digits:?}");
     assert_eq!(digits[0].digit(), Some('5'));
     assert!((100..=120).contains(&digits[0].duration_ms), "{:?}", digits[0]);
+}
+
+#[test]
+fn a_call_that_heard_nothing_has_no_quality_estimate() {
+    let t0 = Instant::now();
+    let s = session(MediaAction::Tone, false, t0);
+    let stats = s.stats();
+    assert_eq!((stats.packets_received, stats.mos), (0, None), "{stats:?}");
 }

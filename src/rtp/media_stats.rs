@@ -22,8 +22,9 @@ pub struct MediaStats {
     pub jitter_ms: f64,
     /// Round-trip time from the peer's last report (RFC 3550 6.4.1), if it sent one.
     pub round_trip_ms: Option<f64>,
-    /// The E-model estimate of what the call sounded like to us (G.107).
-    pub mos: f64,
+    /// The E-model estimate of what the call sounded like to us (G.107); `None` when nothing
+    /// was heard (there was no call quality to estimate).
+    pub mos: Option<f64>,
     pub digits: u32,
 }
 
@@ -73,7 +74,7 @@ impl MediaSession {
             malformed: self.malformed,
             jitter_ms,
             round_trip_ms,
-            mos: g711_mos(delay, loss),
+            mos: (received > 0).then(|| g711_mos(delay, loss)),
             digits: self.digits,
         }
     }
@@ -105,7 +106,7 @@ impl MediaTotals {
         if s.packets_received > 0 {
             self.heard += 1;
             self.jitter_sum += s.jitter_ms;
-            self.mos_sum += s.mos;
+            self.mos_sum += s.mos.unwrap_or_default();
         }
     }
 

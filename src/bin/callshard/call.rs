@@ -95,8 +95,13 @@ impl Application for OneCall {
                 }
                 if let Some(m) = media {
                     println!(
-                        "media: received {} packets ({} bytes), sent {}, lost {}, jitter {:.2} ms, MOS {:.2}",
-                        m.packets_received, m.bytes_received, m.packets_sent, m.lost, m.jitter_ms, m.mos
+                        "media: received {} packets ({} bytes), sent {}, lost {}, jitter {:.2} ms, MOS {}",
+                        m.packets_received,
+                        m.bytes_received,
+                        m.packets_sent,
+                        m.lost,
+                        m.jitter_ms,
+                        m.mos.map_or("-".into(), |v| format!("{v:.2}"))
                     );
                 }
                 self.done(calls, answered);
