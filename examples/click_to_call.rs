@@ -148,7 +148,6 @@ impl Application for ClickToCall {
                 let _ = calls.hangup(call);
             }
             Event::Timer { token: HANG_UP, .. } => self.hang_up_all(calls),
-            Event::Timer { .. } | Event::Digit { .. } => {}
             Event::Ended { call, reason, media } => {
                 let who = NAMES[self.party(call)];
                 println!("click_to_call: {who} ended: {reason:?}");
@@ -165,6 +164,7 @@ impl Application for ClickToCall {
                     calls.stop_server();
                 }
             }
+            _ => {}
         }
     }
 }

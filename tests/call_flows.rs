@@ -172,7 +172,7 @@ fn options_ping() {
     net.run_for(ms(100));
     let reply = Message::parse(net.log[0].3.clone()).unwrap();
     assert_eq!(reply.status(), Some(200));
-    assert_eq!(reply.header_named(b"Allow"), Some(&b"INVITE, ACK, CANCEL, BYE, OPTIONS"[..]));
+    assert_eq!(reply.header_named(b"Allow"), Some(&b"INVITE, ACK, CANCEL, BYE, OPTIONS, REFER, NOTIFY"[..]));
     assert_eq!(reply.header_named(b"Accept"), Some(&b"application/sdp"[..]));
     assert!(reply.header_named(b"Supported").is_some());
     assert!(reply.to().unwrap().tag().is_some());

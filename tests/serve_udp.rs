@@ -118,9 +118,11 @@ fn options_and_unknown_methods(backend: Backend) {
     let sock = client();
     let reply = exchange(&sock, server.port, &options("opt2")).remove(0);
     assert!(reply.starts_with("SIP/2.0 200 OK\r\n"));
-    for header in
-        ["\r\nAllow: INVITE, ACK, CANCEL, BYE, OPTIONS\r\n", "\r\nAccept: application/sdp\r\n", "\r\nSupported: "]
-    {
+    for header in [
+        "\r\nAllow: INVITE, ACK, CANCEL, BYE, OPTIONS, REFER, NOTIFY\r\n",
+        "\r\nAccept: application/sdp\r\n",
+        "\r\nSupported: ",
+    ] {
         assert!(reply.contains(header), "{header:?} in {reply}");
     }
     assert!(reply.contains(";rport=") && reply.contains(";received=127.0.0.1"), "{reply}");

@@ -82,6 +82,18 @@ impl Calls<'_> {
         self.ep.resume(call, self.now)
     }
 
+    /// Asks the peer of an established call to call `target` (a SIP URI) instead: a blind
+    /// transfer with REFER (RFC 3515). Progress comes as [`super::Event::TransferProgress`].
+    pub fn transfer(&mut self, call: CallId, target: &[u8]) -> Result<(), CallError> {
+        self.ep.transfer(call, target, self.now)
+    }
+
+    /// Reports the progress of a transfer the peer asked for (NOTIFY with the new call's
+    /// status; 200 and up ends the reports).
+    pub fn notify_transfer(&mut self, call: CallId, status: u16) -> Result<(), CallError> {
+        self.ep.notify_transfer(call, status, self.now)
+    }
+
     /// Sends a key press as RFC 4733 events; `false` when the call has no media running or
     /// the peer did not agree to telephone-events.
     pub fn send_digit(&mut self, call: CallId, digit: char, duration_ms: u32) -> bool {

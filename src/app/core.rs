@@ -161,6 +161,8 @@ impl<A: Application> AppCore<A> {
                 Event::Ended { call, reason, media: self.plane.stop(rtp_port, now) }
             }
             CallEvent::Timer { call, token } => Event::Timer { call, token },
+            CallEvent::TransferRequested { call, target } => Event::TransferRequested { call, target },
+            CallEvent::TransferProgress { call, status, done } => Event::TransferProgress { call, status, done },
         };
         self.with_app(now, wire, |app, calls| app.on_event(calls, event));
     }

@@ -74,8 +74,10 @@ pub struct ShardInfo {
 }
 
 /// What happens to a call after it arrived or was placed. Commands answering an event go
-/// through the [`Calls`] given with it. Every variant names its call.
+/// through the [`Calls`] given with it. Every variant names its call. More kinds may come:
+/// a `match` needs a `_` arm.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Event {
     /// A provisional response to a call we placed (180, 183, ...). More than one early
     /// dialog means the INVITE forked (RFC 3261 12.1.2); the first 2xx wins and a later one
@@ -108,6 +110,25 @@ pub enum Event {
         digit: char,
         /// How long the key was held.
         duration_ms: u32,
+    },
+    /// The peer asks us to call `target` instead (REFER, RFC 3515; answered 202 already).
+    /// Place the call if you agree, report its progress with [`Calls::notify_transfer`],
+    /// and usually hang this call up once the new one is answered.
+    TransferRequested {
+        /// The call.
+        call: CallId,
+        /// The URI of the `Refer-To` header.
+        target: String,
+    },
+    /// Progress of a transfer we asked for with [`Calls::transfer`]: the status line the
+    /// peer reports of its new call.
+    TransferProgress {
+        /// The call.
+        call: CallId,
+        /// The new call's status (100, 180, 200, 486, ...).
+        status: u16,
+        /// The peer ended its reports (a final status): hang up after a 2xx.
+        done: bool,
     },
     /// A timer set with [`Calls::set_timer`] fired.
     Timer {

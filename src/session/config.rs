@@ -52,7 +52,7 @@ impl EndpointConfig {
 }
 
 /// Methods we implement, for Allow (RFC 3261 20.5).
-pub const ALLOW: &[u8] = b"INVITE, ACK, CANCEL, BYE, OPTIONS";
+pub const ALLOW: &[u8] = b"INVITE, ACK, CANCEL, BYE, OPTIONS, REFER, NOTIFY";
 /// Bodies we read, for Accept (RFC 3261 20.1).
 pub const ACCEPT: &[u8] = b"application/sdp";
 /// Extensions we support: none yet, so any Require gets 420.

@@ -64,6 +64,12 @@ pub enum CallEvent {
     /// The call is over; its id is no longer valid. `rtp_port` is the port it held, free
     /// again: a runtime stops the call's media there.
     Ended { call: CallId, reason: EndReason, rtp_port: u16 },
+    /// The peer asks us to call `target` instead (REFER, RFC 3515); we answered 202. Report
+    /// the new call's progress with `Endpoint::notify_transfer`.
+    TransferRequested { call: CallId, target: String },
+    /// Progress of a transfer we asked for: the status of the peer's new call; `done` when
+    /// the peer ended the report (a final status).
+    TransferProgress { call: CallId, status: u16, done: bool },
     /// A timer the application set with `Endpoint::set_timer` fired.
     Timer { call: CallId, token: u32 },
 }

@@ -27,7 +27,11 @@ impl Endpoint {
             return match method {
                 Some(Method::Invite) => self.on_new_invite(tx, req, from, now),
                 Some(Method::Options) => self.reply_options(tx, now),
-                Some(Method::Bye) => self.reply_plain(tx, 481, now),
+                Some(Method::Bye | Method::Notify) => self.reply_plain(tx, 481, now),
+                Some(Method::Refer) => {
+                    let r = Reply { reason: b"REFER Only Within A Dialog", ..Reply::default() };
+                    self.reply(tx, 403, r, now);
+                }
                 _ => self.reply_unsupported_method(tx, method, now),
             };
         };
@@ -44,6 +48,8 @@ impl Endpoint {
             Some(Method::Bye) => self.on_bye(h, tx, now),
             Some(Method::Invite) => self.on_reinvite(h, tx, req, now),
             Some(Method::Options) => self.reply_options(tx, now),
+            Some(Method::Refer) => self.on_refer(h, tx, req, now),
+            Some(Method::Notify) => self.on_notify(h, tx, req, now),
             _ => self.reply_unsupported_method(tx, method, now),
         }
     }

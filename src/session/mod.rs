@@ -19,6 +19,7 @@ mod respond;
 mod stats;
 mod status;
 mod timers;
+mod transfer;
 mod uac;
 mod uac_auth;
 mod uac_invite;

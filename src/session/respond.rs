@@ -13,6 +13,11 @@ use crate::sip::{Message, ParseError};
 use crate::timer::Handle;
 use crate::transaction::{response_destination, stamp_for, ClientTxId, IpText, Local, ServerTxId};
 
+/// Extra header lines, (name, value).
+pub(super) type Headers<'a> = &'a [(&'a [u8], &'a [u8])];
+/// A body: (content type, bytes).
+pub(super) type Body<'a> = (&'a [u8], &'a [u8]);
+
 /// What a response adds besides the code.
 #[derive(Default)]
 pub struct Reply<'a> {
@@ -78,7 +83,8 @@ impl Endpoint {
         self.stats.malformed_answered += 1;
     }
 
-    /// Sends a request in the call's dialog through a new client transaction.
+    /// Sends a request in the call's dialog through a new client transaction (`sdp`: with
+    /// our current description as its body).
     pub(super) fn send_in_dialog(
         &mut self,
         h: Handle,
@@ -87,14 +93,27 @@ impl Endpoint {
         sdp: bool,
         now: Instant,
     ) -> Option<ClientTxId> {
+        let mut body = bytes::BytesMut::new();
+        if sdp {
+            self.calls.get(h)?.sdp.write_local(&mut body);
+        }
+        let body = (!body.is_empty()).then_some((&b"application/sdp"[..], &body[..]));
+        self.send_in_dialog_with(h, method, cseq, (&[], body), now)
+    }
+
+    /// [`Endpoint::send_in_dialog`] with extra headers and any body (content type, bytes).
+    pub(super) fn send_in_dialog_with(
+        &mut self,
+        h: Handle,
+        method: &[u8],
+        cseq: Option<u32>,
+        (headers, body): (Headers<'_>, Option<Body<'_>>),
+        now: Instant,
+    ) -> Option<ClientTxId> {
         let branch = self.ids.branch();
         let call = self.calls.get_mut(h)?;
         let dialog = call.dialog.as_mut()?;
         let cseq = cseq.unwrap_or_else(|| dialog.next_cseq());
-        let mut body = bytes::BytesMut::new();
-        if sdp {
-            call.sdp.write_local(&mut body);
-        }
         let dialog = call.dialog.as_ref()?;
         let (local, me) = (call.local, &self.addresses[call.local as usize]);
         dialog.write_request(
@@ -103,9 +122,11 @@ impl Endpoint {
                 cseq,
                 branch: &branch,
                 sent_by: &me.sent_by,
-                contact: (method == b"INVITE").then_some(&me.contact[..]),
-                headers: &[],
-                body: (!body.is_empty()).then_some((&b"application/sdp"[..], &body[..])),
+                // A target refresh carries our Contact (RFC 3261 12.2.1.1); so does a REFER,
+                // which starts a subscription whose NOTIFYs come back to us.
+                contact: (method == b"INVITE" || method == b"REFER").then_some(&me.contact[..]),
+                headers,
+                body,
             },
             &mut self.buf,
         );

@@ -76,6 +76,22 @@ impl Application for OneCall {
                 println!("200 answered after {ms} ms; holding {} ms", self.args.hold_ms);
                 *self.answered.lock().unwrap_or_else(|e| e.into_inner()) = Some(true);
                 calls.set_timer(call, calls.now() + Duration::from_millis(self.args.hold_ms), HANG_UP);
+                if let Some(target) = &self.args.transfer_to {
+                    match calls.transfer(call, target.as_bytes()) {
+                        Ok(()) => println!("REFER to {target}"),
+                        Err(e) => println!("cannot transfer: {e}"),
+                    }
+                }
+            }
+            Event::TransferProgress { call, status, done } => {
+                println!("transfer: {status}{}", if done { " (final)" } else { "" });
+                if done && (200..300).contains(&status) {
+                    let _ = calls.hangup(call); // the peer is with the new party now
+                }
+            }
+            Event::TransferRequested { call, target } => {
+                println!("transfer to {target} requested: declined");
+                let _ = calls.notify_transfer(call, 603);
             }
             Event::MediaChanged { media, .. } => {
                 println!("media: payload type {} to {} ({:?})", media.payload_type, media.remote, media.direction);
@@ -106,6 +122,7 @@ impl Application for OneCall {
                 }
                 self.done(calls, answered);
             }
+            _ => {}
         }
     }
 }

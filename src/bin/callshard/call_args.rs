@@ -27,6 +27,10 @@ pub struct CallArgs {
     /// Milliseconds to wait for an answer before cancelling.
     #[arg(long, default_value_t = 30_000, value_parser = clap::value_parser!(u64).range(1..=600_000))]
     pub answer_timeout_ms: u64,
+    /// Once answered, ask the callee to call this URI instead (REFER, a blind transfer); we
+    /// hang up when it reports the new call answered.
+    #[arg(long)]
+    pub transfer_to: Option<String>,
     /// What our media does: echo, tone, silence or none.
     #[arg(long, default_value = "none")]
     pub media: MediaAction,
