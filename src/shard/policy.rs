@@ -86,10 +86,8 @@ impl Application for Policy {
                 self.arrived.remove(&call);
             }
             // serve places no calls: a transfer it is asked for is declined, and said so.
-            Event::TransferRequested { call, .. } => {
-                if calls.notify_transfer(call, 603).is_err() {
-                    self.refused += 1;
-                }
+            Event::TransferRequested { call, .. } if calls.notify_transfer(call, 603).is_err() => {
+                self.refused += 1;
             }
             _ => {}
         }
