@@ -3,6 +3,8 @@
 //! stopping cleanly. SIPp comes from the Debian package `sip-tester` (`scripts/test.sh`
 //! installs it).
 
+mod common;
+
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -25,8 +27,8 @@ fn run((io, offset): (&str, u16), scenario: &str, user: &str, calls: u32, rate: 
         .spawn()
         .unwrap();
     std::thread::sleep(Duration::from_millis(300));
-    let dir = std::env::temp_dir().join(format!("callshard-sipp-{scenario}-{io}-{port}"));
-    std::fs::create_dir_all(&dir).unwrap();
+    let scratch = common::scratch::Scratch::new(&format!("callshard-sipp-{scenario}-{io}-{port}"));
+    let dir = scratch.path();
     let started = Instant::now();
     let (calls, rate, local) = (calls.to_string(), rate.to_string(), (port + 1).to_string());
     let out = Command::new("sipp")

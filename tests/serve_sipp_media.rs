@@ -23,8 +23,8 @@ fn uac_pcap_echo(io: &str, port: u16, rtp: &str) {
     );
     let server = Server::start(port, &["--shards", "2", "--io", io, "--media", "echo", "--rtp-ports", rtp]);
     // The scenario plays pcap/g711a.pcap and pcap/dtmf_2833_1.pcap, relative to where it runs.
-    let dir = std::env::temp_dir().join(format!("callshard-sipp-pcap-{io}"));
-    std::fs::create_dir_all(&dir).unwrap();
+    let scratch = common::scratch::Scratch::new(&format!("callshard-sipp-pcap-{io}"));
+    let dir = scratch.path();
     let _ = std::os::unix::fs::symlink("/usr/share/sip-tester", dir.join("pcap"));
     let target = format!("127.0.0.1:{port}");
     let (local, media) = ((port + 1).to_string(), (port + 500).to_string());

@@ -4,6 +4,8 @@
 //! callshard's UAC runs here as an `Endpoint` on a real UDP socket, moved by a small loop.
 //! SIPp 3.6.1 verifies MD5 only; SHA-256 is covered by tests/call_auth.rs.
 
+mod common;
+
 use std::net::{SocketAddr, UdpSocket};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -14,7 +16,8 @@ use callshard::session::{CallEvent, Credentials, EndReason, Endpoint, EndpointCo
 const SCENARIO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/sipp_stress/scenarios/uas_auth.xml");
 
 /// SIPp as a UAS on `port` for one call; killed if the test ends before it does.
-struct Sipp(Option<Child>);
+/// The child, and its working directory (held for its removal when the test ends).
+struct Sipp(Option<Child>, #[allow(dead_code)] common::scratch::Scratch);
 
 impl Sipp {
     fn start(port: u16) -> Sipp {
@@ -22,8 +25,8 @@ impl Sipp {
             Command::new("sipp").arg("-v").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok(),
             "SIPp is not installed: run scripts/test.sh, which installs the Debian package sip-tester"
         );
-        let dir = std::env::temp_dir().join(format!("callshard-sipp-auth-{port}"));
-        std::fs::create_dir_all(&dir).unwrap();
+        let scratch = common::scratch::Scratch::new(&format!("callshard-sipp-auth-{port}"));
+        let dir = scratch.path();
         let (local, media) = (port.to_string(), (port + 500).to_string());
         let child = Command::new("sipp")
             .current_dir(&dir)
@@ -35,7 +38,7 @@ impl Sipp {
             .unwrap();
         // Ready well before our INVITE's first retransmission (T1, 500 ms) if not before it.
         std::thread::sleep(Duration::from_millis(300));
-        Sipp(Some(child))
+        Sipp(Some(child), scratch)
     }
 
     /// Waits for SIPp to finish its call (at most 20 s) and returns what it said.

@@ -1,2 +1,3 @@
+pub mod scratch;
 pub mod server;
 pub mod sipp_uas;
