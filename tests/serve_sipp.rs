@@ -32,7 +32,7 @@ fn run((io, offset): (&str, u16), scenario: &str, user: &str, calls: u32, rate: 
     let started = Instant::now();
     let (calls, rate, local) = (calls.to_string(), rate.to_string(), (port + 1).to_string());
     let out = Command::new("sipp")
-        .current_dir(&dir)
+        .current_dir(dir)
         .args([&listen, "-sf", &format!("{SCENARIOS}/{scenario}.xml"), "-s", user, "-i", "127.0.0.1"])
         .args(["-p", &local, "-m", &calls, "-r", &rate, "-timeout", "60s", "-timeout_error", "-nostdin"])
         .args(["-trace_err", "-buff_size", "4194304"])
@@ -41,7 +41,7 @@ fn run((io, offset): (&str, u16), scenario: &str, user: &str, calls: u32, rate: 
         .unwrap();
     unsafe { libc::kill(server.id() as i32, libc::SIGTERM) };
     let status = server.wait().unwrap();
-    let errors = std::fs::read_dir(&dir)
+    let errors = std::fs::read_dir(dir)
         .unwrap()
         .flatten()
         .filter(|e| e.file_name().to_string_lossy().ends_with("_errors.log"))

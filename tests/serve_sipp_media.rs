@@ -29,7 +29,7 @@ fn uac_pcap_echo(io: &str, port: u16, rtp: &str) {
     let target = format!("127.0.0.1:{port}");
     let (local, media) = ((port + 1).to_string(), (port + 500).to_string());
     let out = Command::new("sipp")
-        .current_dir(&dir)
+        .current_dir(dir)
         .args([&target, "-sn", "uac_pcap", "-i", "127.0.0.1", "-p", &local, "-mp", &media])
         .args(["-m", &CALLS.to_string(), "-r", "2", "-timeout", "60s", "-timeout_error", "-nostdin"])
         .output()

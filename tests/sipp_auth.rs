@@ -29,7 +29,7 @@ impl Sipp {
         let dir = scratch.path();
         let (local, media) = (port.to_string(), (port + 500).to_string());
         let child = Command::new("sipp")
-            .current_dir(&dir)
+            .current_dir(dir)
             .args(["-sf", SCENARIO, "-i", "127.0.0.1", "-p", &local, "-mp", &media, "-m", "1"])
             .args(["-timeout", "20s", "-timeout_error", "-nostdin", "-trace_err"])
             .stdout(Stdio::piped())
