@@ -30,6 +30,13 @@ pub struct ServerConfig {
     /// Sockets each shard's ring holds, SIP and media together (its fixed-file table); a
     /// call whose media port would need one more is refused with 503.
     pub max_sockets: u32,
+    /// Receive buffer of each SIP socket, bytes: forced past `net.core.rmem_max` when the
+    /// process is privileged, else capped by it (the kernel doubles what it grants).
+    pub receive_buffer: usize,
+    /// Media ports each shard binds at start (beyond the few it always binds ahead): a load
+    /// generator binds its expected concurrency before it places its first call, rather
+    /// than 25 µs a port while it places them.
+    pub media_ports_ahead: usize,
     /// Largest SIP datagram taken; a larger one is dropped and counted as truncated.
     pub max_message: usize,
     /// Shards, one per core; each gets the core of its index (modulo the online cores).
@@ -64,6 +71,8 @@ impl ServerConfig {
             ring_buffers: 1024,
             batch_wait_us: 0,
             max_sockets: 16_384,
+            receive_buffer: 32 << 20,
+            media_ports_ahead: 0,
             max_message: 65_535,
             shards: online_cores(),
             rtp_ports: (20_000, 39_999),

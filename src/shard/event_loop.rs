@@ -26,6 +26,8 @@ pub struct Stopping {
 pub struct Cadence {
     pub publish: Duration,
     pub drain: Duration,
+    /// Media ports to bind before the application starts.
+    pub ports_ahead: usize,
 }
 
 /// Runs shard `shard.id` until a stop request and the drain are over.
@@ -40,7 +42,7 @@ pub fn run<A: Application>(
     let (mut next_publish, mut drain_until) = (Instant::now(), None::<Instant>);
     let mut arrivals = Vec::with_capacity(1024);
     let mut timeout = Duration::ZERO;
-    shard.start(Instant::now(), io);
+    shard.start(cadence.ports_ahead, io);
     loop {
         if io.turn(timeout, &mut arrivals).is_err() {
             // The backend cannot wait (an unexpected errno): do not spin on it.

@@ -77,6 +77,13 @@ impl ShardMedia {
         }
     }
 
+    /// Binds ports until `n` are free in the endpoint's pool, or the range is used up.
+    pub fn bind_ahead(&mut self, ep: &mut Endpoint, io: &mut (impl ShardIo + ?Sized), n: usize) {
+        while ep.media_ports().available() < n && self.next_unbound < u32::from(self.high) {
+            self.bind_batch(ep, io);
+        }
+    }
+
     fn bind_batch(&mut self, ep: &mut Endpoint, io: &mut (impl ShardIo + ?Sized)) {
         let mut added = 0;
         while added < BIND_BATCH && self.next_unbound < u32::from(self.high) {

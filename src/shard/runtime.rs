@@ -78,7 +78,7 @@ where
     // Before any ring exists: each sizes its fixed-file table within this limit.
     raise_open_files_limit();
     // Bind every shard's sockets here, so an address in use is reported before anything runs.
-    let (sockets, listen) = bind_all(&cfg.listen, n)?;
+    let (sockets, listen) = bind_all(&cfg.listen, n, cfg.receive_buffer)?;
     let cfg = ServerConfig { listen: listen.clone(), ..cfg };
     *live.lock().unwrap_or_else(|e| e.into_inner()) = vec![ShardStats::new(); n];
     let stopping = Arc::new(Stopping { stop, calls_left: (0..n).map(|_| AtomicUsize::new(usize::MAX)).collect() });
@@ -101,6 +101,7 @@ where
             let cadence = Cadence {
                 publish: cfg.stats_interval.clamp(Duration::from_millis(100), Duration::from_millis(500)),
                 drain: cfg.drain,
+                ports_ahead: cfg.media_ports_ahead.div_ceil(n),
             };
             if cfg.io == IoChoice::Poll {
                 let mut io = PollIo::new(i, sockets, cfg.max_message, inboxes);

@@ -50,10 +50,12 @@ impl<A: Application> Shard<A> {
         Shard { id, shards, core, media, limits, counters: ShardStats::new() }
     }
 
-    /// Binds the first media ports and lets the application start.
-    pub fn start(&mut self, now: Instant, io: &mut impl ShardIo) {
+    /// Binds the first media ports (`ahead` of them, at least a batch), then lets the
+    /// application start: its clock starts after the binding, not before.
+    pub fn start(&mut self, ahead: usize, io: &mut impl ShardIo) {
         self.media.top_up(&mut self.core.ep, io);
-        self.core.start(now, &mut ShardWire { media: &mut self.media, io });
+        self.media.bind_ahead(&mut self.core.ep, io, ahead);
+        self.core.start(Instant::now(), &mut ShardWire { media: &mut self.media, io });
     }
 
     /// Takes one arrival: media for one of this shard's calls, or SIP, handled here or handed

@@ -40,6 +40,8 @@ pub fn load(args: LoadArgs) -> ExitCode {
         .media_timeout(None)
         .batch_wait_us(args.batch_wait_us)
         .placing_calls(args.rate as usize)
+        // Ports for 100 ms of calls plus those held, bound before the first call is placed.
+        .media_ports_ahead(ports_ahead(&args))
         // Every call leaves its INVITE for 32 s and its BYE for 5 s: room for that and more.
         .max_transactions((args.rate as usize * 45).max(2_000_000))
         .start(move |shard| {
@@ -75,6 +77,14 @@ pub fn load(args: LoadArgs) -> ExitCode {
         return ExitCode::FAILURE;
     }
     ExitCode::SUCCESS
+}
+
+/// The calls alive at once in a steady run, to bind their ports ahead: each holds a port
+/// for its setup (allow 100 ms) and its hold time. Within the range, which caps it anyway.
+fn ports_ahead(args: &LoadArgs) -> usize {
+    let seconds = 0.1 + args.hold_ms as f64 / 1000.0;
+    let range = usize::from(args.rtp_ports.1.saturating_sub(args.rtp_ports.0) / 2);
+    ((f64::from(args.rate) * seconds) as usize).min(range)
 }
 
 fn merged(shared: &Shared) -> LoadStats {

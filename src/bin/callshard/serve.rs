@@ -21,6 +21,7 @@ pub fn serve(args: ServeArgs) -> ExitCode {
     cfg.batch_wait_us = args.batch_wait_us;
     cfg.max_sockets = args.max_sockets;
     cfg.max_message = args.max_message as usize;
+    cfg.receive_buffer = args.receive_buffer as usize;
     cfg.io = match choose_backend(args.io) {
         Ok((io, None)) => io,
         Ok((io, Some(why))) => {

@@ -28,6 +28,10 @@ pub struct ServeArgs {
     /// Capped by the open-files limit (ulimit -n).
     #[arg(long, default_value_t = 16_384, value_parser = clap::value_parser!(u32).range(1..=1_048_576))]
     pub max_sockets: u32,
+    /// Receive buffer of each SIP socket, bytes (forced past net.core.rmem_max when run as
+    /// root or with CAP_NET_ADMIN, else capped by it): what a shard's stall may queue.
+    #[arg(long, default_value_t = 32 << 20, value_parser = clap::value_parser!(u32).range(65_536..=1 << 30))]
+    pub receive_buffer: u32,
     /// Largest SIP datagram accepted, in bytes; larger ones are dropped and counted.
     #[arg(long, default_value_t = 65_535, value_parser = clap::value_parser!(u32).range(512..=65_535))]
     pub max_message: u32,
