@@ -93,7 +93,6 @@ impl MediaSession {
         let mut rng = seed;
         let (ssrc, first) = (splitmix(&mut rng) as u32, splitmix(&mut rng));
         let action = action.for_params(&params);
-        let tone = (action == MediaAction::Tone).then(|| ToneGenerator::new(440, -10.0, params.law, params.ptime_ms));
         let mut m = MediaSession {
             action,
             params,
@@ -108,7 +107,7 @@ impl MediaSession {
             recv: None,
             earlier: EarlierSources::default(),
             dtmf: DtmfReceiver::new(8000),
-            tone,
+            tone: None,
             reports: Reports::new(wall, now, splitmix(&mut rng) as u32),
             held: false,
             bridged: false,
@@ -121,6 +120,7 @@ impl MediaSession {
             malformed: 0,
             digits: 0,
         };
+        m.tone = (action == MediaAction::Tone).then(|| m.new_tone());
         m.next_frame = m.paced_start(now);
         m
     }

@@ -49,6 +49,7 @@ impl MediaSession {
         self.next_frame = self.paced_start(now);
     }
 
+    /// The 440 Hz tone in the call's law and packet time.
     pub(super) fn new_tone(&self) -> super::tone::ToneGenerator {
         super::tone::ToneGenerator::new(440, -10.0, self.params.law, self.params.ptime_ms)
     }
@@ -86,9 +87,10 @@ impl MediaParams {
         let held = !matches!(media.direction, Direction::SendRecv | Direction::SendOnly);
         // A hold address (0.0.0.0, RFC 3264 8.4) is nowhere to send.
         let remote = (!media.remote.ip().is_unspecified()).then_some(media.remote);
+        let law = Law::from_payload_type(media.payload_type);
         let params = MediaParams {
-            law: Law::from_payload_type(media.payload_type).unwrap_or(Law::Mu),
-            g711: Law::from_payload_type(media.payload_type).is_some(),
+            law: law.unwrap_or(Law::Mu),
+            g711: law.is_some(),
             ptime_ms: u32::from(media.ptime),
             telephone_event: media.telephone_event,
             remote_rtp: remote,
