@@ -18,11 +18,9 @@ use crate::timer::{TimerId, TimerWheel};
 #[derive(Debug, Default)]
 pub(super) struct Slot {
     pub(super) action: MediaAction,
-    /// Whose call this is, as the runtime names it (opaque here): for the hang-up a media
-    /// timeout asks for.
-    pub(super) owner: u64,
-    /// A call holds this port (from `assign` until `stop`).
-    pub(super) in_use: bool,
+    /// Whose call this is, as the runtime names it (opaque here), from `assign` until `stop`:
+    /// for the hang-up a media timeout asks for, and whether a call holds the port.
+    pub(super) owner: Option<u64>,
     /// The slot this call's media is bridged to.
     pub(super) bridge: Option<usize>,
     pub(super) session: Option<MediaSession>,

@@ -16,7 +16,7 @@ impl MediaPlane {
     /// A new call, `owner`, on `port` will get `action` once its media is agreed.
     pub fn assign(&mut self, port: u16, action: MediaAction, owner: u64) {
         if let Some(i) = self.index(port) {
-            (self.slots[i].action, self.slots[i].owner, self.slots[i].in_use) = (action, owner, true);
+            (self.slots[i].action, self.slots[i].owner) = (action, Some(owner));
         }
     }
 
@@ -38,7 +38,7 @@ impl MediaPlane {
 
     /// The owner of the call on `port`, as given to [`MediaPlane::assign`].
     pub fn owner(&self, port: u16) -> Option<u64> {
-        self.index(port).map(|i| self.slots[i].owner)
+        self.slots[self.index(port)?].owner
     }
 
     /// Sends `digit` as RFC 4733 events on the call on `port` (see
@@ -57,7 +57,7 @@ impl MediaPlane {
     /// already bridged elsewhere is moved to the new bridge.
     pub fn bridge(&mut self, a: u16, b: u16) -> bool {
         let (Some(i), Some(j)) = (self.index(a), self.index(b)) else { return false };
-        let held = |k: usize| self.slots[k].in_use || self.slots[k].session.is_some();
+        let held = |k: usize| self.slots[k].owner.is_some() || self.slots[k].session.is_some();
         if i == j || !held(i) || !held(j) {
             return false;
         }
