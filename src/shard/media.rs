@@ -72,12 +72,11 @@ impl ShardMedia {
     /// one turn (SIPp at 4 000 calls/s sends dozens) would take every bound port before a
     /// turn's top-up, and a call must not get 503 while the range still has ports.
     pub fn top_up(&mut self, ep: &mut Endpoint, io: &mut (impl ShardIo + ?Sized)) {
-        if ep.media_ports().available() < LOW_WATER {
-            self.bind_batch(ep, io);
-        }
+        self.bind_ahead(ep, io, LOW_WATER);
     }
 
-    /// Binds ports until `n` are free in the endpoint's pool, or the range is used up.
+    /// Binds ports a batch at a time until `n` are free in the endpoint's pool, or the
+    /// range is used up.
     pub fn bind_ahead(&mut self, ep: &mut Endpoint, io: &mut (impl ShardIo + ?Sized), n: usize) {
         while ep.media_ports().available() < n && self.next_unbound < u32::from(self.high) {
             self.bind_batch(ep, io);
