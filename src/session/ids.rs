@@ -73,11 +73,6 @@ impl Ids {
         mix64(self.salt.wrapping_add(self.counter.wrapping_mul(GOLDEN_GAMMA)))
     }
 
-    /// Appends a new branch: the magic cookie and 16 hex digits.
-    pub fn put_branch(&mut self, out: &mut BytesMut) {
-        out.put_slice(&self.branch());
-    }
-
     /// A new branch on the stack (no allocation per request): the magic cookie and 16 hex
     /// digits.
     pub fn branch(&mut self) -> [u8; 23] {
@@ -129,10 +124,9 @@ mod tests {
         let mut ids = Ids::new();
         let mut seen = std::collections::HashSet::new();
         for _ in 0..10_000 {
-            let mut b = BytesMut::new();
-            ids.put_branch(&mut b);
+            let b = ids.branch();
             assert!(b.starts_with(b"z9hG4bK") && b.len() == 23);
-            assert!(seen.insert(b.freeze()));
+            assert!(seen.insert(bytes::Bytes::copy_from_slice(&b)));
         }
         for _ in 0..1000 {
             let mut c = BytesMut::new();

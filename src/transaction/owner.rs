@@ -34,9 +34,4 @@ impl TxTable {
             t.owner = owner;
         }
     }
-
-    /// The owner of a client transaction, while it lives.
-    pub fn client_owner(&self, tx: ClientTxId) -> Option<u64> {
-        some(self.clients.get(tx.0)?.owner)
-    }
 }
