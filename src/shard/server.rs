@@ -179,11 +179,7 @@ impl Server {
 
     /// All shards' statistics, merged from their last snapshots (at most half a second old).
     pub fn stats(&self) -> ShardStats {
-        let mut total = ShardStats::new();
-        for s in self.live.lock().unwrap_or_else(|e| e.into_inner()).iter() {
-            total.merge(s);
-        }
-        total
+        ShardStats::total(self.live.lock().unwrap_or_else(|e| e.into_inner()).iter())
     }
 
     /// Waits until the shards have stopped (after [`Server::stop`], a signal, or an

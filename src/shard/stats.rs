@@ -48,6 +48,15 @@ impl ShardStats {
         }
     }
 
+    /// The figures of all these shards together.
+    pub fn total<'a>(shards: impl IntoIterator<Item = &'a ShardStats>) -> ShardStats {
+        let mut total = ShardStats::new();
+        for s in shards {
+            total.merge(s);
+        }
+        total
+    }
+
     /// Adds another shard's figures.
     pub fn merge(&mut self, o: &ShardStats) {
         self.calls.merge(&o.calls);

@@ -95,10 +95,7 @@ fn spawn_reporter(
                 continue;
             }
             waited = Duration::ZERO;
-            let mut total = ShardStats::new();
-            for s in live.lock().unwrap_or_else(|e| e.into_inner()).iter() {
-                total.merge(s);
-            }
+            let total = ShardStats::total(live.lock().unwrap_or_else(|e| e.into_inner()).iter());
             eprintln!("{}", total.line());
         }
     })
