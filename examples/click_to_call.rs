@@ -12,12 +12,13 @@
 //! it ends itself with `stop_server` once both calls are over. One shard is enough (and
 //! keeps `on_start` from running once per shard).
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
+use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use callshard::shard::local_address_toward;
 use callshard::{Application, CallId, Calls, Event, OutgoingCall, Server};
 
 /// Call A, then B, and connect them.
@@ -169,13 +170,6 @@ impl Application for ClickToCall {
     }
 }
 
-/// Our address as the peer sees it: the kernel's route toward `target` (a connected UDP
-/// socket sends nothing). Via and Contact must name a reachable address, never 0.0.0.0.
-fn local_toward(target: SocketAddr) -> IpAddr {
-    let any = SocketAddr::new(if target.is_ipv4() { Ipv4Addr::UNSPECIFIED.into() } else { IpAddr::from([0u16; 8]) }, 0);
-    UdpSocket::bind(any).and_then(|s| s.connect(target).and_then(|_| s.local_addr())).map_or(any.ip(), |a| a.ip())
-}
-
 fn main() -> ExitCode {
     let args: Args = clap::Parser::parse();
     let mut targets = Vec::new();
@@ -188,7 +182,7 @@ fn main() -> ExitCode {
             }
         }
     }
-    let listen = args.listen.unwrap_or_else(|| SocketAddr::new(local_toward(targets[0]), 0));
+    let listen = args.listen.unwrap_or_else(|| SocketAddr::new(local_address_toward(targets[0]), 0));
     let answered = Arc::new(AtomicUsize::new(0));
     let app = ClickToCall {
         args,

@@ -28,4 +28,5 @@ pub use policy::Policy;
 pub use route::{Action, Route, RouteError, Routes};
 pub use runtime::{choose_backend, start, Running};
 pub use server::{Server, ServerBuilder};
+pub use sockets::local_address_toward;
 pub use stats::ShardStats;

@@ -2,7 +2,7 @@
 //! per shard, so the kernel spreads datagrams over the shards by source.
 
 use std::io;
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
 
 use socket2::{Domain, Protocol, Socket, Type};
 
@@ -65,4 +65,15 @@ pub fn bind_all(
         all.push(resolved.iter().map(|a| bind(*a, receive_buffer)).collect::<io::Result<_>>()?);
     }
     Ok((all, resolved))
+}
+
+/// Which of our addresses `target` can reach us on: the kernel's route toward it, found by
+/// connecting a UDP socket (nothing is sent). A client's Via and Contact must name it, never
+/// 0.0.0.0; the wildcard of the family when there is no route.
+pub fn local_address_toward(target: SocketAddr) -> IpAddr {
+    let any: SocketAddr = match target {
+        SocketAddr::V4(_) => (Ipv4Addr::UNSPECIFIED, 0).into(),
+        SocketAddr::V6(_) => (Ipv6Addr::UNSPECIFIED, 0).into(),
+    };
+    UdpSocket::bind(any).and_then(|s| s.connect(target).and_then(|_| s.local_addr())).map_or(any.ip(), |a| a.ip())
 }

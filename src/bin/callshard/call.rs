@@ -9,10 +9,10 @@ use std::time::{Duration, Instant};
 
 use callshard::app::{Application, Calls, Event, OutgoingCall};
 use callshard::session::{CallId, EndReason};
-use callshard::shard::{IoChoice, Server};
+use callshard::shard::{local_address_toward, IoChoice, Server};
 
 use super::call_args::CallArgs;
-use super::local_addr::{local_toward, running};
+use super::local_addr::running;
 
 /// The application timers of the call.
 const HANG_UP: u32 = 1;
@@ -135,7 +135,7 @@ pub fn call(args: CallArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let listen = args.listen.unwrap_or_else(|| SocketAddr::new(local_toward(target), 0));
+    let listen = args.listen.unwrap_or_else(|| SocketAddr::new(local_address_toward(target), 0));
     let answered = Arc::new(Mutex::new(None));
     let app = OneCall { args: args.clone(), started: None, answered: answered.clone() };
     let started = Server::builder()

@@ -9,11 +9,11 @@ use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use callshard::shard::{IoChoice, Server, ShardStats};
+use callshard::shard::{local_address_toward, IoChoice, Server, ShardStats};
 
 use super::load_app::{LoadApp, LoadStats, Plan, Shared};
 use super::load_args::LoadArgs;
-use super::local_addr::{local_toward, running};
+use super::local_addr::running;
 
 pub fn load(args: LoadArgs) -> ExitCode {
     let n = args.shards;
@@ -30,7 +30,7 @@ pub fn load(args: LoadArgs) -> ExitCode {
     };
     let total = args.calls;
     let app_shared = shared.clone();
-    let listen = args.listen.unwrap_or_else(|| SocketAddr::new(local_toward(args.target), 0));
+    let listen = args.listen.unwrap_or_else(|| SocketAddr::new(local_address_toward(args.target), 0));
     let started = Server::builder()
         .listen(listen)
         .shards(n)
