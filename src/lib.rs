@@ -12,6 +12,7 @@ pub use shard::{Server, ServerBuilder};
 
 pub mod app;
 pub mod dialog;
+pub mod ops;
 pub mod rtp;
 pub mod sdp;
 pub mod session;

@@ -10,6 +10,11 @@ impl Endpoint {
         self.calls.len()
     }
 
+    /// Transactions alive now, server and client (lingering ones included).
+    pub fn active_transactions(&self) -> usize {
+        self.tx.len()
+    }
+
     /// Counters since start.
     pub fn stats(&self) -> CallStats {
         self.stats

@@ -12,6 +12,7 @@ use super::config::{IoChoice, ServerConfig};
 use super::runtime::{choose_backend, start, Running};
 use super::stats::ShardStats;
 use crate::app::{Application, ShardInfo};
+use crate::ops::MetricsServer;
 
 /// Configures a [`Server`]; every bound has the default `callshard serve` uses.
 ///
@@ -33,6 +34,7 @@ use crate::app::{Application, ShardInfo};
 pub struct ServerBuilder {
     cfg: ServerConfig,
     listen: Vec<SocketAddr>,
+    metrics: Option<SocketAddr>,
 }
 
 impl ServerBuilder {
@@ -106,6 +108,13 @@ impl ServerBuilder {
         self
     }
 
+    /// Serves `GET /metrics` (Prometheus text format) on this TCP address from a thread of
+    /// its own, read from the shards' published statistics ([`crate::ops`]).
+    pub fn metrics(mut self, addr: SocketAddr) -> Self {
+        self.metrics = Some(addr);
+        self
+    }
+
     /// Every other bound at once (ring buffers, socket and message limits, ...).
     pub fn config(mut self, cfg: ServerConfig) -> Self {
         self.listen = cfg.listen.clone();
@@ -126,8 +135,10 @@ impl ServerBuilder {
         self.cfg.io = io;
         let stop = Arc::new(AtomicBool::new(false));
         let live = Arc::new(Mutex::new(Vec::new()));
+        // Bound before the shards start, so a bad address fails the start, not a scrape.
+        let metrics = self.metrics.map(|addr| MetricsServer::start(addr, live.clone())).transpose()?;
         let running = start(self.cfg, make, stop.clone(), live.clone())?;
-        Ok(Server { running, stop, live, io, fallback })
+        Ok(Server { running, stop, live, io, fallback, metrics })
     }
 }
 
@@ -148,18 +159,24 @@ pub struct Server {
     live: Arc<Mutex<Vec<ShardStats>>>,
     io: IoChoice,
     fallback: Option<String>,
+    metrics: Option<MetricsServer>,
 }
 
 impl Server {
     /// A builder with `callshard serve`'s defaults (`0.0.0.0:5060` until `listen` is given).
     pub fn builder() -> ServerBuilder {
         let cfg = ServerConfig::new(SocketAddr::from(([0, 0, 0, 0], 5060)));
-        ServerBuilder { cfg, listen: Vec::new() }
+        ServerBuilder { cfg, listen: Vec::new(), metrics: None }
     }
 
     /// The addresses the shards listen on, with the ports the kernel chose for port 0.
     pub fn local_addrs(&self) -> &[SocketAddr] {
         &self.running.listen
+    }
+
+    /// Where `/metrics` is served ([`ServerBuilder::metrics`]), with the port the kernel chose.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().map(MetricsServer::local_addr)
     }
 
     /// The backend in use, and why it is not io_uring when it fell back.

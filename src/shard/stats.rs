@@ -16,6 +16,8 @@ pub struct ShardStats {
     pub calls: CallStats,
     /// Calls alive now.
     pub active_calls: usize,
+    /// Transactions alive now, server and client (lingering ones included).
+    pub active_transactions: usize,
     /// Transactions: alive, retransmissions sent and absorbed, timeouts.
     pub tx: TxStats,
     /// What the I/O backend counted: datagrams in, drops by cause, re-arms, waits.
@@ -38,6 +40,7 @@ impl ShardStats {
         ShardStats {
             calls: CallStats::default(),
             active_calls: 0,
+            active_transactions: 0,
             tx: TxStats::default(),
             io: IoCounters::default(),
             handed_off: 0,
@@ -61,6 +64,7 @@ impl ShardStats {
     pub fn merge(&mut self, o: &ShardStats) {
         self.calls.merge(&o.calls);
         self.active_calls += o.active_calls;
+        self.active_transactions += o.active_transactions;
         self.tx.merge(&o.tx);
         self.io.merge(&o.io);
         self.handed_off += o.handed_off;

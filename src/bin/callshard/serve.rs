@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use callshard::ops::MetricsServer;
 use callshard::shard::{choose_backend, start, IoChoice, Policy, Routes, ServerConfig, ShardStats};
 
 use super::serve_args::ServeArgs;
@@ -56,6 +57,18 @@ pub fn serve(args: ServeArgs) -> ExitCode {
         }
     }
     let live = Arc::new(Mutex::new(Vec::new()));
+    // Kept until the end of the function: dropping it stops the endpoint.
+    let _metrics = match args.metrics.map(|addr| MetricsServer::start(addr, live.clone())).transpose() {
+        Ok(None) => None,
+        Ok(Some(m)) => {
+            eprintln!("callshard serve: metrics on http://{}/metrics", m.local_addr());
+            Some(m)
+        }
+        Err(e) => {
+            eprintln!("error: --metrics {}: {e}", args.metrics.map_or(String::new(), |a| a.to_string()));
+            return ExitCode::FAILURE;
+        }
+    };
     let done = Arc::new(AtomicBool::new(false));
     let reporter = (args.stats_interval > 0).then(|| spawn_reporter(cfg.stats_interval, live.clone(), done.clone()));
     let addrs: Vec<String> = cfg.listen.iter().map(|a| a.to_string()).collect();

@@ -65,6 +65,9 @@ pub struct ServeArgs {
     /// Seconds between live statistics lines on stderr; 0 turns them off.
     #[arg(long, default_value_t = 1)]
     pub stats_interval: u64,
+    /// Serve Prometheus metrics at http://ADDR:PORT/metrics (TCP).
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub metrics: Option<SocketAddr>,
 }
 
 /// `LOW-HIGH`, both ports, LOW <= HIGH, at least two ports.
