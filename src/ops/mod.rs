@@ -4,6 +4,7 @@
 
 pub mod families;
 pub mod http;
+pub mod logging;
 pub mod metrics;
 pub mod setup_time;
 pub mod snmp;

@@ -95,7 +95,10 @@ impl Endpoint {
                 return self.pump_fed(Some(&msg), now);
             }
             Parsed::Reject(msg, error) => self.reject_malformed(&msg, (from, local), error),
-            Parsed::Drop(_) => self.stats.dropped += 1,
+            Parsed::Drop(e) => {
+                tracing::debug!(peer = %from, "datagram dropped: {e}");
+                self.stats.dropped += 1;
+            }
         }
         self.pump(now);
     }
@@ -185,6 +188,7 @@ impl Endpoint {
         }
         self.ports.give_back(call.rtp_port);
         self.stats.ended(reason);
+        super::log::ended(&call, reason);
         let rtp_port = call.rtp_port.port;
         self.out.push(Output::Event(CallEvent::Ended { call: CallId(h), reason, rtp_port }));
     }

@@ -81,6 +81,7 @@ impl Endpoint {
         let data = self.buf.split().freeze();
         self.out.push(super::events::Output::Transmit { to: response_destination(msg, from), local, data });
         self.stats.malformed_answered += 1;
+        super::log::malformed(from, error.status_code(), &reason);
     }
 
     /// Sends a request in the call's dialog through a new client transaction (`sdp`: with

@@ -36,11 +36,13 @@ impl Endpoint {
     pub(super) fn on_new_invite(&mut self, tx: ServerTxId, req: &Message, from: SocketAddr, now: Instant) {
         if !accepts_sdp(req) {
             // RFC 3261 21.4.7 (RFC 4475 3.3.15): our answers carry SDP, which it refuses.
+            super::log::refused(req, from, 406, "Not Acceptable: its Accept excludes SDP");
             self.reply(tx, 406, Reply { headers: &[(b"Accept", ACCEPT)], ..Reply::default() }, now);
             return;
         }
         let is_sdp = req.content_type().ok().flatten().is_some_and(|t| t.is(b"application", b"sdp"));
         if !req.body().is_empty() && !is_sdp {
+            super::log::refused(req, from, 415, "Unsupported Media Type: a body that is not SDP");
             self.reply(tx, 415, Reply { headers: &[(b"Accept", ACCEPT)], ..Reply::default() }, now);
             return;
         }
@@ -51,6 +53,7 @@ impl Endpoint {
                 self.stats.refused_busy += 1;
                 let retry = decimal(self.cfg.retry_after_secs.into());
                 let reason = refusal.unwrap_or(b"No Free Media Port");
+                super::log::refused(req, from, 503, &String::from_utf8_lossy(reason));
                 self.reply(tx, 503, Reply { reason, headers: &[(b"Retry-After", &retry)], ..Reply::default() }, now);
                 return;
             }
@@ -64,6 +67,7 @@ impl Endpoint {
                 // 488 when nothing is acceptable, 400 naming the bad SDP line otherwise.
                 self.ports.give_back(port);
                 let reason = e.to_string();
+                super::log::refused(req, from, e.status_code(), &reason);
                 self.reply(tx, e.status_code(), Reply { reason: reason.as_bytes(), ..Reply::default() }, now);
                 return;
             }

@@ -47,6 +47,7 @@ impl TxTable {
         if self.len() >= room {
             // A full table answers statelessly: the client retries after Retry-After.
             self.stats.rejected_full += 1;
+            tracing::info!(peer = %from, "request refused: 503, the transaction table is full (--max-transactions)");
             let mut text = IpText::default();
             let resp = Response {
                 via: stamp_for(msg, from, &mut text),

@@ -12,6 +12,10 @@ use callshard::shard::{choose_backend, start, IoChoice, Policy, Routes, ServerCo
 use super::serve_args::ServeArgs;
 
 pub fn serve(args: ServeArgs) -> ExitCode {
+    if let Err(e) = callshard::ops::logging::init(args.log.as_deref(), args.log_lines_per_second) {
+        eprintln!("error: log filter (--log or RUST_LOG): {e}");
+        return ExitCode::from(2);
+    }
     if args.listen.len() > 255 {
         eprintln!("error: --listen: at most 255 addresses");
         return ExitCode::from(2);

@@ -65,6 +65,15 @@ pub struct ServeArgs {
     /// Seconds between live statistics lines on stderr; 0 turns them off.
     #[arg(long, default_value_t = 1)]
     pub stats_interval: u64,
+    /// Log filter: a level (error, warn, info, debug, trace) or an EnvFilter such as
+    /// `info,callshard::session=debug`; default: RUST_LOG, else info (one line per refused
+    /// or failed call, nothing per message). Lines go to stderr.
+    #[arg(long, value_name = "LEVEL/FILTER", value_parser = parse_log)]
+    pub log: Option<String>,
+    /// Log lines written a second at most (errors always are); the rest are counted and
+    /// said in one line. 0: no bound.
+    #[arg(long, default_value_t = callshard::ops::logging::DEFAULT_LINES_PER_SECOND)]
+    pub log_lines_per_second: u32,
     /// Serve Prometheus metrics at http://ADDR:PORT/metrics (TCP).
     #[arg(long, value_name = "ADDR:PORT")]
     pub metrics: Option<SocketAddr>,
@@ -79,6 +88,11 @@ pub fn parse_port_range(s: &str) -> Result<(u16, u16), String> {
         return Err(format!("`{s}`: LOW must be above 0 and below HIGH"));
     }
     Ok((low, high))
+}
+
+/// A `tracing` filter.
+pub fn parse_log(s: &str) -> Result<String, String> {
+    callshard::ops::logging::check_filter(s).map(|()| s.to_string())
 }
 
 /// `auto`, `uring` or `poll`.
