@@ -1,6 +1,7 @@
 //! `callshard serve` logs through `tracing`: at the default level (info) a refused or failed
 //! call leaves one line saying why, and successful calls leave none; `--log warn` silences
-//! the refusals.
+//! the refusals. The live statistics line comes only when something changed, unless
+//! `--stats-interval` asks for one every N seconds.
 
 mod common;
 
@@ -12,9 +13,16 @@ use common::server::{client, exchange, invite, options, status_line, Server, BIN
 
 /// `serve` on `port` with `args`, RUST_LOG unset (the default level), ready once it answers.
 fn start(port: u16, args: &[&str]) -> Server {
+    let mut all = vec!["--stats-interval", "0"];
+    all.extend_from_slice(args);
+    start_with_stats(port, &all)
+}
+
+/// As `start`, without the `--stats-interval 0` that silences the live line.
+fn start_with_stats(port: u16, args: &[&str]) -> Server {
     let listen = format!("127.0.0.1:{port}");
     let child = Command::new(BIN)
-        .args(["serve", "--listen", &listen, "--stats-interval", "0", "--shards", "2"])
+        .args(["serve", "--listen", &listen, "--shards", "2"])
         .args(args)
         .env_remove("RUST_LOG")
         .stderr(Stdio::piped())
@@ -79,4 +87,33 @@ fn a_bad_log_filter_is_a_one_line_error() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "{err}");
+}
+
+/// Idle for 3 s, one OPTIONS, idle for 2.5 s: the live lines printed (the final one not).
+fn live_lines(port: u16, args: &[&str]) -> Vec<String> {
+    let mut all = vec!["--rtp-ports"];
+    let range = format!("{}-{}", 47_800 + (port - 19_320) * 10, 47_809 + (port - 19_320) * 10);
+    all.push(&range);
+    all.extend_from_slice(args);
+    let server = start_with_stats(port, &all);
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(exchange(&client(), port, &options("wake")).len(), 1);
+    std::thread::sleep(Duration::from_millis(2500));
+    let (code, stderr) = server.stop();
+    assert_eq!(code, Some(0), "{stderr}");
+    stderr.lines().filter(|l| l.starts_with("calls in=")).map(str::to_string).collect()
+}
+
+#[test]
+fn the_live_line_comes_when_something_changed() {
+    let lines = live_lines(19_320, &[]);
+    // Start (ports bound, the readiness probe), then the OPTIONS: not one line a second.
+    assert!((2..=3).contains(&lines.len()), "{lines:#?}");
+    assert!(common::server::stat(lines.last().unwrap(), "rx") >= 2, "{lines:#?}");
+}
+
+#[test]
+fn a_stats_interval_prints_changed_or_not() {
+    let lines = live_lines(19_321, &["--stats-interval", "1"]);
+    assert!(lines.len() >= 4, "{lines:#?}");
 }

@@ -74,6 +74,13 @@ impl ShardStats {
         self.media.merge(&o.media);
     }
 
+    /// Whether anything the live line shows moved, but the waits an idle shard's timer
+    /// makes (a quiet server's line would change each time otherwise).
+    pub fn differs_from(&self, o: &ShardStats) -> bool {
+        let work = |s: &ShardStats| (s.calls, s.active_calls, s.tx, IoCounters { waits: 0, ..s.io }, s.media);
+        work(self) != work(o) || (self.handed_off, self.taken_over) != (o.handed_off, o.taken_over)
+    }
+
     /// One line for the live report on stderr.
     pub fn line(&self) -> String {
         let (c, io, m) = (&self.calls, &self.io, &self.media);

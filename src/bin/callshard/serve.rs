@@ -45,7 +45,12 @@ pub fn serve(args: ServeArgs) -> ExitCode {
     cfg.media_timeout = (args.media_timeout > 0).then(|| Duration::from_secs(args.media_timeout));
     cfg.max_calls = args.max_calls;
     cfg.max_transactions = args.max_transactions;
-    cfg.stats_interval = Duration::from_secs(args.stats_interval);
+    // The reporter's period, and whether it prints unchanged figures too.
+    let (period, every) = match args.stats_interval {
+        None => (Duration::from_secs(1), false),
+        Some(n) => (Duration::from_secs(n), true),
+    };
+    cfg.stats_interval = period;
     let mut routes = Routes::default();
     for spec in &args.routes {
         if let Err(e) = routes.add(spec) {
@@ -74,7 +79,7 @@ pub fn serve(args: ServeArgs) -> ExitCode {
         }
     };
     let done = Arc::new(AtomicBool::new(false));
-    let reporter = (args.stats_interval > 0).then(|| spawn_reporter(cfg.stats_interval, live.clone(), done.clone()));
+    let reporter = (!period.is_zero()).then(|| spawn_reporter(period, every, live.clone(), done.clone()));
     let addrs: Vec<String> = cfg.listen.iter().map(|a| a.to_string()).collect();
     let backend = if cfg.io == IoChoice::Poll { "poll" } else { "io_uring" };
     eprintln!("callshard serve: {} shard(s) on {} ({backend})", cfg.shards, addrs.join(", "));
@@ -96,15 +101,18 @@ pub fn serve(args: ServeArgs) -> ExitCode {
     }
 }
 
-/// Prints the merged statistics of all shards every `interval` on stderr.
+/// Prints the merged statistics of all shards on stderr every `interval` when they changed
+/// since the last line (`every`: changed or not).
 fn spawn_reporter(
     interval: Duration,
+    every: bool,
     live: Arc<Mutex<Vec<ShardStats>>>,
     done: Arc<AtomicBool>,
 ) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
         let tick = Duration::from_millis(50);
         let mut waited = Duration::ZERO;
+        let mut last = ShardStats::new();
         while !done.load(Ordering::Relaxed) {
             std::thread::sleep(tick);
             waited += tick;
@@ -113,7 +121,10 @@ fn spawn_reporter(
             }
             waited = Duration::ZERO;
             let total = ShardStats::total(live.lock().unwrap_or_else(|e| e.into_inner()).iter());
-            eprintln!("{}", total.line());
+            if every || total.differs_from(&last) {
+                eprintln!("{}", total.line());
+                last = total;
+            }
         }
     })
 }

@@ -62,9 +62,11 @@ pub struct ServeArgs {
     /// calls/s need about 64 R of them. Beyond it new requests get 503 with Retry-After.
     #[arg(long, default_value_t = 2_000_000)]
     pub max_transactions: usize,
-    /// Seconds between live statistics lines on stderr; 0 turns them off.
-    #[arg(long, default_value_t = 1)]
-    pub stats_interval: u64,
+    /// Live statistics on stderr: without it, a line each second in which something
+    /// changed (an idle server stays quiet); with N, a line every N seconds, changed or
+    /// not; 0 turns them off.
+    #[arg(long, value_name = "SECONDS")]
+    pub stats_interval: Option<u64>,
     /// Log filter: a level (error, warn, info, debug, trace) or an EnvFilter such as
     /// `info,callshard::session=debug`; default: RUST_LOG, else info (one line per refused
     /// or failed call, nothing per message). Lines go to stderr.
