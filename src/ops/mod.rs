@@ -2,6 +2,7 @@
 //! published statistics ([`MetricsServer`]), the kernel's UDP drop count, and the logging
 //! setup.
 
+pub mod config;
 pub mod families;
 pub mod http;
 pub mod logging;

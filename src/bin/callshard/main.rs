@@ -19,7 +19,7 @@ mod serve_args;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 #[derive(Parser)]
 #[command(name = "callshard", version, about = "SIP signalling and RTP media core on thread-per-core shards")]
@@ -43,17 +43,18 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::command().try_get_matches().map(with_config) {
+        Ok(Ok(matches)) => Cli::from_arg_matches(&matches),
+        Ok(Err(line)) => {
+            eprintln!("{line}");
+            return ExitCode::from(2);
+        }
+        Err(e) => Err(e),
+    };
+    let cli = match cli {
         Ok(cli) => cli,
         Err(e) if e.use_stderr() => {
-            let text = e.to_string();
-            // One line; a missing argument's name is on clap's second line.
-            let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
-            let first = lines.next().unwrap_or("bad arguments");
-            match lines.next().filter(|_| first.ends_with(':')) {
-                Some(what) => eprintln!("{first} {what}"),
-                None => eprintln!("{first}"),
-            }
+            eprintln!("{}", one_line(&e));
             return ExitCode::from(2);
         }
         Err(e) => {
@@ -68,4 +69,30 @@ fn main() -> ExitCode {
         Command::Load(args) => load::load(args),
         Command::RtpLoad(args) => rtp_load::rtp_load(args),
     }
+}
+
+/// A clap error in one line; a missing argument's name is on clap's second line.
+fn one_line(e: &clap::Error) -> String {
+    let text = e.to_string();
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let first = lines.next().unwrap_or("bad arguments");
+    match lines.next().filter(|_| first.ends_with(':')) {
+        Some(what) => format!("{first} {what}"),
+        None => first.to_string(),
+    }
+}
+
+/// `serve --config FILE`: the file's settings become flags wherever the command line gives
+/// none, and the whole is parsed again, so they are checked like typed flags. `Err`: the
+/// one-line error, naming the file.
+fn with_config(matches: ArgMatches) -> Result<ArgMatches, String> {
+    let Some(("serve", given)) = matches.subcommand() else { return Ok(matches) };
+    let Some(path) = given.get_one::<std::path::PathBuf>("config") else { return Ok(matches) };
+    let fail = |why: String| format!("error: --config {}: {why}", path.display());
+    let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
+    let cli = Cli::command();
+    let serve = cli.find_subcommand("serve").ok_or_else(|| fail("no serve command".into()))?;
+    let extra = callshard::ops::config::args_from_toml(&text, serve, given).map_err(fail)?;
+    let argv = std::env::args_os().chain(extra.into_iter().map(Into::into));
+    Cli::command().try_get_matches_from(argv).map_err(|e| fail(one_line(&e).trim_start_matches("error: ").to_string()))
 }

@@ -9,6 +9,10 @@ use callshard::shard::IoChoice;
 /// Answer SIP calls on UDP with thread-per-core shards, by a route table.
 #[derive(clap::Args)]
 pub struct ServeArgs {
+    /// A TOML file of these flags (`max-calls = 50000`, `listen = ["127.0.0.1:5060"]`); a
+    /// flag on the command line overrides the file's (callshard.example.toml shows them all).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<std::path::PathBuf>,
     /// Address and port to listen on (UDP); repeat for several (IPv4 and IPv6).
     #[arg(long, default_value = "127.0.0.1:5060")]
     pub listen: Vec<SocketAddr>,
