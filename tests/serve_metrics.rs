@@ -112,3 +112,28 @@ fn a_bad_metrics_address_is_a_one_line_error() {
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(err.contains("--metrics"), "{err}");
 }
+
+/// Refuses every call: the smallest application.
+struct Refuse;
+
+impl callshard::Application for Refuse {
+    fn on_incoming(&mut self, calls: &mut callshard::Calls<'_>, call: callshard::CallId) {
+        let _ = calls.reject(call, 603);
+    }
+}
+
+#[test]
+fn an_embedding_program_serves_metrics_too() {
+    let server = callshard::Server::builder()
+        .listen("127.0.0.1:0".parse().unwrap())
+        .metrics("127.0.0.1:0".parse().unwrap())
+        .rtp_ports(47_900, 47_999)
+        .start_single(Refuse)
+        .unwrap();
+    let port = server.metrics_addr().expect("metrics asked for").port();
+    let text = scrape_until(port, |t| t.contains("callshard_active_calls{shard=\"0\"} 0"));
+    assert!(text.contains("callshard_calls_incoming_total{shard=\"0\"} 0"), "{text}");
+    assert!(text.trim_end().ends_with("# EOF"), "{text}");
+    server.stop();
+    server.join().unwrap();
+}
