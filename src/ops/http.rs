@@ -3,7 +3,7 @@
 //! blocking listener is enough; what a client may cost is bounded (request size, time).
 
 use std::io::{self, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -16,8 +16,8 @@ use crate::shard::ShardStats;
 pub const MAX_REQUEST: usize = 8 * 1024;
 /// How long a client may take to send its request, and to take the answer.
 pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(2);
-/// How often the idle listener looks at the stop flag.
-const ACCEPT_POLL: Duration = Duration::from_millis(50);
+/// A pause after a failed accept (out of file descriptors, say), so the thread does not spin.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 /// The metrics endpoint; dropping it stops its thread.
@@ -32,18 +32,19 @@ impl MetricsServer {
     /// vector the shards publish their snapshots into.
     pub fn start(addr: SocketAddr, live: Arc<Mutex<Vec<ShardStats>>>) -> io::Result<MetricsServer> {
         let listener = TcpListener::bind(addr)?;
-        listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
-        let thread = std::thread::Builder::new().name("metrics".into()).spawn(move || {
-            while !flag.load(Ordering::Relaxed) {
-                match listener.accept() {
-                    // A client's failure (reset, timeout) is its own: the next one is served.
-                    Ok((stream, _)) => drop(answer(stream, &live)),
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => std::thread::sleep(ACCEPT_POLL),
-                    Err(_) => std::thread::sleep(ACCEPT_POLL),
-                }
+        // A blocking accept: an idle endpoint costs no wake-ups; `drop` wakes it to stop.
+        let thread = std::thread::Builder::new().name("metrics".into()).spawn(move || loop {
+            let accepted = listener.accept();
+            if flag.load(Ordering::Relaxed) {
+                return;
+            }
+            match accepted {
+                // A client's failure (reset, timeout) is its own: the next one is served.
+                Ok((stream, _)) => drop(answer(stream, &live)),
+                Err(_) => std::thread::sleep(ACCEPT_BACKOFF),
             }
         })?;
         Ok(MetricsServer { addr, stop, thread: Some(thread) })
@@ -58,8 +59,16 @@ impl MetricsServer {
 impl Drop for MetricsServer {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
+        // A connection of our own ends the thread's accept; a wildcard address is reached on
+        // the loopback of its family. Without that connection the thread is left to the exit.
+        let mut wake = self.addr;
+        if wake.ip().is_unspecified() {
+            wake.set_ip(if wake.is_ipv4() { Ipv4Addr::LOCALHOST.into() } else { Ipv6Addr::LOCALHOST.into() });
+        }
+        if TcpStream::connect_timeout(&wake, CLIENT_TIMEOUT).is_ok() {
+            if let Some(t) = self.thread.take() {
+                let _ = t.join();
+            }
         }
     }
 }
@@ -67,7 +76,6 @@ impl Drop for MetricsServer {
 /// Reads one request head and answers it: 200 with the metrics for `GET /metrics`, 404 for
 /// another path, 405 for another method, 400 for what is not HTTP.
 fn answer(mut stream: TcpStream, live: &Arc<Mutex<Vec<ShardStats>>>) -> io::Result<()> {
-    stream.set_nonblocking(false)?;
     stream.set_read_timeout(Some(CLIENT_TIMEOUT))?;
     stream.set_write_timeout(Some(CLIENT_TIMEOUT))?;
     let mut head = Vec::with_capacity(1024);
