@@ -22,7 +22,7 @@ fn start(port: u16, args: &[&str]) -> Server {
 fn start_with_stats(port: u16, args: &[&str]) -> Server {
     let listen = format!("127.0.0.1:{port}");
     let child = Command::new(BIN)
-        .args(["serve", "--listen", &listen, "--shards", "2"])
+        .args(["serve", "--listen", &listen])
         .args(args)
         .env_remove("RUST_LOG")
         .stderr(Stdio::piped())
@@ -54,7 +54,7 @@ fn log_lines(stderr: &str) -> Vec<&str> {
 
 #[test]
 fn refused_calls_are_logged_and_successful_ones_are_not() {
-    let server = start(19_300, &["--rtp-ports", "47600-47699"]);
+    let server = start(19_300, &["--shards", "2", "--rtp-ports", "47600-47699"]);
     sipp_uac(19_300, 5);
     let sock = client();
     let replies = exchange(&sock, 19_300, &invite("busy-call-1", "busy"));
@@ -72,8 +72,23 @@ fn refused_calls_are_logged_and_successful_ones_are_not() {
 }
 
 #[test]
+fn a_full_call_table_logs_each_503() {
+    let server = start(19_330, &["--shards", "1", "--max-calls", "1", "--rtp-ports", "47850-47869"]);
+    let sock = client();
+    let ringing = exchange(&sock, 19_330, &invite("full-1", "slow"));
+    assert!(ringing.iter().any(|r| status_line(r) == "SIP/2.0 180 Ringing"), "{ringing:?}");
+    let refused = exchange(&sock, 19_330, &invite("full-2", "slow"));
+    assert!(refused.iter().any(|r| status_line(r) == "SIP/2.0 503 Too Many Calls"), "{refused:?}");
+    let (code, stderr) = server.stop();
+    assert_eq!(code, Some(0), "{stderr}");
+    let lines = log_lines(&stderr);
+    let full = lines.iter().find(|l| l.contains("full-2@test")).unwrap_or_else(|| panic!("{stderr}"));
+    assert!(full.contains(" INFO ") && full.contains("call refused: 503 Too Many Calls"), "{stderr}");
+}
+
+#[test]
 fn a_quieter_level_drops_the_refusal_lines() {
-    let server = start(19_310, &["--log", "warn", "--rtp-ports", "47700-47799"]);
+    let server = start(19_310, &["--shards", "2", "--log", "warn", "--rtp-ports", "47700-47799"]);
     let replies = exchange(&client(), 19_310, &invite("busy-call-2", "busy"));
     assert!(replies.iter().any(|r| status_line(r) == "SIP/2.0 486 Busy Here"), "{replies:?}");
     let (code, stderr) = server.stop();
@@ -91,7 +106,7 @@ fn a_bad_log_filter_is_a_one_line_error() {
 
 /// Idle for 3 s, one OPTIONS, idle for 2.5 s: the live lines printed (the final one not).
 fn live_lines(port: u16, args: &[&str]) -> Vec<String> {
-    let mut all = vec!["--rtp-ports"];
+    let mut all = vec!["--shards", "2", "--rtp-ports"];
     let range = format!("{}-{}", 47_800 + (port - 19_320) * 10, 47_809 + (port - 19_320) * 10);
     all.push(&range);
     all.extend_from_slice(args);
