@@ -26,6 +26,18 @@ impl Endpoint {
         self.draining = draining;
     }
 
+    /// While overloaded, new INVITEs get 503 with Retry-After before any transaction or call
+    /// state is made for them (the transaction table answers them statelessly); calls in
+    /// progress go on. The shard decides once per turn (`shard/overload.rs`).
+    pub fn set_shedding(&mut self, on: bool) {
+        self.tx.set_shedding(on);
+    }
+
+    /// Whether new INVITEs are being shed now.
+    pub fn tx_shedding(&self) -> bool {
+        self.tx.shedding()
+    }
+
     /// Why a new call must be refused with 503 and Retry-After (RFC 3261 21.5.4), as the
     /// reason phrase: which bound was hit. `None`: there is room.
     pub(super) fn refusal(&self) -> Option<&'static [u8]> {

@@ -30,6 +30,10 @@ pub struct ShardStats {
     pub latency_us: Histogram<u64>,
     /// Media ports, packets, loss, digits, silent calls.
     pub media: MediaCounters,
+    /// Times the shard started shedding new calls, overloaded (`overload.rs`).
+    pub overload_episodes: u64,
+    /// Time spent shedding, summed over the episodes that ended.
+    pub shedding_time: std::time::Duration,
 }
 
 impl ShardStats {
@@ -45,6 +49,8 @@ impl ShardStats {
             policy_refused: 0,
             latency_us: Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("valid constant bounds"),
             media: MediaCounters::default(),
+            overload_episodes: 0,
+            shedding_time: std::time::Duration::ZERO,
         }
     }
 
@@ -68,6 +74,8 @@ impl ShardStats {
         self.policy_refused += o.policy_refused;
         let _ = self.latency_us.add(&o.latency_us);
         self.media.merge(&o.media);
+        self.overload_episodes += o.overload_episodes;
+        self.shedding_time += o.shedding_time;
     }
 
     /// One line for the live report on stderr.
@@ -77,8 +85,8 @@ impl ShardStats {
         format!(
             "calls in={} active={} established={} rejected={} cancelled={} timeouts={} busy503={} | \
              rx={} handoff={} retrans={} absorbed={} malformed={} refused-commands={} | \
-             dropped:unreadable={},truncated={},send={},handoff={},table-full={} | \
-             ring:empty={},rearmed={} waits={} | final-response us p50={} p99={} max={} | \
+             dropped:unreadable={},truncated={},send={},handoff={},table-full={},kernel={} | \
+             overload:shed={},episodes={} ring:empty={},rearmed={} waits={} | final-response us p50={} p99={} max={} | \
              media active={} ports={} rx={} tx={} lost={} stray={} digits={} silent={} mos={}",
             c.incoming,
             self.active_calls,
@@ -98,6 +106,9 @@ impl ShardStats {
             io.send_failed,
             io.handoff_dropped,
             self.tx.rejected_full,
+            io.kernel_dropped,
+            self.tx.shed,
+            self.overload_episodes,
             io.ring_empty,
             io.rearmed,
             io.waits,

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use callshard::shard::{choose_backend, start, IoChoice, Policy, Routes, ServerConfig, ShardStats};
+use callshard::shard::{choose_backend, start, IoChoice, OverloadConfig, Policy, Routes, ServerConfig, ShardStats};
 
 use super::serve_args::ServeArgs;
 
@@ -41,6 +41,10 @@ pub fn serve(args: ServeArgs) -> ExitCode {
     cfg.max_calls = args.max_calls;
     cfg.max_transactions = args.max_transactions;
     cfg.stats_interval = Duration::from_secs(args.stats_interval);
+    cfg.overload = (args.overload_onset_ms > 0).then(|| OverloadConfig {
+        onset: Duration::from_millis(args.overload_onset_ms),
+        backlog: args.overload_backlog_kib as usize * 1024,
+    });
     let mut routes = Routes::default();
     for spec in &args.routes {
         if let Err(e) = routes.add(spec) {
