@@ -10,6 +10,12 @@ impl Endpoint {
         self.calls.len()
     }
 
+    /// Transactions alive now, server and client: those of calls in progress, and those a
+    /// finished call leaves for 32 s to absorb retransmissions (RFC 3261 17, RFC 6026).
+    pub fn active_transactions(&self) -> usize {
+        self.tx.len()
+    }
+
     /// Counters since start.
     pub fn stats(&self) -> CallStats {
         self.stats

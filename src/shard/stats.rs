@@ -16,6 +16,8 @@ pub struct ShardStats {
     pub calls: CallStats,
     /// Calls alive now.
     pub active_calls: usize,
+    /// Transactions alive now, lingering ones included.
+    pub active_transactions: usize,
     /// Transactions: alive, retransmissions sent and absorbed, timeouts.
     pub tx: TxStats,
     /// What the I/O backend counted: datagrams in, drops by cause, re-arms, waits.
@@ -42,6 +44,7 @@ impl ShardStats {
         ShardStats {
             calls: CallStats::default(),
             active_calls: 0,
+            active_transactions: 0,
             tx: TxStats::default(),
             io: IoCounters::default(),
             handed_off: 0,
@@ -67,6 +70,7 @@ impl ShardStats {
     pub fn merge(&mut self, o: &ShardStats) {
         self.calls.merge(&o.calls);
         self.active_calls += o.active_calls;
+        self.active_transactions += o.active_transactions;
         self.tx.merge(&o.tx);
         self.io.merge(&o.io);
         self.handed_off += o.handed_off;
@@ -83,13 +87,14 @@ impl ShardStats {
         let (c, io, m) = (&self.calls, &self.io, &self.media);
         let p = |q: f64| self.latency_us.value_at_quantile(q);
         format!(
-            "calls in={} active={} established={} rejected={} cancelled={} timeouts={} busy503={} | \
+            "calls in={} active={} transactions={} established={} rejected={} cancelled={} timeouts={} busy503={} | \
              rx={} handoff={} retrans={} absorbed={} malformed={} refused-commands={} | \
              dropped:unreadable={},truncated={},send={},handoff={},table-full={},kernel={} | \
              overload:shed={},episodes={} ring:empty={},rearmed={} waits={} | final-response us p50={} p99={} max={} | \
              media active={} ports={} rx={} tx={} lost={} stray={} digits={} silent={} mos={}",
             c.incoming,
             self.active_calls,
+            self.active_transactions,
             c.established,
             c.rejected,
             c.cancelled,

@@ -139,6 +139,7 @@ impl<A: Application> Shard<A> {
         s.calls = self.core.ep.stats();
         s.tx = self.core.ep.tx_stats();
         s.active_calls = self.core.ep.active_calls();
+        s.active_transactions = self.core.ep.active_transactions();
         s.media = self.media.counters(&self.core);
         s.io = io;
         (s.overload_episodes, s.shedding_time) = (self.overload.episodes, self.overload.shed_time);
