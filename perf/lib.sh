@@ -24,3 +24,19 @@ server_pids() {
     pids="$(pgrep -d, -g "$(ps -o pgid= "$wrapper" | tr -d ' ')" | sed "s/\\b$wrapper,\\?//")"
     echo "${pids:-$wrapper}"
 }
+
+# make_cgroup NAME PCT [PERIOD_US]: a cgroup (v1 `cpu` or v2 `cpu.max`) holding its processes
+# to PCT % of one CPU in every period (100 ms unless given: a shorter period makes the quota
+# stand in for a slower core rather than for one that stops for most of every 100 ms);
+# prints the file to write a PID into.
+make_cgroup() {
+    local name=$1 pct=$2 period=${3:-100000} g
+    if [[ -d /sys/fs/cgroup/cpu ]]; then
+        g=/sys/fs/cgroup/cpu/$name
+        mkdir -p "$g"; echo "$period" >"$g/cpu.cfs_period_us"; echo $((period * pct / 100)) >"$g/cpu.cfs_quota_us"
+    else
+        g=/sys/fs/cgroup/$name
+        mkdir -p "$g"; echo "$((period * pct / 100)) $period" >"$g/cpu.max"
+    fi
+    echo "$g/cgroup.procs"
+}

@@ -13,19 +13,9 @@ OVER="${OVER:-2}"; SECONDS_EACH="${SECONDS_EACH:-4}"; PORT=5097
 BIN="${CALLSHARD_BIN:-target/release/callshard}"
 [[ -x $BIN ]] || { echo "media_overload.sh: build first (cargo build --release)" >&2; exit 1; }
 
-# A cgroup limited to QUOTA_PCT % of one CPU; prints the file to write a PID into.
-make_cgroup() {
-    if [[ -d /sys/fs/cgroup/cpu ]]; then
-        local g=/sys/fs/cgroup/cpu/callshard-overload
-        mkdir -p "$g"; echo 100000 >"$g/cpu.cfs_period_us"; echo $((QUOTA_PCT * 1000)) >"$g/cpu.cfs_quota_us"
-        echo "$g/cgroup.procs"
-    else
-        local g=/sys/fs/cgroup/callshard-overload
-        mkdir -p "$g"; echo "$((QUOTA_PCT * 1000)) 100000" >"$g/cpu.max"
-        echo "$g/cgroup.procs"
-    fi
-}
-procs="$(make_cgroup)"
+# shellcheck source=perf/lib.sh
+source perf/lib.sh
+procs="$(make_cgroup callshard-overload "$QUOTA_PCT")"
 
 # One run at RATE: prints "rate achieved received_per_s loss_pct p50_us p99_us".
 run() {

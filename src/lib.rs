@@ -8,7 +8,7 @@
 pub use app::{Application, Calls, Event, IncomingCall, OutgoingCall};
 pub use rtp::MediaAction;
 pub use session::{CallId, EndReason};
-pub use shard::{Server, ServerBuilder};
+pub use shard::{OverloadConfig, Server, ServerBuilder};
 
 pub mod app;
 pub mod dialog;

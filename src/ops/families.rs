@@ -61,14 +61,27 @@ pub const COUNTERS: &[Family] = &[
         name: "dropped",
         help: "Datagrams dropped, by cause: unreadable (no Via to answer), truncated (above \
                --max-message), send (refused by the kernel), handoff (owner shard's queue full), \
-               table_full (requests answered 503 statelessly, the transaction table being full)",
+               table_full (requests answered 503 statelessly, the transaction table being full), \
+               kernel (the SIP sockets' receive buffers were full: SO_MEMINFO, this shard's own)",
         series: &[
             (Some(("cause", "unreadable")), |s| s.calls.dropped),
             (Some(("cause", "truncated")), |s| s.io.truncated),
             (Some(("cause", "send")), |s| s.io.send_failed),
             (Some(("cause", "handoff")), |s| s.io.handoff_dropped),
             (Some(("cause", "table_full")), |s| s.tx.rejected_full),
+            (Some(("cause", "kernel")), |s| s.io.kernel_dropped),
         ],
+    },
+    Family {
+        name: "overload_shed",
+        help: "New INVITEs refused with 503 Overloaded while the shard was overloaded (its SIP \
+               sockets kept a queue for --overload-onset-ms), before any state was made for them",
+        series: &[(None, |s| s.tx.shed)],
+    },
+    Family {
+        name: "overload_episodes",
+        help: "Times the shard started shedding new calls",
+        series: &[(None, |s| s.overload_episodes)],
     },
     Family {
         name: "datagrams_received",

@@ -10,7 +10,8 @@ impl Endpoint {
         self.calls.len()
     }
 
-    /// Transactions alive now, server and client (lingering ones included).
+    /// Transactions alive now, server and client: those of calls in progress, and those a
+    /// finished call leaves for 32 s to absorb retransmissions (RFC 3261 17, RFC 6026).
     pub fn active_transactions(&self) -> usize {
         self.tx.len()
     }
@@ -29,6 +30,18 @@ impl Endpoint {
     /// progress go on.
     pub fn set_draining(&mut self, draining: bool) {
         self.draining = draining;
+    }
+
+    /// While overloaded, new INVITEs get 503 with Retry-After before any transaction or call
+    /// state is made for them (the transaction table answers them statelessly); calls in
+    /// progress go on. The shard decides once per turn (`shard/overload.rs`).
+    pub fn set_shedding(&mut self, on: bool) {
+        self.tx.set_shedding(on);
+    }
+
+    /// Whether new INVITEs are being shed now.
+    pub fn tx_shedding(&self) -> bool {
+        self.tx.shedding()
     }
 
     /// Why a new call must be refused with 503 and Retry-After (RFC 3261 21.5.4), as the

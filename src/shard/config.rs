@@ -5,6 +5,8 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+pub use super::overload::OverloadConfig;
+
 /// Which I/O backend the shards use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum IoChoice {
@@ -60,6 +62,9 @@ pub struct ServerConfig {
     pub stats_interval: Duration,
     /// After SIGINT/SIGTERM, how long calls in progress may take to end before exit.
     pub drain: Duration,
+    /// When a shard sheds new INVITEs (503 with Retry-After, before any state is made) to
+    /// finish the calls it admitted: datagrams queued unread for a while; `None` never sheds.
+    pub overload: Option<OverloadConfig>,
 }
 
 impl ServerConfig {
@@ -82,6 +87,7 @@ impl ServerConfig {
             placing_rate: 0,
             stats_interval: Duration::from_secs(1),
             drain: Duration::from_secs(2),
+            overload: Some(OverloadConfig::default()),
         }
     }
 

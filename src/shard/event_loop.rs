@@ -49,6 +49,7 @@ pub fn run<A: Application>(
             std::thread::sleep(Duration::from_millis(1));
         }
         let now = Instant::now();
+        shard.on_turn(io, now);
         for arrival in arrivals.drain(..) {
             shard.on_arrival(arrival, now, io);
         }

@@ -46,6 +46,9 @@ pub struct IoCounters {
     pub rearmed: u64,
     /// Waits for I/O or a timer (one system call each).
     pub waits: u64,
+    /// Datagrams the kernel dropped on the SIP sockets, their receive buffers full (read
+    /// from the sockets when statistics are published).
+    pub kernel_dropped: u64,
 }
 
 impl IoCounters {
@@ -57,6 +60,7 @@ impl IoCounters {
         self.ring_empty += o.ring_empty;
         self.rearmed += o.rearmed;
         self.waits += o.waits;
+        self.kernel_dropped += o.kernel_dropped;
     }
 }
 
@@ -78,4 +82,8 @@ pub trait ShardIo {
     /// what arrived to `out`.
     fn turn(&mut self, timeout: Duration, out: &mut Vec<Arrival>) -> io::Result<()>;
     fn counters(&self) -> IoCounters;
+    /// Bytes the kernel holds unread in the SIP sockets' receive queues (the shard's
+    /// overload signal, `overload.rs`): one system call per SIP socket, so asked for at most
+    /// once a millisecond, never per datagram.
+    fn waiting_bytes(&self) -> usize;
 }

@@ -8,6 +8,7 @@ mod event_loop;
 pub mod io;
 mod media;
 pub mod media_sockets;
+mod overload;
 mod owner;
 mod policy;
 pub mod poll;
@@ -20,7 +21,7 @@ mod sockets;
 mod stats;
 mod worker;
 
-pub use config::{allowed_cpus, online_cores, IoChoice, ServerConfig};
+pub use config::{allowed_cpus, online_cores, IoChoice, OverloadConfig, ServerConfig};
 pub use media::{MediaCounters, ShardMedia};
 pub use media_sockets::{bind_media_socket, MediaSockets};
 pub use owner::owner_of;

@@ -14,6 +14,7 @@ use super::event_loop::{self, Cadence, Stopping};
 use super::io::ShardIo;
 use super::media::ShardMedia;
 use super::media_sockets::raise_open_files_limit;
+use super::overload::Overload;
 use super::poll::{Inbox, PollIo};
 use super::ring::{setup, Directory, RingConfig, RingIo};
 use super::sockets::bind_all;
@@ -166,7 +167,7 @@ fn new_shard<A: Application>(info: ShardInfo, cfg: &ServerConfig, app: A, stoppi
     *endpoint.media_ports() = RtpPorts::empty();
     let (plane, media) = new_media(id, cfg, now);
     let core = AppCore::new((endpoint, plane), app, info, Some(stopping.stop.clone()), now);
-    Shard::new(core, media, limits)
+    Shard::new(core, media, limits, Overload::new(cfg.overload))
 }
 
 /// Shard `id`'s media: its port slice, bound on the address the calls' SDP names (the

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use super::config::{IoChoice, ServerConfig};
+use super::config::{IoChoice, OverloadConfig, ServerConfig};
 use super::runtime::{choose_backend, start, Running};
 use super::stats::ShardStats;
 use crate::app::{Application, ShardInfo};
@@ -84,6 +84,13 @@ impl ServerBuilder {
     /// How long calls may take to end after a stop before the shards exit anyway.
     pub fn drain(mut self, drain: Duration) -> Self {
         self.cfg.drain = drain;
+        self
+    }
+
+    /// When a shard sheds new INVITEs with 503 and Retry-After, to finish the calls it
+    /// admitted ([`OverloadConfig`]; the default sheds after 10 ms of queueing); `None` never.
+    pub fn overload(mut self, overload: Option<OverloadConfig>) -> Self {
+        self.cfg.overload = overload;
         self
     }
 

@@ -77,3 +77,25 @@ pub fn local_address_toward(target: SocketAddr) -> IpAddr {
     };
     UdpSocket::bind(any).and_then(|s| s.connect(target).and_then(|_| s.local_addr())).map_or(any.ip(), |a| a.ip())
 }
+
+/// `SO_MEMINFO` of a socket: what the kernel holds for it, and what it dropped.
+fn meminfo(fd: std::os::fd::RawFd) -> Option<[u32; libc::SK_MEMINFO_DROPS as usize + 1]> {
+    let mut info = [0u32; libc::SK_MEMINFO_DROPS as usize + 1];
+    let mut len = std::mem::size_of_val(&info) as libc::socklen_t;
+    // SAFETY: the kernel writes at most `len` bytes into `info` and updates `len`.
+    let ok = unsafe { libc::getsockopt(fd, libc::SOL_SOCKET, libc::SO_MEMINFO, info.as_mut_ptr().cast(), &mut len) };
+    (ok == 0 && len as usize >= std::mem::size_of_val(&info)).then_some(info)
+}
+
+/// Datagrams the kernel dropped on these sockets because their receive buffers were full
+/// (per socket, unlike the machine-wide `RcvbufErrors`). Read when statistics are
+/// published, never per message.
+pub fn kernel_drops(fds: impl IntoIterator<Item = std::os::fd::RawFd>) -> u64 {
+    fds.into_iter().filter_map(meminfo).map(|m| u64::from(m[libc::SK_MEMINFO_DROPS as usize])).sum()
+}
+
+/// Bytes waiting unread in these sockets' receive queues, as the kernel accounts them (each
+/// datagram with its buffer overhead, about 1-2 KiB for a small one on loopback).
+pub fn queued_bytes(fds: impl IntoIterator<Item = std::os::fd::RawFd>) -> usize {
+    fds.into_iter().filter_map(meminfo).map(|m| m[libc::SK_MEMINFO_RMEM_ALLOC as usize] as usize).sum()
+}

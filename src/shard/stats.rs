@@ -32,6 +32,10 @@ pub struct ShardStats {
     pub latency_us: Histogram<u64>,
     /// Media ports, packets, loss, digits, silent calls.
     pub media: MediaCounters,
+    /// Times the shard started shedding new calls, overloaded (`overload.rs`).
+    pub overload_episodes: u64,
+    /// Time spent shedding, summed over the episodes that ended.
+    pub shedding_time: std::time::Duration,
 }
 
 impl ShardStats {
@@ -48,6 +52,8 @@ impl ShardStats {
             policy_refused: 0,
             latency_us: Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("valid constant bounds"),
             media: MediaCounters::default(),
+            overload_episodes: 0,
+            shedding_time: std::time::Duration::ZERO,
         }
     }
 
@@ -72,6 +78,8 @@ impl ShardStats {
         self.policy_refused += o.policy_refused;
         let _ = self.latency_us.add(&o.latency_us);
         self.media.merge(&o.media);
+        self.overload_episodes += o.overload_episodes;
+        self.shedding_time += o.shedding_time;
     }
 
     /// Whether anything the live line shows moved, but the waits an idle shard's timer
@@ -86,13 +94,14 @@ impl ShardStats {
         let (c, io, m) = (&self.calls, &self.io, &self.media);
         let p = |q: f64| self.latency_us.value_at_quantile(q);
         format!(
-            "calls in={} active={} established={} rejected={} cancelled={} timeouts={} busy503={} | \
+            "calls in={} active={} transactions={} established={} rejected={} cancelled={} timeouts={} busy503={} | \
              rx={} handoff={} retrans={} absorbed={} malformed={} refused-commands={} | \
-             dropped:unreadable={},truncated={},send={},handoff={},table-full={} | \
-             ring:empty={},rearmed={} waits={} | final-response us p50={} p99={} max={} | \
+             dropped:unreadable={},truncated={},send={},handoff={},table-full={},kernel={} | \
+             overload:shed={},episodes={} ring:empty={},rearmed={} waits={} | final-response us p50={} p99={} max={} | \
              media active={} ports={} rx={} tx={} lost={} stray={} digits={} silent={} mos={}",
             c.incoming,
             self.active_calls,
+            self.active_transactions,
             c.established,
             c.rejected,
             c.cancelled,
@@ -109,6 +118,9 @@ impl ShardStats {
             io.send_failed,
             io.handoff_dropped,
             self.tx.rejected_full,
+            io.kernel_dropped,
+            self.tx.shed,
+            self.overload_episodes,
             io.ring_empty,
             io.rearmed,
             io.waits,

@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use super::io::{Arrival, Datagram, IoCounters, ShardIo};
 use super::media::ShardMedia;
+use super::overload::Overload;
 use super::owner::owner_of_message;
 use super::stats::ShardStats;
 use crate::app::{AppCore, Application, CoreOutput, Wire};
@@ -18,6 +19,7 @@ pub struct Shard<A> {
     pub core: AppCore<A>,
     pub media: ShardMedia,
     limits: ParseLimits,
+    overload: Overload,
     pub counters: ShardStats,
 }
 
@@ -45,9 +47,22 @@ impl<IO: ShardIo + ?Sized> Wire for ShardWire<'_, IO> {
 }
 
 impl<A: Application> Shard<A> {
-    pub fn new(core: AppCore<A>, media: ShardMedia, limits: ParseLimits) -> Shard<A> {
+    pub fn new(core: AppCore<A>, media: ShardMedia, limits: ParseLimits, overload: Overload) -> Shard<A> {
         let (id, shards) = (core.info().index, core.info().count);
-        Shard { id, shards, core, media, limits, counters: ShardStats::new() }
+        Shard { id, shards, core, media, limits, overload, counters: ShardStats::new() }
+    }
+
+    /// After each turn of the backend: whether new calls are shed until the next one.
+    pub fn on_turn(&mut self, io: &impl ShardIo, now: Instant) {
+        let shed = self.overload.on_turn(|| io.waiting_bytes(), now);
+        if shed != self.core.ep.tx_shedding() {
+            self.core.ep.set_shedding(shed);
+            // One line per episode, not per INVITE shed: thousands a second while it lasts.
+            match shed {
+                true => tracing::warn!(shard = self.id, "overloaded: shedding new calls with 503"),
+                false => tracing::info!(shard = self.id, shed = self.core.ep.tx_stats().shed, "overload over"),
+            }
+        }
     }
 
     /// Binds the first media ports (`ahead` of them, at least a batch), then lets the
@@ -132,6 +147,7 @@ impl<A: Application> Shard<A> {
         s.active_transactions = self.core.ep.active_transactions();
         s.media = self.media.counters(&self.core);
         s.io = io;
+        (s.overload_episodes, s.shedding_time) = (self.overload.episodes, self.overload.shed_time);
         self.core.app.report(&mut s);
         s
     }

@@ -12,6 +12,7 @@ mod index;
 mod key;
 mod output;
 mod owner;
+mod refuse;
 mod server_invite;
 mod server_non_invite;
 mod server_side;

@@ -72,6 +72,8 @@ pub struct TxStats {
     pub timeouts: u64,
     /// New requests refused with 503 because the table was full.
     pub rejected_full: u64,
+    /// New INVITEs refused with 503 while the shard was overloaded (shed).
+    pub shed: u64,
 }
 
 impl TxStats {
@@ -83,5 +85,6 @@ impl TxStats {
         self.retransmissions_absorbed += o.retransmissions_absorbed;
         self.timeouts += o.timeouts;
         self.rejected_full += o.rejected_full;
+        self.shed += o.shed;
     }
 }

@@ -40,23 +40,8 @@ impl TxTable {
             self.stats.retransmissions_absorbed += 1;
             return self.run_server_step(h, step, now, out, false);
         }
-        // Requests inside a dialog (a To tag) and CANCEL end calls and so free state: they may
-        // use a quarter more room than new calls, so a full table does not strand its calls.
-        let ends_calls = msg.method() == Some(Method::Cancel) || msg.to().is_ok_and(|t| t.tag().is_some());
-        let room = self.cfg.max_transactions + if ends_calls { self.cfg.max_transactions / 4 } else { 0 };
-        if self.len() >= room {
-            // A full table answers statelessly: the client retries after Retry-After.
-            self.stats.rejected_full += 1;
-            tracing::info!(peer = %from, "request refused: 503, the transaction table is full (--max-transactions)");
-            let mut text = IpText::default();
-            let resp = Response {
-                via: stamp_for(msg, from, &mut text),
-                headers: &[(b"Retry-After", b"5")],
-                ..Response::new(503)
-            };
-            write_response(&mut self.buf, msg, &resp);
-            out.push(TxOutput::Send { to: response_destination(msg, from), local, data: self.sent() });
-            return;
+        if let Some(reason) = self.refusal(msg) {
+            return self.refuse(msg, (from, local), reason, out);
         }
         let (machine, step) = match msg.method() {
             Some(Method::Invite) => {

@@ -71,6 +71,8 @@ pub struct TxTable {
     pub(super) unsettled: Vec<Handle>,
     /// When the first of them did: the table's next deadline is no later.
     pub(super) unsettled_since: Option<Instant>,
+    /// New INVITEs get 503 before any state is made for them (`refuse.rs`).
+    pub(super) shedding: bool,
 }
 
 impl TxTable {
@@ -90,6 +92,7 @@ impl TxTable {
             fired: Vec::new(),
             unsettled: Vec::new(),
             unsettled_since: None,
+            shedding: false,
         }
     }
 

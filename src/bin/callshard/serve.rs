@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use callshard::ops::MetricsServer;
-use callshard::shard::{choose_backend, start, IoChoice, Policy, Routes, ServerConfig, ShardStats};
+use callshard::shard::{choose_backend, start, IoChoice, OverloadConfig, Policy, Routes, ServerConfig, ShardStats};
 
 use super::serve_args::ServeArgs;
 
@@ -51,6 +51,10 @@ pub fn serve(args: ServeArgs) -> ExitCode {
         Some(n) => (Duration::from_secs(n), true),
     };
     cfg.stats_interval = period;
+    cfg.overload = (args.overload_onset_ms > 0).then(|| OverloadConfig {
+        onset: Duration::from_millis(args.overload_onset_ms),
+        backlog: args.overload_backlog_kib as usize * 1024,
+    });
     let mut routes = Routes::default();
     for spec in &args.routes {
         if let Err(e) = routes.add(spec) {

@@ -66,6 +66,15 @@ pub struct ServeArgs {
     /// calls/s need about 64 R of them. Beyond it new requests get 503 with Retry-After.
     #[arg(long, default_value_t = 2_000_000)]
     pub max_transactions: usize,
+    /// Milliseconds the SIP sockets' queue must stay above --overload-backlog-kib before a
+    /// shard sheds new INVITEs (503 with Retry-After, no state kept) to finish the calls it
+    /// admitted; 0 never sheds.
+    #[arg(long, default_value_t = 10)]
+    pub overload_onset_ms: u64,
+    /// KiB waiting unread in a shard's SIP sockets (kernel accounting: 1-2 KiB a small
+    /// datagram) that count as a queue for --overload-onset-ms.
+    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..))]
+    pub overload_backlog_kib: u64,
     /// Live statistics on stderr: without it, a line each second in which something
     /// changed (an idle server stays quiet); with N, a line every N seconds, changed or
     /// not; 0 turns them off.

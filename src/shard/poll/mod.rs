@@ -182,6 +182,11 @@ impl ShardIo for PollIo {
     }
 
     fn counters(&self) -> IoCounters {
-        self.counters
+        let fds = self.sockets[..self.sip_sockets].iter().map(|s| s.fd());
+        IoCounters { kernel_dropped: super::sockets::kernel_drops(fds), ..self.counters }
+    }
+
+    fn waiting_bytes(&self) -> usize {
+        super::sockets::queued_bytes(self.sockets[..self.sip_sockets].iter().map(|s| s.fd()))
     }
 }

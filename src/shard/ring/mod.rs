@@ -59,6 +59,8 @@ pub struct RingIo {
     packed: BytesMut,
     counters: IoCounters,
     batch_wait_us: u32,
+    /// The `--listen` sockets: the first of `sockets`.
+    sip_sockets: usize,
 }
 
 impl RingIo {
@@ -73,7 +75,7 @@ impl RingIo {
         recv_header.msg_namelen = SOCKADDR_LEN as libc::socklen_t;
         let table = files::register(&uring, &sockets, cfg.max_sockets)?;
         let handoffs = directory.join(id, uring.as_raw_fd())?;
-        let unarmed = (0..sockets.len() as u32).collect();
+        let (unarmed, sip_sockets) = ((0..sockets.len() as u32).collect(), sockets.len());
         if cfg.zero_copy_sends && !setup::supports(&uring, opcode::SendZc::CODE) {
             return Err(io::Error::new(io::ErrorKind::Unsupported, "the kernel's io_uring has no send_zc"));
         }
@@ -94,6 +96,7 @@ impl RingIo {
             packed,
             counters,
             batch_wait_us,
+            sip_sockets,
         })
     }
 
@@ -165,6 +168,11 @@ impl ShardIo for RingIo {
     }
 
     fn counters(&self) -> IoCounters {
-        self.counters
+        let fds = self.sockets[..self.sip_sockets].iter().map(|s| s.as_raw_fd());
+        IoCounters { kernel_dropped: super::sockets::kernel_drops(fds), ..self.counters }
+    }
+
+    fn waiting_bytes(&self) -> usize {
+        super::sockets::queued_bytes(self.sockets[..self.sip_sockets].iter().map(|s| s.as_raw_fd()))
     }
 }

@@ -1,0 +1,118 @@
+//! Overload control of one shard: when datagrams keep waiting unread behind the ones being
+//! handled, the shard is offered more than it can do, and it sheds new calls (503 with
+//! Retry-After before any state is made, `transaction/refuse.rs`) so that what it admitted
+//! still completes. Without this, the queue grows until clients retransmit, the
+//! retransmissions are more work still, and calls fail whichever they are.
+//!
+//! The signal is what the kernel holds unread in the SIP sockets (`SO_MEMINFO`), asked at
+//! most once a millisecond. A queue above `backlog` bytes at one look is a burst; one that
+//! stays above it for `onset` is overload. Shedding stops at the first look that finds the
+//! queue below it again, so the delay a new call sees stays within a few times `onset`, far
+//! below the 500 ms at which clients start retransmitting (RFC 3261 Timer A). No rate is
+//! estimated: shedding is cheap work, so while it is on the queue drains, and the share of
+//! calls admitted settles where the shard keeps up. (A first version watched the io_uring
+//! buffer ring running dry instead; it never did: a multishot receive takes a few dozen
+//! datagrams per turn and leaves the rest in the socket, which is where the queue builds.)
+
+use std::time::{Duration, Instant};
+
+/// How often the socket queues are looked at, at most.
+const LOOK_EVERY: Duration = Duration::from_millis(1);
+
+/// When a shard sheds new calls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OverloadConfig {
+    /// How long the queue must stay above `backlog` before shedding starts.
+    pub onset: Duration,
+    /// Bytes waiting in the SIP sockets (as the kernel counts them, 1-2 KiB a small datagram)
+    /// above which datagrams are queueing rather than arriving.
+    pub backlog: usize,
+}
+
+impl Default for OverloadConfig {
+    fn default() -> OverloadConfig {
+        OverloadConfig { onset: Duration::from_millis(10), backlog: 1 << 20 }
+    }
+}
+
+/// Decides, once per loop turn, whether new calls are shed.
+#[derive(Debug)]
+pub struct Overload {
+    /// `None`: never shed.
+    cfg: Option<OverloadConfig>,
+    last_look: Option<Instant>,
+    /// Since when every turn has left datagrams waiting.
+    backlog_since: Option<Instant>,
+    shedding: bool,
+    /// Times shedding started.
+    pub episodes: u64,
+    /// Time spent shedding, summed.
+    pub shed_time: Duration,
+    /// When the current episode started.
+    started: Option<Instant>,
+}
+
+impl Overload {
+    pub fn new(cfg: Option<OverloadConfig>) -> Overload {
+        let shed_time = Duration::ZERO;
+        Overload { cfg, last_look: None, backlog_since: None, shedding: false, episodes: 0, shed_time, started: None }
+    }
+
+    /// After a loop turn: looks at the queue (`waiting` bytes) if a millisecond has passed
+    /// since the last look, and returns whether new calls are shed from now on.
+    pub fn on_turn(&mut self, waiting: impl FnOnce() -> usize, now: Instant) -> bool {
+        let Some(OverloadConfig { onset, backlog }) = self.cfg else { return false };
+        if self.last_look.is_some_and(|t| now.saturating_duration_since(t) < LOOK_EVERY) {
+            return self.shedding;
+        }
+        self.last_look = Some(now);
+        let backlogged = waiting() >= backlog;
+        self.backlog_since = if backlogged { Some(self.backlog_since.unwrap_or(now)) } else { None };
+        let shed = self.backlog_since.is_some_and(|since| now.saturating_duration_since(since) >= onset);
+        match (self.shedding, shed) {
+            (false, true) => {
+                self.episodes += 1;
+                self.started = Some(now);
+            }
+            (true, false) => {
+                self.shed_time += self.started.take().map_or(Duration::ZERO, |s| now.saturating_duration_since(s));
+            }
+            _ => {}
+        }
+        self.shedding = shed;
+        shed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MS: Duration = Duration::from_millis(1);
+
+    #[test]
+    fn a_burst_is_not_overload_but_a_lasting_backlog_is() {
+        let t0 = Instant::now();
+        let mut o = Overload::new(Some(OverloadConfig { onset: 10 * MS, backlog: 1000 }));
+        let (full, low) = (|| 1000, || 999);
+        assert!(!o.on_turn(full, t0));
+        assert!(!o.on_turn(full, t0 + 5 * MS));
+        assert!(!o.on_turn(low, t0 + 6 * MS), "a short queue ends the backlog");
+        assert!(!o.on_turn(full, t0 + 12 * MS), "a new backlog starts its own clock");
+        assert!(!o.on_turn(full, t0 + 21 * MS));
+        assert!(o.on_turn(full, t0 + 22 * MS));
+        assert!(o.on_turn(|| panic!("looked again within a millisecond"), t0 + 22 * MS + MS / 2));
+        assert!(o.on_turn(full, t0 + 30 * MS));
+        assert!(!o.on_turn(low, t0 + 32 * MS), "shedding stops once the queue is short");
+        assert_eq!((o.episodes, o.shed_time), (1, 10 * MS));
+    }
+
+    #[test]
+    fn without_an_onset_nothing_is_shed() {
+        let t0 = Instant::now();
+        let mut o = Overload::new(None);
+        assert!(!o.on_turn(|| usize::MAX, t0));
+        assert!(!o.on_turn(|| usize::MAX, t0 + Duration::from_secs(10)));
+        assert_eq!(o.episodes, 0);
+    }
+}
