@@ -9,12 +9,16 @@ cd "$(dirname "$0")/.."
 
 command -v cargo >/dev/null || { echo "cargo is required (rustup toolchain)" >&2; exit 1; }
 
-if ! command -v sipp >/dev/null; then
-    echo "installing SIPp (Debian package sip-tester) for the SIPp tests" >&2
+# SIPp (Debian: sip-tester) for the SIPp tests, Kamailio for the scale-out test.
+missing=()
+command -v sipp >/dev/null || missing+=(sip-tester)
+command -v kamailio >/dev/null || missing+=(kamailio)
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing ${missing[*]} for the tests" >&2
     sudo_cmd=()
     [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
     "${sudo_cmd[@]}" apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq sip-tester >/dev/null
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 cargo test --all-targets
