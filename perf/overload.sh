@@ -40,7 +40,7 @@ n=0
 for step in $STEPS; do
     n=$((n + 1))
     rate="$(python3 -c "print(int($BASE * $step))")"
-    nice -n -10 taskset -c 1 timeout $((SECONDS_EACH + 60)) "$BIN" load --target 127.0.0.1:$PORT \
+    nice -n -10 taskset -c 1 timeout $((SECONDS_EACH + 60)) "$BIN" load --target 127.0.0.1:$PORT --shards 1 \
         --rate "$rate" --duration "$SECONDS_EACH" --json >"$OUT_DIR/load_$n.out" 2>"$OUT_DIR/load_$n.err" || true
     rss="$(awk '/VmRSS/ { print $2 }' "/proc/$server_pid/status")"
     shed="$(grep -o 'overload:shed=[0-9]*' "$OUT_DIR/serve.log" | tail -1 | cut -d= -f2)"

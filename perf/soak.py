@@ -77,7 +77,7 @@ def main():
         open(quota_cgroup(a.quota_pct), "w").write(str(server_pid))
     print(f"soak: {a.rate} calls/s for {a.minutes} min, one shard{' held to %d %%' % a.quota_pct if a.quota_pct else ''}; logs in {out}")
     load = subprocess.Popen(
-        nice + ["taskset", "-c", "1", "timeout", str(seconds + 90), a.bin, "load", "--target",
+        nice + ["taskset", "-c", "1", "timeout", str(seconds + 90), a.bin, "load", "--shards", "1", "--target",
                 f"127.0.0.1:{a.port}", "--rate", str(a.rate), "--duration", str(seconds), "--json"],
         stdout=open(f"{out}/load.out", "w"), stderr=open(f"{out}/load.err", "w"))
     start, rss = time.time(), []
