@@ -259,10 +259,12 @@ fn flows_survive_any_single_duplicate() {
 #[test]
 fn a_reinvite_overtaking_a_lost_ack_is_answered() {
     let mut net = Net::new();
-    net.filter = Box::new(|_, d| if d.starts_with(b"ACK ") && d.windows(5).any(|w| w == b" 1 AC") {
-        Fate::Drop
-    } else {
-        Fate::Deliver
+    net.filter = Box::new(|_, d| {
+        if d.starts_with(b"ACK ") && d.windows(5).any(|w| w == b" 1 AC") {
+            Fate::Drop
+        } else {
+            Fate::Deliver
+        }
     });
     let hold_soon = Box::new(|ep: &mut Endpoint, e: &CallEvent, now: Instant| match *e {
         CallEvent::Established { call } => {

@@ -55,7 +55,16 @@ impl Reap {
 /// `seed` picks the relay's choices: each seed used drops one of the first six datagrams
 /// each way, so the drops asserted are certain whatever the timing.
 #[allow(clippy::too_many_arguments)]
-fn run((io, offset): (&str, u16), scenario: &str, user: &str, calls: u32, rate: u32, port: u16, seed: u32, extra: &[&str]) {
+fn run(
+    (io, offset): (&str, u16),
+    scenario: &str,
+    user: &str,
+    calls: u32,
+    rate: u32,
+    port: u16,
+    seed: u32,
+    extra: &[&str],
+) {
     let port = port + offset;
     let (listen, relay_at, sipp_port) =
         (format!("127.0.0.1:{port}"), format!("127.0.0.1:{}", port + 1), (port + 2).to_string());

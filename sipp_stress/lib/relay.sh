@@ -10,6 +10,7 @@
 #   DUPLICATE   percent duplicated each way, default 1
 #   REORDER     percent reordered each way, default 1
 #   SEED        the relay's seed; default: the scenario's seed in tests/serve_sipp_lossy.rs
+#               (timeout_noack always keeps its own)
 #   RELAY_PORT  where SIPp sends, default UAC_PORT + 1
 
 LOSS="${LOSS:-}"
@@ -33,6 +34,8 @@ scenario_seed() {
 # start_relay SCENARIO DIR MAX_SECONDS: the relay in the background, counters to DIR/relay.txt.
 start_relay() {
     local name=$1 dir=$2 max_s=$3 seed=${SEED:-$(scenario_seed "$1")}
+    # timeout_noack survives only the drops of its own seed (scenarios/timeout_noack.xml).
+    [[ "$name" == timeout_noack ]] && seed=$(scenario_seed "$name")
     [[ -z "$(udp_port_owner "$RELAY_PORT")" ]] || die "UDP port $RELAY_PORT (RELAY_PORT) is in use"
     timeout -k 5 "$((max_s + 5))" "$CALLSHARD_BIN" relay --listen "$SERVER_IP:$RELAY_PORT" \
         --target "$SERVER_ADDR" --bind "127.0.0.2:$UAC_PORT" --drop "$LOSS" \

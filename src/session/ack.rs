@@ -45,9 +45,8 @@ impl Endpoint {
         self.disarm(h, CallTimerKind::Retransmit2xx);
         self.disarm(h, CallTimerKind::AckTimeout);
         if late_answer {
-            let applied = SessionDescription::parse(body)
-                .ok()
-                .map(|a| self.calls.get_mut(h).map(|c| c.sdp.apply_answer(&a)));
+            let applied =
+                SessionDescription::parse(body).ok().map(|a| self.calls.get_mut(h).map(|c| c.sdp.apply_answer(&a)));
             match applied.flatten() {
                 Some(Ok(_)) => self.media_changed(h),
                 // An ACK cannot be refused: a bad answer ends the call (RFC 3261 13.3.1.4 analog).
