@@ -52,8 +52,10 @@ impl Reap {
 
 /// Runs `scenario` (`calls` at `rate`/s as `user`) through the relay against a fresh server
 /// with backend `io` on `port`; the relay listens on `port + 1`, SIPp on `port + 2`.
-/// `seed` picks the relay's choices: each seed used drops one of the first six datagrams
-/// each way, so the drops asserted are certain whatever the timing.
+/// `seed` picks the relay's choices by the datagram's rank in its direction: each seed used
+/// drops one of the first six datagrams each way (timeout_noack's: the 2nd toward the server,
+/// the 8th toward SIPp, as its XML explains), so the drops asserted are certain whatever the
+/// timing.
 #[allow(clippy::too_many_arguments)]
 fn run(
     (io, offset): (&str, u16),
