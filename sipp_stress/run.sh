@@ -11,12 +11,16 @@
 # server already running there), MOCK=1 (SIPp mock UASes instead of callshard), UAC_PORT
 # (default 5070), TRACE_MSG=0 (no per-message logs), RESULTS_DIR (default sipp_stress/results),
 # SERVER_ARGS (more `callshard serve` options, e.g. "--max-calls 1000000").
+# LOSS=PERCENT runs each scenario through `callshard relay`, which drops that share of the
+# datagrams each way (and duplicates and reorders 1 %: DUPLICATE, REORDER, SEED, RELAY_PORT;
+# sipp_stress/lib/relay.sh); the table then shows what the relay did. run_lossy.sh: LOSS=5.
 #
 # Exit code: 0 when every call of every scenario succeeded and the server exited 0 on
 # SIGTERM; 1 otherwise; 2 on a usage or setup error.
 set -euo pipefail
 
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib/common.sh"
+source "$STRESS_DIR/lib/relay.sh"
 
 TRACE_MSG="${TRACE_MSG:-1}"
 LOCAL_IP=127.0.0.1
@@ -75,6 +79,8 @@ run_scenario() {
     local name=$1 user=$2 calls=$3 rate=$4 limit=$5
     shift 5
     local dir="$RESULTS_DIR/$name" rc=0 mrc=0 target
+    # Under loss timeout_noack survives only the drops its seed picks for one call (its XML).
+    [[ -n "$LOSS" && "$name" == timeout_noack ]] && calls=1
     rm -rf "$dir"
     mkdir -p "$dir"
     target=callshard
@@ -83,7 +89,13 @@ run_scenario() {
         target="mock"
         start_mock "$(mock_for "$name")" "$calls" "$limit" "$dir"
     fi
-    local -a args=("$SERVER_ADDR" -sf "$SCEN_DIR/$name.xml" -s "$user" -i "$LOCAL_IP" -p "$UAC_PORT"
+    local -a args=("$SERVER_ADDR" -sf "$SCEN_DIR/$name.xml" -s "$user" -i "$LOCAL_IP" -p "$UAC_PORT")
+    if [[ -n "$LOSS" ]]; then
+        start_relay "$name" "$dir" "$((limit + 10))"
+        target="$target+relay"
+        args=("$SERVER_IP:$RELAY_PORT" -sf "$SCEN_DIR/$name.xml" -s "$user" -i localhost -mi "$LOCAL_IP" -p "$UAC_PORT")
+    fi
+    args+=(
         -mp 16000 -m "$calls" -r "$rate" -recv_timeout 10000 -buff_size 4194304
         -timeout "${limit}s" -timeout_error
         -trace_stat -stf stats.csv -fd 1 -trace_err -error_file errors.log
@@ -98,6 +110,7 @@ run_scenario() {
     SIPP_PID=$!
     wait "$SIPP_PID" || rc=$?
     SIPP_PID=""
+    stop_relay
     if [[ "$MOCK" == 1 ]]; then
         wait_mock || mrc=$?
     fi
@@ -135,16 +148,21 @@ run_scenario() {
         fi
         if [[ -s "$dir/sipp.err" ]]; then grep -v Resolving "$dir/sipp.err" | head -2 >&2 || true; fi
     fi
-    ROWS+=("$(printf '%-16s %-9s %-9s %6s %9s %7s %6s %7s %9s %9s  %s' \
+    [[ -n "$LOSS" ]] && result="$result  relay: dropped/dup/reord $(relay_summary "$dir")"
+    ROWS+=("$(printf '%-16s %-9s %-15s %6s %9s %7s %6s %7s %9s %9s  %s' \
         "$name" "$user" "$target" "$calls" "${attempted:-0}" "${ok:-0}" "${failed:-0}" "${retrans:-0}" \
         "$rt_avg" "$rt_max" "$result")")
 }
 
 print_table() {
-    printf '\n%-16s %-9s %-9s %6s %9s %7s %6s %7s %9s %9s  %s\n' scenario user target asked \
+    printf '\n%-16s %-9s %-15s %6s %9s %7s %6s %7s %9s %9s  %s\n' scenario user target asked \
         attempted success failed retrans "rt_avg_ms" "rt_max_ms" result
     printf '%s\n' "${ROWS[@]}"
     printf '\nrt = response time of the first request to its answer (see README), 1 ms resolution.\n'
+    if [[ -n "$LOSS" ]]; then
+        printf 'relay: toward the server/toward SIPp, at %s %% loss, %s %% duplicated, %s %% reordered.\n' \
+            "$LOSS" "$DUPLICATE" "$REORDER"
+    fi
     printf 'Details: %s/<scenario>/ (stats.csv, rtt.csv, errors.log, messages.log, screen.log)\n' "$RESULTS_DIR"
 }
 
@@ -165,7 +183,7 @@ main() {
     mkdir -p "$RESULTS_DIR"
     [[ -z "$(udp_port_owner "$UAC_PORT")" ]] || die "UDP port $UAC_PORT (UAC_PORT) is in use: $(udp_port_owner "$UAC_PORT")"
 
-    trap cleanup_children EXIT
+    trap 'stop_relay; cleanup_children' EXIT
     trap 'exit 130' INT TERM
 
     if [[ "$SKIP_SERVER" != 1 && "$MOCK" != 1 ]]; then

@@ -250,3 +250,47 @@ fn flows_survive_any_single_drop() {
 fn flows_survive_any_single_duplicate() {
     every_single(Fate::Duplicate);
 }
+
+/// The caller's ACK is lost and its re-INVITE (a hold, 50 ms after the answer) reaches the
+/// callee before the 2xx is sent again (T1, 500 ms): found by SIPp through `callshard relay`
+/// (tests/serve_sipp_lossy.rs, hold_resume). The re-INVITE shows the caller had the 2xx, so
+/// the callee takes it as the ACK (RFC 5407 3.1.5) and answers 200, not 500; the late ACKs
+/// of the first 2xx acknowledge nothing else, and the call lives on until hung up.
+#[test]
+fn a_reinvite_overtaking_a_lost_ack_is_answered() {
+    let mut net = Net::new();
+    net.filter = Box::new(|_, d| {
+        if d.starts_with(b"ACK ") && d.windows(5).any(|w| w == b" 1 AC") {
+            Fate::Drop
+        } else {
+            Fate::Deliver
+        }
+    });
+    let hold_soon = Box::new(|ep: &mut Endpoint, e: &CallEvent, now: Instant| match *e {
+        CallEvent::Established { call } => {
+            ep.set_timer(call, now + ms(50), 1);
+        }
+        CallEvent::Timer { call, token: 1 } => {
+            ep.hold(call, now).unwrap();
+            ep.set_timer(call, now + ms(40_000), 2);
+        }
+        CallEvent::Timer { call, token: 2 } => {
+            ep.hangup(call, now).unwrap();
+        }
+        _ => {}
+    });
+    let a = net.add(5060, hold_soon);
+    let b = net.add(5070, answerer(0, false));
+    net.act(a, |ep, now| ep.place_call(PlaceCall::new(b"sip:service@127.0.0.1:5070", addr(5070)), now).unwrap());
+    net.run_for(ms(60_000));
+    let t = net.transcript();
+    assert!(!t.iter().any(|l| l.contains(" 500 ")), "{t:#?}");
+    let ok_2 = t.iter().filter(|l| l.starts_with("5070->5060 SIP/2.0 200")).count();
+    assert!(ok_2 >= 3, "200 to the INVITE, the re-INVITE and the BYE: {t:#?}");
+    let ended = |n: usize| net.events(n).iter().filter(|e| matches!(e, CallEvent::Ended { .. })).count();
+    assert_eq!((ended(a), ended(b)), (1, 1), "{t:#?}");
+    let ends_b: Vec<_> = net.events(b).into_iter().filter(|e| matches!(e, CallEvent::Ended { .. })).collect();
+    assert!(matches!(ends_b[0], CallEvent::Ended { reason: EndReason::RemoteHangup, .. }), "{ends_b:?} {t:#?}");
+    assert!(t.iter().any(|l| l.starts_with("5060->5070 BYE")), "the caller hangs up, not the callee: {t:#?}");
+    assert!(!t.iter().any(|l| l.starts_with("5070->5060 BYE")), "{t:#?}");
+}

@@ -22,9 +22,22 @@ impl Endpoint {
     pub(super) fn on_ack(&mut self, ack: &Message, now: Instant) {
         let to_tag = ack.to().ok().and_then(|t| t.tag());
         let Some(h) = self.call_for_tag(ack, to_tag) else { return };
+        // An ACK carries its INVITE's CSeq number (RFC 3261 13.2.2.4): a late or repeated ACK
+        // of an earlier 2xx does not acknowledge the one pending now.
+        let cseq = ack.cseq().ok().map(|c| c.seq);
+        let pending = self.calls.get(h).and_then(|c| c.pending_2xx.as_ref());
+        if pending.is_none_or(|p| Some(p.cseq) != cseq) {
+            return; // a retransmitted ACK, or one for an earlier 2xx
+        }
+        self.confirm_2xx(h, ack.body(), now);
+    }
+
+    /// Our pending 2xx is acknowledged: by its ACK (`body`: a late offer's answer), or, with
+    /// an empty body, by a re-INVITE that shows the peer had it (RFC 5407 3.1.5).
+    pub(super) fn confirm_2xx(&mut self, h: Handle, body: &[u8], now: Instant) {
         let Some(call) = self.calls.get_mut(h) else { return };
         if call.pending_2xx.take().is_none() {
-            return; // a retransmitted ACK
+            return;
         }
         let first = call.state == CallState::Answered;
         call.state = CallState::Confirmed;
@@ -32,9 +45,8 @@ impl Endpoint {
         self.disarm(h, CallTimerKind::Retransmit2xx);
         self.disarm(h, CallTimerKind::AckTimeout);
         if late_answer {
-            let applied = SessionDescription::parse(ack.body())
-                .ok()
-                .map(|a| self.calls.get_mut(h).map(|c| c.sdp.apply_answer(&a)));
+            let applied =
+                SessionDescription::parse(body).ok().map(|a| self.calls.get_mut(h).map(|c| c.sdp.apply_answer(&a)));
             match applied.flatten() {
                 Some(Ok(_)) => self.media_changed(h),
                 // An ACK cannot be refused: a bad answer ends the call (RFC 3261 13.3.1.4 analog).

@@ -56,6 +56,8 @@ pub struct CallTimer {
 #[derive(Debug)]
 pub struct Pending2xx {
     pub data: Bytes,
+    /// The CSeq number of the INVITE it answers: its ACK carries the same (RFC 3261 13.2.2.4).
+    pub cseq: u32,
     pub to: SocketAddr,
     pub local: crate::transaction::Local,
     pub interval: Duration,

@@ -72,6 +72,13 @@ impl Endpoint {
         if c.client_invite.is_some() {
             return self.reply_plain(tx, 491, now);
         }
+        // RFC 5407 3.1.5: a re-INVITE while our 2xx awaits its ACK means the ACK was lost
+        // (the peer had the 2xx to send this). With no offer of ours awaiting an answer in
+        // that ACK, the exchange is over: take the re-INVITE as the acknowledgement.
+        if c.pending_2xx.is_some() && c.invite_tx.is_none() && !c.sdp.offer_pending() {
+            self.confirm_2xx(h, b"", now);
+        }
+        let Some(c) = self.calls.get_mut(h) else { return };
         if c.invite_tx.is_some() || c.pending_2xx.is_some() || c.sdp.offer_pending() {
             let retry = decimal(self.ids.next_u64() % 11);
             self.reply(tx, 500, Reply { headers: &[(b"Retry-After", &retry)], ..Reply::default() }, now);

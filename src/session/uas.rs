@@ -156,6 +156,7 @@ impl Endpoint {
 
     /// Sends a 2xx to an INVITE or re-INVITE and starts its retransmission and ACK timers.
     pub(super) fn send_2xx(&mut self, h: crate::timer::Handle, tx: ServerTxId, now: Instant) -> Result<(), CallError> {
+        let cseq = self.tx.request(tx).and_then(|m| m.cseq().ok()).map_or(0, |c| c.seq);
         let r = Reply { call: Some(h), contact: true, record_route: true, sdp: true, ..Reply::default() };
         let data = self.reply(tx, 200, r, now).ok_or(CallError::Build)?;
         let target = self.tx.response_target(tx);
@@ -164,7 +165,7 @@ impl Endpoint {
         c.invite_tx = None;
         let (to, local) = target.unwrap_or((c.peer, c.local));
         // Kept until the ACK (up to 64*T1): copied out of the table's send buffer.
-        c.pending_2xx = Some(Pending2xx { data: bytes::Bytes::copy_from_slice(&data), to, local, interval: t1 });
+        c.pending_2xx = Some(Pending2xx { data: bytes::Bytes::copy_from_slice(&data), cseq, to, local, interval: t1 });
         self.tx.set_server_owner(tx, None);
         self.arm(h, CallTimerKind::Retransmit2xx, now + t1);
         self.arm(h, CallTimerKind::AckTimeout, now + self.cfg.tx.timeout());

@@ -8,6 +8,9 @@ mod load_app;
 mod load_args;
 mod load_stats;
 mod local_addr;
+mod relay;
+mod relay_args;
+mod relay_wire;
 mod rtp_load;
 mod rtp_load_args;
 mod rtp_load_io;
@@ -34,6 +37,7 @@ enum Command {
     Call(call_args::CallArgs),
     Load(load_args::LoadArgs),
     RtpLoad(rtp_load_args::RtpLoadArgs),
+    Relay(relay_args::RelayArgs),
     /// Parse SIP messages from files (or standard input) and show what the server would do
     /// with each: its key fields, or the error response it would send, or that it drops it.
     Inspect {
@@ -68,6 +72,7 @@ fn main() -> ExitCode {
         Command::Call(args) => call::call(args),
         Command::Load(args) => load::load(args),
         Command::RtpLoad(args) => rtp_load::rtp_load(args),
+        Command::Relay(args) => relay::relay(args),
     }
 }
 
