@@ -19,3 +19,4 @@ pub mod shard;
 pub mod sip;
 pub mod timer;
 pub mod transaction;
+pub mod transport;

@@ -23,6 +23,7 @@ use crate::app::{AppCore, Application, ShardInfo};
 use crate::rtp::reports::WallClock;
 use crate::rtp::MediaPlane;
 use crate::session::{Endpoint, EndpointConfig, RtpPorts};
+use crate::transport::Listen;
 
 /// Datagrams one shard's inbox holds before hand-offs to it are counted lost (poll backend).
 const INBOX_CAPACITY: usize = 65_536;
@@ -77,9 +78,13 @@ where
     let n = cfg.shards.max(1);
     // Before any ring exists: each sizes its fixed-file table within this limit.
     raise_open_files_limit();
+    if let Some(l) = cfg.listen.iter().find(|l| l.transport == crate::transport::Transport::Tcp) {
+        return Err(io::Error::new(io::ErrorKind::Unsupported, format!("{l}: TCP is not served yet")));
+    }
     // Bind every shard's sockets here, so an address in use is reported before anything runs.
     let (sockets, listen) = bind_all(&cfg.listen, n, cfg.receive_buffer)?;
-    let cfg = ServerConfig { listen: listen.clone(), ..cfg };
+    let resolved = cfg.listen.iter().zip(&listen).map(|(l, a)| Listen { addr: *a, ..*l }).collect();
+    let cfg = ServerConfig { listen: resolved, ..cfg };
     *live.lock().unwrap_or_else(|e| e.into_inner()) = vec![ShardStats::new(); n];
     let stopping = Arc::new(Stopping { stop, calls_left: (0..n).map(|_| AtomicUsize::new(usize::MAX)).collect() });
     let inboxes: Arc<[Inbox]> = match cfg.io {
@@ -95,7 +100,7 @@ where
         let cpu = cpus[i % cpus.len()];
         let handle = std::thread::Builder::new().name(format!("shard{i}")).spawn(move || {
             pin_to(cpu);
-            let info = ShardInfo { index: i, count: n, listen: cfg.listen.clone() };
+            let info = ShardInfo { index: i, count: n, listen: cfg.addresses() };
             let app = make(&info);
             let shard = new_shard(info, &cfg, app, &stopping);
             let cadence = Cadence {
@@ -146,8 +151,8 @@ fn pin_to(cpu: usize) {
 /// A shard: its endpoint gets its share of the calls and of the RTP ports.
 fn new_shard<A: Application>(info: ShardInfo, cfg: &ServerConfig, app: A, stopping: &Stopping) -> Shard<A> {
     let (id, shards) = (info.index, info.count);
-    let mut ep_cfg = EndpointConfig::new(cfg.listen[0]);
-    ep_cfg.locals = cfg.listen.clone();
+    let mut ep_cfg = EndpointConfig::new(cfg.listen[0].addr);
+    ep_cfg.locals = cfg.addresses();
     ep_cfg.max_calls = cfg.max_calls.div_ceil(shards);
     ep_cfg.rtp_ports = cfg.shard_ports(id);
     ep_cfg.limits.max_message_size = cfg.max_message;
@@ -172,8 +177,8 @@ fn new_shard<A: Application>(info: ShardInfo, cfg: &ServerConfig, app: A, stoppi
 /// Shard `id`'s media: its port slice, bound on the address the calls' SDP names (the
 /// listening address; the wildcard of its family when several addresses are listened on).
 fn new_media(id: usize, cfg: &ServerConfig, now: Instant) -> (MediaPlane, ShardMedia) {
-    let first = cfg.listen[0].ip();
-    let addr = match cfg.listen.iter().all(|a| a.ip() == first) {
+    let first = cfg.listen[0].addr.ip();
+    let addr = match cfg.listen.iter().all(|l| l.addr.ip() == first) {
         true => first,
         false if first.is_ipv4() => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
         false => IpAddr::V6(Ipv6Addr::UNSPECIFIED),

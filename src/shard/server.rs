@@ -12,6 +12,7 @@ use super::config::{IoChoice, ServerConfig};
 use super::runtime::{choose_backend, start, Running};
 use super::stats::ShardStats;
 use crate::app::{Application, ShardInfo};
+use crate::transport::Listen;
 
 /// Configures a [`Server`]; every bound has the default `callshard serve` uses.
 ///
@@ -22,7 +23,7 @@ use crate::app::{Application, ShardInfo};
 /// # struct App;
 /// # impl Application for App { fn on_incoming(&mut self, c: &mut Calls<'_>, call: callshard::session::CallId) { let _ = c.reject(call, 603); } }
 /// let server = Server::builder()
-///     .listen("127.0.0.1:5060".parse().unwrap())
+///     .listen("127.0.0.1:5060".parse::<std::net::SocketAddr>().unwrap())
 ///     .shards(2)
 ///     .rtp_ports(20_000, 29_999)
 ///     .max_calls(50_000)
@@ -32,14 +33,15 @@ use crate::app::{Application, ShardInfo};
 /// ```
 pub struct ServerBuilder {
     cfg: ServerConfig,
-    listen: Vec<SocketAddr>,
+    listen: Vec<Listen>,
 }
 
 impl ServerBuilder {
-    /// Adds an address to listen on (UDP; port 0 lets the kernel choose one port that all
-    /// shards share). Without any, `0.0.0.0:5060`.
-    pub fn listen(mut self, addr: SocketAddr) -> Self {
-        self.listen.push(addr);
+    /// Adds an address to listen on: a `SocketAddr` is UDP, a [`Listen`] names its transport
+    /// (`"tcp:127.0.0.1:5060".parse()`). Port 0 lets the kernel choose one port that all
+    /// shards share. Without any, UDP on `0.0.0.0:5060`.
+    pub fn listen(mut self, addr: impl Into<Listen>) -> Self {
+        self.listen.push(addr.into());
         self
     }
 

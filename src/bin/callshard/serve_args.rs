@@ -1,17 +1,19 @@
 //! The flags of `callshard serve`, each a named bound or choice with its default, and the
 //! parsers that turn a bad value into a one-line error.
 
-use std::net::SocketAddr;
-
 use callshard::rtp::MediaAction;
 use callshard::shard::IoChoice;
+use callshard::transport::Listen;
 
-/// Answer SIP calls on UDP with thread-per-core shards, by a route table.
+use super::stream_args::StreamArgs;
+
+/// Answer SIP calls on UDP and TCP with thread-per-core shards, by a route table.
 #[derive(clap::Args)]
 pub struct ServeArgs {
-    /// Address and port to listen on (UDP); repeat for several (IPv4 and IPv6).
+    /// [udp:|tcp:]ADDR:PORT to listen on (a bare ADDR:PORT is UDP); repeat for several
+    /// (IPv4 and IPv6, UDP and TCP: --listen 127.0.0.1:5060 --listen tcp:127.0.0.1:5060).
     #[arg(long, default_value = "127.0.0.1:5060")]
-    pub listen: Vec<SocketAddr>,
+    pub listen: Vec<Listen>,
     /// I/O backend: uring (io_uring, one ring per shard), poll (recvmmsg + ppoll), or auto
     /// (io_uring where the kernel allows it, else poll).
     #[arg(long, default_value = "auto", value_parser = parse_io)]
@@ -65,6 +67,8 @@ pub struct ServeArgs {
     /// Seconds between live statistics lines on stderr; 0 turns them off.
     #[arg(long, default_value_t = 1)]
     pub stats_interval: u64,
+    #[command(flatten)]
+    pub stream: StreamArgs,
 }
 
 /// `LOW-HIGH`, both ports, LOW <= HIGH, at least two ports.
