@@ -46,6 +46,40 @@ pub struct IoCounters {
     pub rearmed: u64,
     /// Waits for I/O or a timer (one system call each).
     pub waits: u64,
+    /// Stream (TCP) connections: open now, accepted, refused (over `max_connections`), closed
+    /// by a bound (garbage, bytes, partial-message time, idle), and sends dropped because
+    /// their connection was gone.
+    pub streams: StreamCounters,
+}
+
+/// What a shard's stream connections did; merged like the rest.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StreamCounters {
+    pub open: u64,
+    pub accepted: u64,
+    pub refused: u64,
+    pub closed_by_bound: u64,
+    pub send_dropped: u64,
+}
+
+impl StreamCounters {
+    pub fn merge(&mut self, o: &StreamCounters) {
+        self.open += o.open;
+        self.accepted += o.accepted;
+        self.refused += o.refused;
+        self.closed_by_bound += o.closed_by_bound;
+        self.send_dropped += o.send_dropped;
+    }
+}
+
+/// What crosses between shards: a datagram (or a framed stream message) for the shard that
+/// owns its call, or bytes the owner sends on a connection another shard holds.
+#[derive(Debug)]
+pub enum Passed {
+    /// Read by the sender, for a call the receiver owns.
+    Inbound(Datagram),
+    /// To be written on the receiver's connection `local` (its `from` is the destination).
+    Outbound(Datagram),
 }
 
 impl IoCounters {
@@ -57,6 +91,7 @@ impl IoCounters {
         self.ring_empty += o.ring_empty;
         self.rearmed += o.rearmed;
         self.waits += o.waits;
+        self.streams.merge(&o.streams);
     }
 }
 

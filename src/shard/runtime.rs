@@ -14,7 +14,7 @@ use super::event_loop::{self, Cadence, Stopping};
 use super::io::ShardIo;
 use super::media::ShardMedia;
 use super::media_sockets::raise_open_files_limit;
-use super::poll::{Inbox, PollIo};
+use super::poll::{Inbox, PollIo, PollStreams};
 use super::ring::{setup, Directory, RingConfig, RingIo};
 use super::sockets::bind_all;
 use super::stats::ShardStats;
@@ -23,7 +23,7 @@ use crate::app::{AppCore, Application, ShardInfo};
 use crate::rtp::reports::WallClock;
 use crate::rtp::MediaPlane;
 use crate::session::{Endpoint, EndpointConfig, RtpPorts};
-use crate::transport::Listen;
+use crate::transport::{Listen, StreamBounds, Transport};
 
 /// Datagrams one shard's inbox holds before hand-offs to it are counted lost (poll backend).
 const INBOX_CAPACITY: usize = 65_536;
@@ -78,8 +78,9 @@ where
     let n = cfg.shards.max(1);
     // Before any ring exists: each sizes its fixed-file table within this limit.
     raise_open_files_limit();
-    if let Some(l) = cfg.listen.iter().find(|l| l.transport == crate::transport::Transport::Tcp) {
-        return Err(io::Error::new(io::ErrorKind::Unsupported, format!("{l}: TCP is not served yet")));
+    let tcp = cfg.listen.iter().any(|l| l.transport == Transport::Tcp);
+    if let Some(l) = cfg.listen.iter().find(|l| l.transport == Transport::Tcp).filter(|_| cfg.io != IoChoice::Poll) {
+        return Err(io::Error::new(io::ErrorKind::Unsupported, format!("{l}: TCP is served by --io poll only, yet")));
     }
     // Bind every shard's sockets here, so an address in use is reported before anything runs.
     let (sockets, listen) = bind_all(&cfg.listen, n, cfg.receive_buffer)?;
@@ -110,6 +111,10 @@ where
             };
             if cfg.io == IoChoice::Poll {
                 let mut io = PollIo::new(i, sockets, cfg.max_message, inboxes);
+                if tcp {
+                    let listening = cfg.listen.iter().map(|l| l.transport == Transport::Tcp).collect();
+                    io = io.with_streams(listening, PollStreams::new(i, cfg.max_connections, stream_bounds(&cfg))?);
+                }
                 return Ok(finish(event_loop::run(shard, &mut io, &stopping, &live, cadence), &mut io));
             }
             let ring_cfg = RingConfig {
@@ -128,6 +133,14 @@ where
         handles.push(handle);
     }
     Ok(Running { listen, handles })
+}
+
+/// The bounds of each stream connection, its messages bounded like datagrams.
+fn stream_bounds(cfg: &ServerConfig) -> StreamBounds {
+    let mut bounds = cfg.stream;
+    bounds.limits.max_message_size = cfg.max_message;
+    bounds.max_buffered = bounds.max_buffered.max(cfg.max_message);
+    bounds
 }
 
 /// Sends what the last turn queued (replies to the last requests) and adds the backend's
@@ -153,6 +166,7 @@ fn new_shard<A: Application>(info: ShardInfo, cfg: &ServerConfig, app: A, stoppi
     let (id, shards) = (info.index, info.count);
     let mut ep_cfg = EndpointConfig::new(cfg.listen[0].addr);
     ep_cfg.locals = cfg.addresses();
+    ep_cfg.transports = cfg.listen.iter().map(|l| l.transport).collect();
     ep_cfg.max_calls = cfg.max_calls.div_ceil(shards);
     ep_cfg.rtp_ports = cfg.shard_ports(id);
     ep_cfg.limits.max_message_size = cfg.max_message;

@@ -77,6 +77,8 @@ pub fn bind_all(
     for l in listen.iter().filter(|l| l.addr.port() != 0) {
         let ((ty, protocol), addr) = (kind(l)?, &l.addr);
         let probe = Socket::new(Domain::for_address(*addr), ty, Some(protocol))?;
+        // TCP: connections lingering in TIME_WAIT must not count; another listener still does.
+        probe.set_reuse_address(ty == Type::STREAM)?;
         if addr.is_ipv6() {
             probe.set_only_v6(true)?;
         }
@@ -93,6 +95,13 @@ pub fn bind_all(
         all.push(again.collect::<io::Result<_>>()?);
     }
     Ok((all, resolved))
+}
+
+/// The peer of an accepted connection, with Nagle's delay off: a SIP message is written whole,
+/// and waiting for the peer's ACK before the next one only adds latency.
+pub fn peer_of(socket: &Socket) -> Option<SocketAddr> {
+    let _ = socket.set_nodelay(true);
+    socket.peer_addr().ok()?.as_socket()
 }
 
 /// Which of our addresses `target` can reach us on: the kernel's route toward it, found by

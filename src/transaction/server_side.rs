@@ -54,7 +54,7 @@ impl TxTable {
                 ..Response::new(503)
             };
             write_response(&mut self.buf, msg, &resp);
-            out.push(TxOutput::Send { to: response_destination(msg, from), local, data: self.sent() });
+            out.push(TxOutput::Send { to: response_destination(msg, from, local), local, data: self.sent() });
             return;
         }
         let (machine, step) = match msg.method() {
@@ -65,7 +65,7 @@ impl TxTable {
             _ => (ServerMachine::NonInvite(ServerNonInvite::start()), Step::none()),
         };
         let is_cancel = msg.method() == Some(Method::Cancel);
-        let peer = response_destination(msg, from);
+        let peer = response_destination(msg, from, local);
         let live = Live { request: msg.clone(), source: from, detached: false };
         let h = self.servers.insert(Tx::new(key.to_key(), (peer, local), machine, live));
         self.server_keys.insert(h, &self.servers);
