@@ -13,23 +13,32 @@ use std::time::{Duration, Instant};
 
 use common::server::{final_line, stat, Server};
 
-/// SIPp's `uac` against `port` over `transport` (`t1`, `tn`): `calls` calls at `rate`.
-fn sipp_uac(port: u16, transport: &str, calls: u32, rate: u32) -> Output {
+/// SIPp's `uac` against `port` over `transport` (`t1`, `tn`): `calls` calls at `rate`; its
+/// output and its error log.
+fn sipp_uac(port: u16, transport: &str, calls: u32, rate: u32) -> (Output, String) {
     let scratch = common::scratch::Scratch::new(&format!("callshard-sipp-tcp-{port}"));
-    Command::new("sipp")
+    let out = Command::new("sipp")
         .current_dir(scratch.path())
         .args([&format!("127.0.0.1:{port}"), "-sn", "uac", "-t", transport, "-i", "127.0.0.1"])
         .args(["-p", &(port + 1).to_string(), "-m", &calls.to_string(), "-r", &rate.to_string()])
-        .args(["-timeout", "30s", "-timeout_error", "-nostdin", "-max_socket", "1000"])
+        .args(["-timeout", "30s", "-timeout_error", "-nostdin", "-max_socket", "1000", "-trace_err"])
         .stdout(Stdio::piped())
         .output()
+        .unwrap();
+    let errors = std::fs::read_dir(scratch.path())
         .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with("_errors.log"))
+        .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+        .collect();
+    (out, errors)
 }
 
-fn assert_sipp_ok(out: &Output, what: &str) {
+fn assert_sipp_ok((out, errors): &(Output, String), what: &str) {
     let screen = String::from_utf8_lossy(&out.stdout);
     let tail: Vec<&str> = screen.lines().rev().take(30).collect();
-    assert_eq!(out.status.code(), Some(0), "{what}: SIPp failed\n{}", tail.join("\n"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{what}: SIPp failed\n{}\n{err}\n{errors}", tail.join("\n"));
 }
 
 /// A server on UDP and TCP `port` with two shards on backend `io`.
@@ -89,7 +98,7 @@ fn shared_connection(io: &str, port: u16) {
     let server = server(port, io, &[]);
     let out = sipp_uac(port, "t1", 40, 40);
     let (code, err) = server.stop();
-    assert_sipp_ok(&out, "uac -t t1");
+    assert_sipp_ok(&out, &format!("uac -t t1\n{err}"));
     let line = final_line(&err);
     assert_eq!(code, Some(0), "{err}");
     assert_eq!((stat(line, "established"), stat(line, "accepted")), (40, 1), "{line}");
@@ -164,6 +173,12 @@ fn too_many_connections(io: &str, port: u16) {
 
 macro_rules! on_both_backends {
     ($($name:ident: $port:expr;)+) => {
+        mod uring {
+            $(#[test]
+            fn $name() {
+                super::$name("uring", $port);
+            })+
+        }
         mod poll {
             $(#[test]
             fn $name() {
@@ -174,9 +189,9 @@ macro_rules! on_both_backends {
 }
 
 on_both_backends! {
-    shared_connection: 19_100;
-    connection_per_call: 19_110;
-    answers_on_the_connection: 19_120;
-    bounds_close_bad_peers: 19_130;
-    too_many_connections: 19_140;
+    shared_connection: 13_100;
+    connection_per_call: 13_110;
+    answers_on_the_connection: 13_120;
+    bounds_close_bad_peers: 13_130;
+    too_many_connections: 13_140;
 }

@@ -150,6 +150,9 @@ impl<X> Conns<X> {
             self.counters.send_dropped += 1;
             return None;
         };
+        if data.is_empty() {
+            return None;
+        }
         c.queued += data.len();
         c.out.push_back(data);
         if c.queued > max_queued {
@@ -176,7 +179,8 @@ impl<X> Conns<X> {
     /// Frees `slot` (the backend has closed its socket or is about to).
     pub fn remove(&mut self, slot: u32) -> Option<Conn<X>> {
         let c = self.slots.get_mut(slot as usize)?.take()?;
-        self.generations[slot as usize] = self.generations[slot as usize].wrapping_add(1);
+        // 28 bits: an id fits a ring token's 61 bits of payload with its 14-bit slot.
+        self.generations[slot as usize] = self.generations[slot as usize].wrapping_add(1) & 0x0fff_ffff;
         self.free.push(slot);
         self.counters.open -= 1;
         Some(c)

@@ -15,7 +15,7 @@ use super::io::ShardIo;
 use super::media::ShardMedia;
 use super::media_sockets::raise_open_files_limit;
 use super::poll::{Inbox, PollIo, PollStreams};
-use super::ring::{setup, Directory, RingConfig, RingIo};
+use super::ring::{setup, Directory, RingConfig, RingIo, RingStreams};
 use super::sockets::bind_all;
 use super::stats::ShardStats;
 use super::worker::Shard;
@@ -79,9 +79,6 @@ where
     // Before any ring exists: each sizes its fixed-file table within this limit.
     raise_open_files_limit();
     let tcp = cfg.listen.iter().any(|l| l.transport == Transport::Tcp);
-    if let Some(l) = cfg.listen.iter().find(|l| l.transport == Transport::Tcp).filter(|_| cfg.io != IoChoice::Poll) {
-        return Err(io::Error::new(io::ErrorKind::Unsupported, format!("{l}: TCP is served by --io poll only, yet")));
-    }
     // Bind every shard's sockets here, so an address in use is reported before anything runs.
     let (sockets, listen) = bind_all(&cfg.listen, n, cfg.receive_buffer)?;
     let resolved = cfg.listen.iter().zip(&listen).map(|(l, a)| Listen { addr: *a, ..*l }).collect();
@@ -112,8 +109,8 @@ where
             if cfg.io == IoChoice::Poll {
                 let mut io = PollIo::new(i, sockets, cfg.max_message, inboxes);
                 if tcp {
-                    let listening = cfg.listen.iter().map(|l| l.transport == Transport::Tcp).collect();
-                    io = io.with_streams(listening, PollStreams::new(i, cfg.max_connections, stream_bounds(&cfg))?);
+                    io = io
+                        .with_streams(listening(&cfg), PollStreams::new(i, cfg.max_connections, stream_bounds(&cfg))?);
                 }
                 return Ok(finish(event_loop::run(shard, &mut io, &stopping, &live, cadence), &mut io));
             }
@@ -125,6 +122,9 @@ where
                 ..RingConfig::default()
             };
             let mut io = RingIo::new(i, sockets, ring_cfg, &directory)?;
+            if tcp {
+                io = io.with_streams(RingStreams::new(i, cfg.max_connections, stream_bounds(&cfg), listening(&cfg)));
+            }
             let stats = finish(event_loop::run(shard, &mut io, &stopping, &live, cadence), &mut io);
             directory.leave(Duration::from_secs(1));
             io.shutdown();
@@ -133,6 +133,11 @@ where
         handles.push(handle);
     }
     Ok(Running { listen, handles })
+}
+
+/// Per listen address: a TCP listening socket.
+fn listening(cfg: &ServerConfig) -> Vec<bool> {
+    cfg.listen.iter().map(|l| l.transport == Transport::Tcp).collect()
 }
 
 /// The bounds of each stream connection, its messages bounded like datagrams.

@@ -143,7 +143,8 @@ impl ShardIo for PollIo {
     }
 
     fn counters(&self) -> IoCounters {
-        self.counters
+        let streams = self.streams.as_ref().map_or(Default::default(), |st| st.conns.counters);
+        IoCounters { streams, ..self.counters }
     }
 }
 

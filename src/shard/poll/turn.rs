@@ -30,12 +30,19 @@ impl PollIo {
     /// Reads the sockets marked as possibly holding more, the connections, and the inbox.
     pub(super) fn collect(&mut self, out: &mut Vec<Arrival>) -> usize {
         let before = out.len();
-        let streams = &mut self.streams;
+        let (streams, mut passed) = (&mut self.streams, false);
         self.inboxes[self.id].drain(|p| match (p, &mut *streams) {
             (Passed::Inbound(d), _) => out.push(Arrival::HandedOff(d)),
-            (Passed::Outbound(d), Some(s)) => s.send(d.local, d.from, d.data),
+            (Passed::Outbound(d), Some(s)) => {
+                s.send(d.local, d.from, d.data);
+                passed = true;
+            }
             (Passed::Outbound(_), None) => {}
         });
+        if let Some(s) = self.streams.as_mut().filter(|_| passed) {
+            // Answers for our connections from their calls' owners: out now, not after a wait.
+            s.flush();
+        }
         let now = Instant::now();
         self.ready.take(&mut self.reading);
         for &i in &self.reading {
@@ -67,7 +74,6 @@ impl PollIo {
             let start = out.len();
             self.streams_ready = streams.poll(now, out);
             self.counters.received += (out.len() - start) as u64;
-            self.counters.streams = streams.conns.counters;
         }
         out.len() - before
     }
