@@ -194,4 +194,34 @@ on_both_backends! {
     answers_on_the_connection: 13_120;
     bounds_close_bad_peers: 13_130;
     too_many_connections: 13_140;
+    embedded: 0;
+}
+
+/// The embedding API takes a TCP `Listen` too (port 0: the kernel's choice, shared by shards).
+fn embedded(io: &str, _port: u16) {
+    use callshard::app::{Application, Calls};
+    use callshard::shard::IoChoice;
+    use callshard::transport::Listen;
+    struct Busy;
+    impl Application for Busy {
+        fn on_incoming(&mut self, calls: &mut Calls<'_>, call: callshard::session::CallId) {
+            let _ = calls.reject(call, 486);
+        }
+    }
+    let server = callshard::Server::builder()
+        .listen("tcp:127.0.0.1:0".parse::<Listen>().unwrap())
+        .shards(2)
+        .io(if io == "poll" { IoChoice::Poll } else { IoChoice::Uring })
+        .max_connections(8)
+        .drain(Duration::from_millis(200))
+        .start(|_| Busy)
+        .unwrap();
+    let port = server.local_addrs()[0].port();
+    let mut s = connect(port);
+    s.write_all(&options("embedded")).unwrap();
+    let got = read_responses(&mut s, 1);
+    assert!(got.starts_with("SIP/2.0 200"), "{got}");
+    server.stop();
+    let totals = server.join().unwrap();
+    assert_eq!(totals.io.streams.accepted, 1);
 }

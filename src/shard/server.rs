@@ -108,6 +108,18 @@ impl ServerBuilder {
         self
     }
 
+    /// Stream (TCP) connections each shard holds at once; one more is closed when accepted.
+    pub fn max_connections(mut self, n: usize) -> Self {
+        self.cfg.max_connections = n;
+        self
+    }
+
+    /// The bounds of each stream connection: bytes buffered, partial-message and idle time.
+    pub fn stream_bounds(mut self, bounds: crate::transport::StreamBounds) -> Self {
+        self.cfg.stream = bounds;
+        self
+    }
+
     /// Every other bound at once (ring buffers, socket and message limits, ...).
     pub fn config(mut self, cfg: ServerConfig) -> Self {
         self.listen = cfg.listen.clone();

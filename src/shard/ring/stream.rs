@@ -103,8 +103,9 @@ impl RingIo {
             if let Some(c) = st.conns.get_mut(slot) {
                 c.io.recv_armed = false;
             }
-            // An empty buffer ring ends the receive; anything else is the end of the stream.
-            match result == -libc::ENOBUFS {
+            // An empty buffer ring (or a full completion queue, after data) ends the receive
+            // of an open connection: armed again. The end of the stream or an error closes it.
+            match (result > 0 || result == -libc::ENOBUFS) && open {
                 true => st.unarmed.push(slot),
                 false => close = true,
             }
