@@ -194,6 +194,7 @@ on_both_backends! {
     answers_on_the_connection: 13_120;
     bounds_close_bad_peers: 13_130;
     too_many_connections: 13_140;
+    our_bye_reuses_the_connection: 13_150;
     embedded: 0;
 }
 
@@ -224,4 +225,70 @@ fn embedded(io: &str, _port: u16) {
     server.stop();
     let totals = server.join().unwrap();
     assert_eq!(totals.io.streams.accepted, 1);
+}
+
+/// An INVITE over TCP with an SDP offer, Call-ID `id@test`.
+fn invite(id: &str) -> Vec<u8> {
+    let sdp = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 6000 RTP/AVP 0\r\n";
+    format!(
+        "INVITE sip:echo@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:9;branch=z9hG4bK{id}\r\n\
+         Max-Forwards: 70\r\nFrom: <sip:t@127.0.0.1>;tag=t{id}\r\nTo: <sip:echo@127.0.0.1>\r\n\
+         Call-ID: {id}@test\r\nCSeq: 1 INVITE\r\nContact: <sip:t@127.0.0.1:9;transport=tcp>\r\n\
+         Content-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{sdp}",
+        sdp.len()
+    )
+    .into_bytes()
+}
+
+/// The value of header `name` in the first message of `text` that has it.
+fn header<'a>(text: &'a str, name: &str) -> &'a str {
+    let at = text.find(&format!("\r\n{name}: ")).unwrap_or_else(|| panic!("no {name} in {text}")) + name.len() + 4;
+    &text[at..at + text[at..].find("\r\n").unwrap()]
+}
+
+/// Answers a call, ACKs it, and waits for the BYE the server sends when no media arrives:
+/// it must come on the connection the call came on. When `close` is set, the connection is
+/// closed after the ACK instead, and the BYE is dropped and counted (`send-gone`).
+fn our_bye_reuses_the_connection(io: &str, port: u16) {
+    let server = server(port, io, &["--media", "echo", "--media-timeout", "1"]);
+    for (id, close) in [("byecall", false), ("gonecall", true)] {
+        let mut s = connect(port);
+        s.write_all(&invite(id)).unwrap();
+        let ok = read_responses(&mut s, 1);
+        let to = header(&ok, "To");
+        assert!(header(&ok, "Contact").ends_with(";transport=tcp>"), "{ok}");
+        let ack = format!(
+            "ACK sip:callshard@127.0.0.1:{port};transport=tcp SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:9;branch=z9hG4bKa{id}\r\n\
+             Max-Forwards: 70\r\nFrom: <sip:t@127.0.0.1>;tag=t{id}\r\nTo: {to}\r\nCall-ID: {id}@test\r\n\
+             CSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n"
+        );
+        s.write_all(ack.as_bytes()).unwrap();
+        if close {
+            drop(s);
+            std::thread::sleep(Duration::from_millis(2_500));
+            continue;
+        }
+        let mut got = String::new();
+        let mut buf = [0u8; 4096];
+        while !got.contains("\r\n\r\n") || !got.starts_with("BYE ") {
+            let n = s.read(&mut buf).expect("a BYE within the read timeout");
+            assert!(n > 0, "closed before the BYE: {got}");
+            got.push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+        assert!(header(&got, "Via").starts_with("SIP/2.0/TCP "), "{got}");
+        let ok = format!(
+            "SIP/2.0 200 OK\r\nVia: {}\r\nFrom: {}\r\nTo: {}\r\nCall-ID: {id}@test\r\nCSeq: {}\r\nContent-Length: 0\r\n\r\n",
+            header(&got, "Via"),
+            header(&got, "From"),
+            header(&got, "To"),
+            header(&got, "CSeq")
+        );
+        s.write_all(ok.as_bytes()).unwrap();
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let (code, err) = server.stop();
+    let line = final_line(&err);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!((stat(line, "established"), stat(line, "active")), (2, 0), "{line}");
+    assert!(stat(line, "send-gone") >= 1, "the second call's BYE had no connection\n{line}");
 }
