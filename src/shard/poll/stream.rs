@@ -46,9 +46,11 @@ impl PollStreams {
         if fd < 0 {
             return Err(io::Error::last_os_error());
         }
+        // SAFETY: `fd` was just returned by epoll_create1 and nothing else owns it.
+        let epoll = unsafe { OwnedFd::from_raw_fd(fd) };
         Ok(PollStreams {
             conns: Conns::new(shard, max, bounds),
-            epoll: unsafe { OwnedFd::from_raw_fd(fd) },
+            epoll,
             events: vec![libc::epoll_event { events: 0, u64: 0 }; EVENTS],
             scratch: vec![0u8; SCRATCH].into_boxed_slice(),
             dirty: Vec::new(),
