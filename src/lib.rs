@@ -20,3 +20,4 @@ pub mod shard;
 pub mod sip;
 pub mod timer;
 pub mod transaction;
+pub mod transport;

@@ -43,7 +43,7 @@ fn heard_by_an_application(io: IoChoice, port: u16, rtp: (u16, u16)) {
     let (heard, incoming) = (Arc::new(Mutex::new(Vec::new())), Arc::new(Mutex::new(Vec::new())));
     let (h, i) = (heard.clone(), incoming.clone());
     let server = Server::builder()
-        .listen(format!("127.0.0.1:{port}").parse().unwrap())
+        .listen(format!("127.0.0.1:{port}").parse::<std::net::SocketAddr>().unwrap())
         .shards(2)
         .io(io)
         .rtp_ports(rtp.0, rtp.1)

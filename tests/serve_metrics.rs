@@ -125,7 +125,7 @@ impl callshard::Application for Refuse {
 #[test]
 fn an_embedding_program_serves_metrics_too() {
     let server = callshard::Server::builder()
-        .listen("127.0.0.1:0".parse().unwrap())
+        .listen("127.0.0.1:0".parse::<std::net::SocketAddr>().unwrap())
         .metrics("127.0.0.1:0".parse().unwrap())
         .rtp_ports(47_900, 47_999)
         .start_single(Refuse)

@@ -12,17 +12,27 @@ const BIN: &str = env!("CARGO_BIN_EXE_callshard");
 const SCENARIOS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/sipp_stress/scenarios");
 
 /// Runs `scenario` as user `user` with `calls` calls at `rate` calls/s against a server on
-/// `port + offset` using I/O backend `io`, with SIPp on the port above. Panics with SIPp's own
-/// words when a call fails.
-fn run((io, offset): (&str, u16), scenario: &str, user: &str, calls: u32, rate: u32, port: u16, extra: &[&str]) {
-    let port = port + offset;
+/// `port + offset` using I/O backend `io`, with SIPp on the port above, over UDP or, with
+/// `tcp`, over one TCP connection (`-t t1`). Panics with SIPp's own words when a call fails.
+fn run(
+    (io, offset, tcp): (&str, i32, bool),
+    scenario: &str,
+    user: &str,
+    calls: u32,
+    rate: u32,
+    port: u16,
+    extra: &[&str],
+) {
+    let port = (i32::from(port) + offset) as u16;
     assert!(
         Command::new("sipp").arg("-v").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok(),
         "SIPp is not installed: run scripts/test.sh, which installs the Debian package sip-tester"
     );
     let listen = format!("127.0.0.1:{port}");
+    let tcp_listen = ["--listen".to_string(), format!("tcp:{listen}")];
     let mut server = Command::new(BIN)
         .args(["serve", "--listen", &listen, "--shards", "2", "--stats-interval", "0", "--io", io])
+        .args(if tcp { &tcp_listen[..] } else { &[] })
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
@@ -36,6 +46,7 @@ fn run((io, offset): (&str, u16), scenario: &str, user: &str, calls: u32, rate: 
         .args([&listen, "-sf", &format!("{SCENARIOS}/{scenario}.xml"), "-s", user, "-i", "127.0.0.1"])
         .args(["-p", &local, "-m", &calls, "-r", &rate, "-timeout", "60s", "-timeout_error", "-nostdin"])
         .args(["-trace_err", "-buff_size", "4194304"])
+        .args(if tcp { &["-t", "t1"][..] } else { &[] })
         .args(extra)
         .output()
         .unwrap();
@@ -61,19 +72,32 @@ fn run((io, offset): (&str, u16), scenario: &str, user: &str, calls: u32, rate: 
     assert_eq!(status.code(), Some(0), "{scenario}: the server did not exit cleanly");
 }
 
-/// Each scenario runs once per I/O backend, on its own ports (poll: 200 above uring).
+/// Each scenario runs once per I/O backend and transport, on its own ports (poll: 200 above
+/// uring; over TCP, 2 500 below).
 macro_rules! on_both_backends {
     ($($name:ident: $($arg:expr),+;)+) => {
         mod uring {
             $(#[test]
             fn $name() {
-                super::run(("uring", 0), $($arg),+);
+                super::run(("uring", 0, false), $($arg),+);
             })+
         }
         mod poll {
             $(#[test]
             fn $name() {
-                super::run(("poll", 200), $($arg),+);
+                super::run(("poll", 200, false), $($arg),+);
+            })+
+        }
+        mod uring_tcp {
+            $(#[test]
+            fn $name() {
+                super::run(("uring", -2_500, true), $($arg),+);
+            })+
+        }
+        mod poll_tcp {
+            $(#[test]
+            fn $name() {
+                super::run(("poll", -2_300, true), $($arg),+);
             })+
         }
     };

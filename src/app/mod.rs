@@ -36,7 +36,7 @@
 //!     }
 //! }
 //!
-//! let server = Server::builder().listen("127.0.0.1:5060".parse().unwrap()).start(|_shard| ToneResponder)?;
+//! let server = Server::builder().listen("127.0.0.1:5060".parse::<std::net::SocketAddr>().unwrap()).start(|_shard| ToneResponder)?;
 //! server.stop();
 //! let totals = server.join()?;
 //! println!("{}", totals.line());

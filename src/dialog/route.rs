@@ -31,6 +31,8 @@ pub fn next_hop(strings: &DialogStrings, source: SocketAddr) -> SocketAddr {
 /// What varies between the requests a dialog sends.
 pub struct InDialog<'a> {
     pub method: &'a [u8],
+    /// Our Via's transport token (`UDP`, `TCP`).
+    pub transport: &'a [u8],
     pub cseq: u32,
     pub branch: &'a [u8],
     pub sent_by: &'a [u8],
@@ -65,7 +67,7 @@ impl Dialog {
         DialogRequest {
             method: req.method,
             request_uri,
-            transport: b"UDP",
+            transport: req.transport,
             sent_by: req.sent_by,
             branch: req.branch,
             from: Party { display: b"", uri: self.get(Field::LocalUri), tag: Some(self.get(Field::LocalTag)) },

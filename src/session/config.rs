@@ -12,6 +12,9 @@ pub struct EndpointConfig {
     /// Our SIP addresses, one per socket (the `--listen` order): sent-by of our Via and host
     /// of our Contact for what goes through that socket. Never empty.
     pub locals: Vec<SocketAddr>,
+    /// The transport of each `locals` entry (a missing entry is UDP): what our Via and
+    /// Contact name for messages through that socket or its connections.
+    pub transports: Vec<crate::transport::Transport>,
     /// The user part of our Contact and of the From of calls we place.
     pub user: Vec<u8>,
     /// Most calls alive at once; beyond it new INVITEs get 503 with Retry-After.
@@ -38,6 +41,7 @@ impl EndpointConfig {
     pub fn new(local: SocketAddr) -> EndpointConfig {
         EndpointConfig {
             locals: vec![local],
+            transports: Vec::new(),
             user: b"callshard".to_vec(),
             max_calls: 100_000,
             retry_after_secs: 5,

@@ -51,7 +51,9 @@ impl Endpoint {
     pub fn new(cfg: EndpointConfig, now: Instant) -> Endpoint {
         let mut ids = Ids::new();
         let tags = TagCodec::new(ids.next_u64());
-        let addresses = cfg.locals.iter().map(|a| OwnAddress::new(&cfg.user, *a)).collect();
+        let transport = |i: usize| cfg.transports.get(i).copied().unwrap_or(crate::transport::Transport::Udp);
+        let addresses =
+            cfg.locals.iter().enumerate().map(|(i, a)| OwnAddress::new(&cfg.user, *a, transport(i))).collect();
         Endpoint {
             tx: TxTable::new(cfg.tx, now),
             calls: GenSlab::default(),
@@ -88,7 +90,8 @@ impl Endpoint {
     /// Takes a datagram the caller has parsed already (a runtime that indexed it to find
     /// its owner need not index it twice), received on socket `local`.
     pub fn on_parsed(&mut self, parsed: Parsed, from: SocketAddr, local: Local, now: Instant) {
-        let local = if (local as usize) < self.addresses.len() { local } else { 0 };
+        let known = (crate::transport::listener_of(local) as usize) < self.addresses.len();
+        let local = if known { local } else { 0 };
         match parsed {
             Parsed::Valid(msg) => {
                 self.tx.on_message(&msg, from, local, now, &mut self.tx_out);

@@ -1,6 +1,7 @@
 //! Writing what the call layer sends: responses through server transactions (with our tag,
 //! Contact and SDP), stateless answers to malformed requests, and requests inside a dialog.
 
+use super::own_address::{is_stream, own};
 use std::net::SocketAddr;
 use std::time::Instant;
 
@@ -45,8 +46,8 @@ impl Endpoint {
         let sdp = &self.body;
         let mut headers: smallvec::SmallVec<[(&[u8], &[u8]); 6]> = r.headers.iter().copied().collect();
         if r.contact {
-            let local = self.tx.response_target(tx).map_or(0, |(_, l)| l) as usize;
-            headers.push((b"Contact", &self.addresses[local].contact_header));
+            let local = self.tx.response_target(tx).map_or(0, |(_, l)| l);
+            headers.push((b"Contact", &own(&self.addresses, local).contact_header));
         }
         let resp = Response {
             reason: r.reason,
@@ -79,7 +80,7 @@ impl Endpoint {
         };
         write_response(&mut self.buf, msg, &resp);
         let data = self.buf.split().freeze();
-        self.out.push(super::events::Output::Transmit { to: response_destination(msg, from), local, data });
+        self.out.push(super::events::Output::Transmit { to: response_destination(msg, from, local), local, data });
         self.stats.malformed_answered += 1;
         super::log::malformed(from, error.status_code(), &reason);
     }
@@ -116,12 +117,13 @@ impl Endpoint {
         let dialog = call.dialog.as_mut()?;
         let cseq = cseq.unwrap_or_else(|| dialog.next_cseq());
         let dialog = call.dialog.as_ref()?;
-        let (local, me) = (call.local, &self.addresses[call.local as usize]);
+        let (local, me) = (call.local, own(&self.addresses, call.local));
         dialog.write_request(
             &InDialog {
                 method,
                 cseq,
                 branch: &branch,
+                transport: me.transport,
                 sent_by: &me.sent_by,
                 // A target refresh carries our Contact (RFC 3261 12.2.1.1); so does a REFER,
                 // which starts a subscription whose NOTIFYs come back to us.
@@ -131,7 +133,9 @@ impl Endpoint {
             },
             &mut self.buf,
         );
-        let to = dialog.next_hop;
+        // On a connection, the peer it came from: what arrives there is theirs (RFC 5923's
+        // reuse; the dialog's remote target may name their listening port instead).
+        let to = if is_stream(local) { call.peer } else { dialog.next_hop };
         if method == b"ACK" {
             // Sent once and forgotten (a 2xx retransmission gets a new one): nothing reads it.
             self.out.push(super::events::Output::Transmit { to, local, data: self.buf.split().freeze() });

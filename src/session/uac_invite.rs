@@ -1,6 +1,7 @@
 //! Responses to an INVITE we sent: early dialogs per To tag (forking, RFC 3261 12.1.2,
 //! 13.2.2.4), the ACK for every 2xx, and BYE for any fork answering after the first.
 
+use super::own_address::own;
 use std::time::Instant;
 
 use super::call::{CallState, Role};
@@ -138,7 +139,8 @@ impl Endpoint {
                 method,
                 cseq: seq,
                 branch: &branch,
-                sent_by: &self.addresses[local as usize].sent_by,
+                transport: own(&self.addresses, local).transport,
+                sent_by: &own(&self.addresses, local).sent_by,
                 contact: None,
                 headers: &[],
                 body: None,

@@ -89,7 +89,7 @@ impl Endpoint {
     /// A call's SDP session on `port`, offered on the media address of the port, or else on the
     /// address of the socket (`local`) the call's signalling goes through.
     pub(super) fn new_sdp_session(&mut self, port: super::ports::MediaPort, local: Local) -> SdpSession {
-        let signalling = self.cfg.locals[local as usize].ip();
+        let signalling = self.cfg.locals[crate::transport::listener_of(local) as usize % self.cfg.locals.len()].ip();
         let address = self.cfg.media_addresses.get(usize::from(port.address)).copied().unwrap_or(signalling);
         let mut config = LocalConfig::new(address, port.port);
         config.codecs = self.cfg.codecs.iter().copied().collect();

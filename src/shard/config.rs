@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 pub use super::overload::OverloadConfig;
+use crate::transport::{Listen, StreamBounds};
 
 /// Which I/O backend the shards use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,8 +22,14 @@ pub enum IoChoice {
 /// The runtime's configuration; [`super::ServerBuilder`] sets it field by field.
 #[derive(Clone, Debug)]
 pub struct ServerConfig {
-    /// Addresses to listen on (UDP); every shard holds a `SO_REUSEPORT` socket on each.
-    pub listen: Vec<SocketAddr>,
+    /// Addresses to listen on, each with its transport; every shard holds a `SO_REUSEPORT`
+    /// socket on each (a UDP socket, or a TCP listening socket).
+    pub listen: Vec<Listen>,
+    /// Stream connections one shard holds at once (TCP); a connection beyond it is closed as
+    /// soon as it is accepted, and counted.
+    pub max_connections: usize,
+    /// The bounds of each stream connection: bytes buffered, time a message may take, idle time.
+    pub stream: StreamBounds,
     /// The I/O backend (`Auto`: io_uring where allowed, else poll).
     pub io: IoChoice,
     /// Receive buffers in each shard's io_uring buffer ring (a power of two).
@@ -68,10 +75,12 @@ pub struct ServerConfig {
 }
 
 impl ServerConfig {
-    /// The defaults of `callshard serve`, listening on `listen`.
+    /// The defaults of `callshard serve`, listening on UDP `listen`.
     pub fn new(listen: SocketAddr) -> ServerConfig {
         ServerConfig {
-            listen: vec![listen],
+            listen: vec![Listen::udp(listen)],
+            max_connections: 4096,
+            stream: StreamBounds::default(),
             io: IoChoice::Auto,
             ring_buffers: 1024,
             batch_wait_us: 0,
@@ -89,6 +98,11 @@ impl ServerConfig {
             drain: Duration::from_secs(2),
             overload: Some(OverloadConfig::default()),
         }
+    }
+
+    /// The listen addresses without their transports.
+    pub fn addresses(&self) -> Vec<SocketAddr> {
+        self.listen.iter().map(|l| l.addr).collect()
     }
 
     /// The RTP port range of shard `i`: the whole range cut into equal parts.
@@ -130,7 +144,7 @@ mod tests {
 
     #[test]
     fn port_ranges_split_without_overlap() {
-        let mut c = ServerConfig::new("127.0.0.1:5060".parse().unwrap());
+        let mut c = ServerConfig::new("127.0.0.1:5060".parse::<std::net::SocketAddr>().unwrap());
         c.shards = 3;
         c.rtp_ports = (20_000, 29_999);
         assert_eq!(c.shard_ports(0), (20_000, 23_332));

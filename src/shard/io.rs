@@ -49,6 +49,40 @@ pub struct IoCounters {
     /// Datagrams the kernel dropped on the SIP sockets, their receive buffers full (read
     /// from the sockets when statistics are published).
     pub kernel_dropped: u64,
+    /// Stream (TCP) connections: open now, accepted, refused (over `max_connections`), closed
+    /// by a bound (garbage, bytes, partial-message time, idle), and sends dropped because
+    /// their connection was gone.
+    pub streams: StreamCounters,
+}
+
+/// What a shard's stream connections did; merged like the rest.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StreamCounters {
+    pub open: u64,
+    pub accepted: u64,
+    pub refused: u64,
+    pub closed_by_bound: u64,
+    pub send_dropped: u64,
+}
+
+impl StreamCounters {
+    pub fn merge(&mut self, o: &StreamCounters) {
+        self.open += o.open;
+        self.accepted += o.accepted;
+        self.refused += o.refused;
+        self.closed_by_bound += o.closed_by_bound;
+        self.send_dropped += o.send_dropped;
+    }
+}
+
+/// What crosses between shards: a datagram (or a framed stream message) for the shard that
+/// owns its call, or bytes the owner sends on a connection another shard holds.
+#[derive(Debug)]
+pub enum Passed {
+    /// Read by the sender, for a call the receiver owns.
+    Inbound(Datagram),
+    /// To be written on the receiver's connection `local` (its `from` is the destination).
+    Outbound(Datagram),
 }
 
 impl IoCounters {
@@ -61,6 +95,7 @@ impl IoCounters {
         self.rearmed += o.rearmed;
         self.waits += o.waits;
         self.kernel_dropped += o.kernel_dropped;
+        self.streams.merge(&o.streams);
     }
 }
 

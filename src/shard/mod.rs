@@ -4,6 +4,7 @@
 //! sans-IO endpoint, media plane and application).
 
 mod config;
+mod conns;
 mod event_loop;
 pub mod io;
 mod media;

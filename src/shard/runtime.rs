@@ -15,8 +15,8 @@ use super::io::ShardIo;
 use super::media::ShardMedia;
 use super::media_sockets::raise_open_files_limit;
 use super::overload::Overload;
-use super::poll::{Inbox, PollIo};
-use super::ring::{setup, Directory, RingConfig, RingIo};
+use super::poll::{Inbox, PollIo, PollStreams};
+use super::ring::{setup, Directory, RingConfig, RingIo, RingStreams};
 use super::sockets::bind_all;
 use super::stats::ShardStats;
 use super::worker::Shard;
@@ -24,6 +24,7 @@ use crate::app::{AppCore, Application, ShardInfo};
 use crate::rtp::reports::WallClock;
 use crate::rtp::MediaPlane;
 use crate::session::{Endpoint, EndpointConfig, RtpPorts};
+use crate::transport::{Listen, StreamBounds, Transport};
 
 /// Datagrams one shard's inbox holds before hand-offs to it are counted lost (poll backend).
 const INBOX_CAPACITY: usize = 65_536;
@@ -78,9 +79,11 @@ where
     let n = cfg.shards.max(1);
     // Before any ring exists: each sizes its fixed-file table within this limit.
     raise_open_files_limit();
+    let tcp = cfg.listen.iter().any(|l| l.transport == Transport::Tcp);
     // Bind every shard's sockets here, so an address in use is reported before anything runs.
     let (sockets, listen) = bind_all(&cfg.listen, n, cfg.receive_buffer)?;
-    let cfg = ServerConfig { listen: listen.clone(), ..cfg };
+    let resolved = cfg.listen.iter().zip(&listen).map(|(l, a)| Listen { addr: *a, ..*l }).collect();
+    let cfg = ServerConfig { listen: resolved, ..cfg };
     *live.lock().unwrap_or_else(|e| e.into_inner()) = vec![ShardStats::new(); n];
     let stopping = Arc::new(Stopping { stop, calls_left: (0..n).map(|_| AtomicUsize::new(usize::MAX)).collect() });
     let inboxes: Arc<[Inbox]> = match cfg.io {
@@ -96,7 +99,7 @@ where
         let cpu = cpus[i % cpus.len()];
         let handle = std::thread::Builder::new().name(format!("shard{i}")).spawn(move || {
             pin_to(cpu);
-            let info = ShardInfo { index: i, count: n, listen: cfg.listen.clone() };
+            let info = ShardInfo { index: i, count: n, listen: cfg.addresses() };
             let app = make(&info);
             let shard = new_shard(info, &cfg, app, &stopping);
             let cadence = Cadence {
@@ -106,6 +109,10 @@ where
             };
             if cfg.io == IoChoice::Poll {
                 let mut io = PollIo::new(i, sockets, cfg.max_message, inboxes);
+                if tcp {
+                    io = io
+                        .with_streams(listening(&cfg), PollStreams::new(i, cfg.max_connections, stream_bounds(&cfg))?);
+                }
                 return Ok(finish(event_loop::run(shard, &mut io, &stopping, &live, cadence), &mut io));
             }
             let ring_cfg = RingConfig {
@@ -116,6 +123,9 @@ where
                 ..RingConfig::default()
             };
             let mut io = RingIo::new(i, sockets, ring_cfg, &directory)?;
+            if tcp {
+                io = io.with_streams(RingStreams::new(i, cfg.max_connections, stream_bounds(&cfg), listening(&cfg)));
+            }
             let stats = finish(event_loop::run(shard, &mut io, &stopping, &live, cadence), &mut io);
             directory.leave(Duration::from_secs(1));
             io.shutdown();
@@ -124,6 +134,19 @@ where
         handles.push(handle);
     }
     Ok(Running { listen, handles })
+}
+
+/// Per listen address: a TCP listening socket.
+fn listening(cfg: &ServerConfig) -> Vec<bool> {
+    cfg.listen.iter().map(|l| l.transport == Transport::Tcp).collect()
+}
+
+/// The bounds of each stream connection, its messages bounded like datagrams.
+fn stream_bounds(cfg: &ServerConfig) -> StreamBounds {
+    let mut bounds = cfg.stream;
+    bounds.limits.max_message_size = cfg.max_message;
+    bounds.max_buffered = bounds.max_buffered.max(cfg.max_message);
+    bounds
 }
 
 /// Sends what the last turn queued (replies to the last requests) and adds the backend's
@@ -147,8 +170,9 @@ fn pin_to(cpu: usize) {
 /// A shard: its endpoint gets its share of the calls and of the RTP ports.
 fn new_shard<A: Application>(info: ShardInfo, cfg: &ServerConfig, app: A, stopping: &Stopping) -> Shard<A> {
     let (id, shards) = (info.index, info.count);
-    let mut ep_cfg = EndpointConfig::new(cfg.listen[0]);
-    ep_cfg.locals = cfg.listen.clone();
+    let mut ep_cfg = EndpointConfig::new(cfg.listen[0].addr);
+    ep_cfg.locals = cfg.addresses();
+    ep_cfg.transports = cfg.listen.iter().map(|l| l.transport).collect();
     ep_cfg.max_calls = cfg.max_calls.div_ceil(shards);
     ep_cfg.rtp_ports = cfg.shard_ports(id);
     ep_cfg.limits.max_message_size = cfg.max_message;
@@ -173,8 +197,8 @@ fn new_shard<A: Application>(info: ShardInfo, cfg: &ServerConfig, app: A, stoppi
 /// Shard `id`'s media: its port slice, bound on the address the calls' SDP names (the
 /// listening address; the wildcard of its family when several addresses are listened on).
 fn new_media(id: usize, cfg: &ServerConfig, now: Instant) -> (MediaPlane, ShardMedia) {
-    let first = cfg.listen[0].ip();
-    let addr = match cfg.listen.iter().all(|a| a.ip() == first) {
+    let first = cfg.listen[0].addr.ip();
+    let addr = match cfg.listen.iter().all(|l| l.addr.ip() == first) {
         true => first,
         false if first.is_ipv4() => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
         false => IpAddr::V6(Ipv6Addr::UNSPECIFIED),

@@ -13,6 +13,7 @@ use super::runtime::{choose_backend, start, Running};
 use super::stats::ShardStats;
 use crate::app::{Application, ShardInfo};
 use crate::ops::MetricsServer;
+use crate::transport::Listen;
 
 /// Configures a [`Server`]; every bound has the default `callshard serve` uses.
 ///
@@ -23,7 +24,7 @@ use crate::ops::MetricsServer;
 /// # struct App;
 /// # impl Application for App { fn on_incoming(&mut self, c: &mut Calls<'_>, call: callshard::session::CallId) { let _ = c.reject(call, 603); } }
 /// let server = Server::builder()
-///     .listen("127.0.0.1:5060".parse().unwrap())
+///     .listen("127.0.0.1:5060".parse::<std::net::SocketAddr>().unwrap())
 ///     .shards(2)
 ///     .rtp_ports(20_000, 29_999)
 ///     .max_calls(50_000)
@@ -33,15 +34,16 @@ use crate::ops::MetricsServer;
 /// ```
 pub struct ServerBuilder {
     cfg: ServerConfig,
-    listen: Vec<SocketAddr>,
+    listen: Vec<Listen>,
     metrics: Option<SocketAddr>,
 }
 
 impl ServerBuilder {
-    /// Adds an address to listen on (UDP; port 0 lets the kernel choose one port that all
-    /// shards share). Without any, `0.0.0.0:5060`.
-    pub fn listen(mut self, addr: SocketAddr) -> Self {
-        self.listen.push(addr);
+    /// Adds an address to listen on: a `SocketAddr` is UDP, a [`Listen`] names its transport
+    /// (`"tcp:127.0.0.1:5060".parse()`). Port 0 lets the kernel choose one port that all
+    /// shards share. Without any, UDP on `0.0.0.0:5060`.
+    pub fn listen(mut self, addr: impl Into<Listen>) -> Self {
+        self.listen.push(addr.into());
         self
     }
 
@@ -119,6 +121,18 @@ impl ServerBuilder {
     /// its own, read from the shards' published statistics ([`crate::ops`]).
     pub fn metrics(mut self, addr: SocketAddr) -> Self {
         self.metrics = Some(addr);
+        self
+    }
+
+    /// Stream (TCP) connections each shard holds at once; one more is closed when accepted.
+    pub fn max_connections(mut self, n: usize) -> Self {
+        self.cfg.max_connections = n;
+        self
+    }
+
+    /// The bounds of each stream connection: bytes buffered, partial-message and idle time.
+    pub fn stream_bounds(mut self, bounds: crate::transport::StreamBounds) -> Self {
+        self.cfg.stream = bounds;
         self
     }
 

@@ -1,10 +1,16 @@
-//! The shards' listening sockets: for every `--listen` address, one `SO_REUSEPORT` UDP socket
-//! per shard, so the kernel spreads datagrams over the shards by source.
+//! The shards' listening sockets: for every `--listen` address, one `SO_REUSEPORT` socket per
+//! shard (UDP, or a TCP listening socket), so the kernel spreads datagrams and connections over
+//! the shards by source.
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
 
 use socket2::{Domain, Protocol, Socket, Type};
+
+use crate::transport::{Listen, Transport, MAX_STREAM_LISTENERS};
+
+/// Connections a TCP listening socket queues before the shard accepts them.
+const LISTEN_BACKLOG: i32 = 1024;
 
 /// Asks for a receive buffer of `bytes`: past `net.core.rmem_max` when the process may
 /// (`SO_RCVBUFFORCE`, root or CAP_NET_ADMIN), else as much as the limit allows. A shard that
@@ -23,9 +29,21 @@ fn set_receive_buffer(socket: &Socket, bytes: usize) {
     }
 }
 
-/// Binds a non-blocking UDP socket that other shards bind too (`SO_REUSEPORT`).
-fn bind(addr: SocketAddr, receive_buffer: usize) -> io::Result<Socket> {
-    let socket = Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP))?;
+/// The kernel's socket type of a transport; TLS is refused until it is served.
+fn kind(listen: &Listen) -> io::Result<(Type, Protocol)> {
+    match listen.transport {
+        Transport::Udp => Ok((Type::DGRAM, Protocol::UDP)),
+        Transport::Tcp => Ok((Type::STREAM, Protocol::TCP)),
+        Transport::Tls => {
+            Err(io::Error::new(io::ErrorKind::Unsupported, format!("{listen}: TLS is not supported yet")))
+        }
+    }
+}
+
+/// Binds a non-blocking socket that other shards bind too (`SO_REUSEPORT`); a TCP one listens.
+fn bind(listen: Listen, receive_buffer: usize) -> io::Result<Socket> {
+    let (addr, (ty, protocol)) = (listen.addr, kind(&listen)?);
+    let socket = Socket::new(Domain::for_address(addr), ty, Some(protocol))?;
     if addr.is_ipv6() {
         // `[::]` means IPv6 only; listen on an IPv4 address as well for IPv4.
         socket.set_only_v6(true)?;
@@ -36,6 +54,9 @@ fn bind(addr: SocketAddr, receive_buffer: usize) -> io::Result<Socket> {
     set_receive_buffer(&socket, receive_buffer);
     let _ = socket.set_send_buffer_size(4 << 20);
     socket.bind(&addr.into())?;
+    if ty == Type::STREAM {
+        socket.listen(LISTEN_BACKLOG)?;
+    }
     Ok(socket)
 }
 
@@ -44,27 +65,43 @@ fn bind(addr: SocketAddr, receive_buffer: usize) -> io::Result<Socket> {
 /// a port is first bound plainly and released: `SO_REUSEPORT` would let us share a port with
 /// another server without a word.
 pub fn bind_all(
-    listen: &[SocketAddr],
+    listen: &[Listen],
     shards: usize,
     receive_buffer: usize,
 ) -> io::Result<(Vec<Vec<Socket>>, Vec<SocketAddr>)> {
-    for addr in listen.iter().filter(|a| a.port() != 0) {
-        let probe = Socket::new(Domain::for_address(*addr), Type::DGRAM, Some(Protocol::UDP))?;
+    if let Some(i) = listen.iter().rposition(|l| l.transport.is_stream()).filter(|&i| i as u32 >= MAX_STREAM_LISTENERS)
+    {
+        let msg = format!("{}: a stream listen address must be among the first {MAX_STREAM_LISTENERS}", listen[i]);
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, msg));
+    }
+    for l in listen.iter().filter(|l| l.addr.port() != 0) {
+        let ((ty, protocol), addr) = (kind(l)?, &l.addr);
+        let probe = Socket::new(Domain::for_address(*addr), ty, Some(protocol))?;
+        // TCP: connections lingering in TIME_WAIT must not count; another listener still does.
+        probe.set_reuse_address(ty == Type::STREAM)?;
         if addr.is_ipv6() {
             probe.set_only_v6(true)?;
         }
         probe.bind(&(*addr).into()).map_err(|e| io::Error::new(e.kind(), format!("{addr}: {e}")))?;
     }
-    let first: Vec<Socket> = listen.iter().map(|a| bind(*a, receive_buffer)).collect::<io::Result<_>>()?;
+    let first: Vec<Socket> = listen.iter().map(|l| bind(*l, receive_buffer)).collect::<io::Result<_>>()?;
     let resolved: Vec<SocketAddr> = first
         .iter()
         .map(|s| s.local_addr().ok().and_then(|a| a.as_socket()).ok_or_else(|| io::Error::other("unnamed socket")))
         .collect::<io::Result<_>>()?;
     let mut all = vec![first];
     for _ in 1..shards {
-        all.push(resolved.iter().map(|a| bind(*a, receive_buffer)).collect::<io::Result<_>>()?);
+        let again = listen.iter().zip(&resolved).map(|(l, a)| bind(Listen { addr: *a, ..*l }, receive_buffer));
+        all.push(again.collect::<io::Result<_>>()?);
     }
     Ok((all, resolved))
+}
+
+/// The peer of an accepted connection, with Nagle's delay off: a SIP message is written whole,
+/// and waiting for the peer's ACK before the next one only adds latency.
+pub fn peer_of(socket: &Socket) -> Option<SocketAddr> {
+    let _ = socket.set_nodelay(true);
+    socket.peer_addr().ok()?.as_socket()
 }
 
 /// Which of our addresses `target` can reach us on: the kernel's route toward it, found by

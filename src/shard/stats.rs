@@ -98,7 +98,8 @@ impl ShardStats {
              rx={} handoff={} retrans={} absorbed={} malformed={} refused-commands={} | \
              dropped:unreadable={},truncated={},send={},handoff={},table-full={},kernel={} | \
              overload:shed={},episodes={} ring:empty={},rearmed={} waits={} | final-response us p50={} p99={} max={} | \
-             media active={} ports={} rx={} tx={} lost={} stray={} digits={} silent={} mos={}",
+             media active={} ports={} rx={} tx={} lost={} stray={} digits={} silent={} mos={} | \
+             tcp open={} accepted={} refused={} closed-by-bound={} send-gone={}",
             c.incoming,
             self.active_calls,
             self.active_transactions,
@@ -136,6 +137,11 @@ impl ShardStats {
             m.digits,
             m.timeouts,
             m.ended.mean_mos().map_or("-".to_string(), |v| format!("{v:.2}")),
+            io.streams.open,
+            io.streams.accepted,
+            io.streams.refused,
+            io.streams.closed_by_bound,
+            io.streams.send_dropped,
         )
     }
 }

@@ -26,10 +26,20 @@ pub fn frame(buf: &[u8], limits: &ParseLimits) -> Result<Frame, ParseError> {
     if crlf > 0 {
         return Ok(Frame::KeepAlive(crlf));
     }
+    Ok(match message_length(buf, limits)? {
+        Some(total) if buf.len() >= total => Frame::Complete(total),
+        _ => Frame::NeedMore,
+    })
+}
+
+/// The length of the message `buf` starts with (no keep-alive in front), known once its
+/// header section is in: the headers plus Content-Length. `None` while the empty line that
+/// ends the headers has not arrived (an error once more than a message's bound is waiting).
+pub fn message_length(buf: &[u8], limits: &ParseLimits) -> Result<Option<usize>, ParseError> {
     let Some(body_start) = header_end(buf) else {
         return match buf.len() > limits.max_message_size {
             true => Err(ParseError::TooLarge),
-            false => Ok(Frame::NeedMore),
+            false => Ok(None),
         };
     };
     let mut headers = HeaderIndex::new();
@@ -46,7 +56,7 @@ pub fn frame(buf: &[u8], limits: &ParseLimits) -> Result<Frame, ParseError> {
     if total > limits.max_message_size {
         return Err(ParseError::TooLarge);
     }
-    Ok(if buf.len() >= total { Frame::Complete(total) } else { Frame::NeedMore })
+    Ok(Some(total))
 }
 
 /// Offset just past the empty line that ends the header section (CRLF or bare LF lines).

@@ -65,6 +65,6 @@ impl TxTable {
             ..Response::new(503)
         };
         write_response(&mut self.buf, msg, &resp);
-        out.push(TxOutput::Send { to: response_destination(msg, from), local, data: self.sent() });
+        out.push(TxOutput::Send { to: response_destination(msg, from, local), local, data: self.sent() });
     }
 }

@@ -51,7 +51,7 @@ impl TxTable {
             _ => (ServerMachine::NonInvite(ServerNonInvite::start()), Step::none()),
         };
         let is_cancel = msg.method() == Some(Method::Cancel);
-        let peer = response_destination(msg, from);
+        let peer = response_destination(msg, from, local);
         let live = Live { request: msg.clone(), source: from, detached: false };
         let h = self.servers.insert(Tx::new(key.to_key(), (peer, local), machine, live));
         self.server_keys.insert(h, &self.servers);

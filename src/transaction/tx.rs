@@ -103,7 +103,16 @@ impl<M> Tx<M> {
                 cx.wheel.cancel(self.timers.swap_remove(pos).1);
             }
         }
+        let reliable = crate::transport::StreamLocal::decode(self.local).is_some();
         for &(kind, delay) in &step.arm {
+            // RFC 3261 17.1.1.2, 17.1.2.2, 17.2.1, 17.2.2: over a reliable transport (a stream
+            // connection) nothing is retransmitted (A, E, G) and nothing waits for
+            // retransmissions (D, I, J, K are zero).
+            let delay = match (reliable, kind) {
+                (true, TimerKind::A | TimerKind::E | TimerKind::G) => continue,
+                (true, TimerKind::D | TimerKind::I | TimerKind::J | TimerKind::K) => std::time::Duration::ZERO,
+                _ => delay,
+            };
             let id = cx.wheel.arm(cx.now + delay, TxTimer { side: owner.0, tx: owner.1, kind });
             self.timers.push((kind, id));
         }

@@ -74,9 +74,14 @@ pub fn stamp_for<'t>(req: &Message, source: SocketAddr, text: &'t mut IpText) ->
     }
 }
 
-/// RFC 3261 18.2.2 for datagrams: the source address, at the source port when the client
-/// asked for `rport` (RFC 3581), else at the sent-by port (5060 by default).
-pub fn response_destination(req: &Message, source: SocketAddr) -> SocketAddr {
+/// RFC 3261 18.2.2: over a stream connection (`local` names one), the source itself: the
+/// response goes back on the connection the request came on, whatever the Via says. For
+/// datagrams, the source address, at the source port when the client asked for `rport`
+/// (RFC 3581), else at the sent-by port (5060 by default).
+pub fn response_destination(req: &Message, source: SocketAddr, local: super::Local) -> SocketAddr {
+    if crate::transport::StreamLocal::decode(local).is_some() {
+        return source;
+    }
     match req.top_via_for_routing() {
         Some(via) if via.rport().is_none() => SocketAddr::new(source.ip(), via.port.unwrap_or(5060)),
         _ => source,

@@ -19,6 +19,7 @@ mod rtp_load_run;
 mod rtp_load_sip;
 mod serve;
 mod serve_args;
+mod stream_args;
 
 use std::process::ExitCode;
 

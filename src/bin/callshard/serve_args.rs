@@ -5,17 +5,21 @@ use std::net::SocketAddr;
 
 use callshard::rtp::MediaAction;
 use callshard::shard::IoChoice;
+use callshard::transport::Listen;
 
-/// Answer SIP calls on UDP with thread-per-core shards, by a route table.
+use super::stream_args::StreamArgs;
+
+/// Answer SIP calls on UDP and TCP with thread-per-core shards, by a route table.
 #[derive(clap::Args)]
 pub struct ServeArgs {
     /// A TOML file of these flags (`max-calls = 50000`, `listen = ["127.0.0.1:5060"]`); a
     /// flag on the command line overrides the file's (callshard.example.toml shows them all).
     #[arg(long, value_name = "FILE")]
     pub config: Option<std::path::PathBuf>,
-    /// Address and port to listen on (UDP); repeat for several (IPv4 and IPv6).
+    /// [udp:|tcp:]ADDR:PORT to listen on (a bare ADDR:PORT is UDP); repeat for several
+    /// (IPv4 and IPv6, UDP and TCP: --listen 127.0.0.1:5060 --listen tcp:127.0.0.1:5060).
     #[arg(long, default_value = "127.0.0.1:5060")]
-    pub listen: Vec<SocketAddr>,
+    pub listen: Vec<Listen>,
     /// I/O backend: uring (io_uring, one ring per shard), poll (recvmmsg + ppoll), or auto
     /// (io_uring where the kernel allows it, else poll).
     #[arg(long, default_value = "auto", value_parser = parse_io)]
@@ -92,6 +96,8 @@ pub struct ServeArgs {
     /// Serve Prometheus metrics at http://ADDR:PORT/metrics (TCP).
     #[arg(long, value_name = "ADDR:PORT")]
     pub metrics: Option<SocketAddr>,
+    #[command(flatten)]
+    pub stream: StreamArgs,
 }
 
 /// `LOW-HIGH`, both ports, LOW <= HIGH, at least two ports.

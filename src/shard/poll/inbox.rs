@@ -6,10 +6,10 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 
 use crossbeam::queue::ArrayQueue;
 
-use super::super::io::Datagram;
+use super::super::io::Passed;
 
 pub struct Inbox {
-    queue: ArrayQueue<Datagram>,
+    queue: ArrayQueue<Passed>,
     wake: OwnedFd,
 }
 
@@ -27,7 +27,7 @@ impl Inbox {
 
     /// Queues a datagram; gives it back when the inbox is full (the caller counts it lost,
     /// as the network might have: the sender retransmits).
-    pub fn push(&self, item: Datagram) -> Result<(), Datagram> {
+    pub fn push(&self, item: Passed) -> Result<(), Passed> {
         self.queue.push(item)
     }
 
@@ -40,7 +40,7 @@ impl Inbox {
     }
 
     /// Takes every queued datagram (no system call).
-    pub fn drain(&self, mut each: impl FnMut(Datagram)) {
+    pub fn drain(&self, mut each: impl FnMut(Passed)) {
         while let Some(item) = self.queue.pop() {
             each(item);
         }

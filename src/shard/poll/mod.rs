@@ -7,6 +7,8 @@
 mod inbox;
 mod ready;
 mod socket;
+mod stream;
+mod turn;
 
 use std::io;
 use std::net::SocketAddr;
@@ -18,9 +20,11 @@ use bytes::Bytes;
 
 pub use inbox::Inbox;
 use ready::Ready;
-use socket::{Datagrams, ReceiveArea, BATCH};
+use socket::{Datagrams, ReceiveArea};
+pub use stream::PollStreams;
 
-use super::io::{Arrival, Datagram, IoCounters, ShardIo};
+use super::io::{Arrival, Datagram, IoCounters, Passed, ShardIo};
+use crate::transport::StreamLocal;
 
 /// Batches read from one socket per turn before the others get their turn.
 const BATCHES_PER_TURN: usize = 8;
@@ -43,6 +47,12 @@ pub struct PollIo {
     woken: Vec<bool>,
     pollfds: Vec<libc::pollfd>,
     counters: IoCounters,
+    /// Per socket: a TCP listening socket (accepted from, not read).
+    listening: Vec<bool>,
+    /// The connections, when a listen address is TCP; their epoll set is polled before the inbox.
+    streams: Option<PollStreams>,
+    /// A `ppoll` said a connection is ready, or the last look stopped at its bound.
+    streams_ready: bool,
 }
 
 impl PollIo {
@@ -68,79 +78,33 @@ impl PollIo {
             woken: vec![false; shards],
             pollfds,
             counters: IoCounters::default(),
+            listening: vec![false; n],
+            streams: None,
+            streams_ready: false,
         }
     }
 
-    /// Sends the queued datagrams and wakes the shards that were handed some.
-    fn flush(&mut self) {
-        for i in self.dirty.drain(..) {
-            let (socket, sends) = (&self.sockets[i as usize], &mut self.sends[i as usize]);
-            let sent = socket.send_batch(sends).unwrap_or(0);
-            // UDP may drop anyway; the transaction layer retransmits what matters.
-            self.counters.send_failed += (sends.len() - sent) as u64;
-            sends.clear();
-        }
-        for (owner, flag) in self.woken.iter_mut().enumerate() {
-            if std::mem::take(flag) {
-                self.inboxes[owner].notify();
-            }
-        }
-    }
-
-    /// Reads the sockets marked as possibly holding more, and the inbox.
-    fn collect(&mut self, out: &mut Vec<Arrival>) -> usize {
-        let before = out.len();
-        self.inboxes[self.id].drain(|d| out.push(Arrival::HandedOff(d)));
-        self.ready.take(&mut self.reading);
-        for &i in &self.reading {
-            let socket = &mut self.sockets[i as usize];
-            let truncated = socket.truncated;
-            let mut full = true;
-            for _ in 0..BATCHES_PER_TURN {
-                let start = out.len();
-                // An error other than EAGAIN (ICMP errors reported on the socket) ends the batch.
-                full = socket.recv_batch(&mut self.area, out).unwrap_or(0) == BATCH;
-                self.counters.received += (out.len() - start) as u64;
-                if !full {
-                    break;
-                }
-            }
-            self.counters.truncated += socket.truncated - truncated;
-            if full {
-                self.ready.mark(i);
-            }
-        }
-        out.len() - before
-    }
-
-    /// Blocks in `ppoll` until a socket or the inbox is readable, or `timeout` passes.
-    fn wait(&mut self, timeout: Duration) {
-        let ts = libc::timespec { tv_sec: timeout.as_secs() as libc::time_t, tv_nsec: timeout.subsec_nanos().into() };
-        self.counters.waits += 1;
-        // SAFETY: live pollfd entries and a live timespec; no signal mask change.
-        let n = unsafe {
-            libc::ppoll(self.pollfds.as_mut_ptr(), self.pollfds.len() as libc::nfds_t, &ts, std::ptr::null())
-        };
-        if n <= 0 {
-            return;
-        }
-        for i in 0..self.sip_sockets {
-            if self.pollfds[i].revents != 0 {
-                self.ready.mark(i as u32);
-            }
-        }
-        let media_set = self.pollfds.len() - 1 > self.sip_sockets;
-        if media_set && self.pollfds[self.sip_sockets].revents != 0 {
-            self.ready.poll_media();
-        }
-        if self.pollfds.last().is_some_and(|fd| fd.revents != 0) {
-            self.inboxes[self.id].clear_wake();
-        }
+    /// Serves stream connections: the sockets `listening` marks are TCP listening sockets.
+    pub fn with_streams(mut self, listening: Vec<bool>, streams: PollStreams) -> PollIo {
+        let inbox = self.pollfds.len() - 1;
+        self.pollfds.insert(inbox, libc::pollfd { fd: streams.fd(), events: libc::POLLIN, revents: 0 });
+        (self.listening, self.streams) = (listening, Some(streams));
+        self
     }
 }
 
 impl ShardIo for PollIo {
     fn send(&mut self, local: u32, to: SocketAddr, data: Bytes) {
+        if let Some(s) = StreamLocal::decode(local) {
+            // A connection of this shard's, or of the shard that holds it (its inbox).
+            return match (&mut self.streams, s.shard as usize == self.id) {
+                (Some(streams), true) => streams.send(local, to, data),
+                (_, false) => {
+                    self.hand_off_passed(s.shard as usize, Passed::Outbound(Datagram { data, from: to, local }))
+                }
+                (None, true) => self.counters.send_failed += 1,
+            };
+        }
         match self.sends.get_mut(local as usize) {
             Some(queue) => {
                 if queue.is_empty() {
@@ -166,15 +130,12 @@ impl ShardIo for PollIo {
     }
 
     fn hand_off(&mut self, owner: usize, datagram: Datagram) {
-        match self.inboxes[owner].push(datagram) {
-            Ok(()) => self.woken[owner] = true,
-            Err(_) => self.counters.handoff_dropped += 1,
-        }
+        self.hand_off_passed(owner, Passed::Inbound(datagram));
     }
 
     fn turn(&mut self, timeout: Duration, out: &mut Vec<Arrival>) -> io::Result<()> {
         self.flush();
-        if self.collect(out) == 0 && !timeout.is_zero() {
+        if self.collect(out) == 0 && !timeout.is_zero() && !self.streams_ready {
             self.wait(timeout);
             self.collect(out);
         }
@@ -183,10 +144,20 @@ impl ShardIo for PollIo {
 
     fn counters(&self) -> IoCounters {
         let fds = self.sockets[..self.sip_sockets].iter().map(|s| s.fd());
-        IoCounters { kernel_dropped: super::sockets::kernel_drops(fds), ..self.counters }
+        let streams = self.streams.as_ref().map_or(Default::default(), |st| st.conns.counters);
+        IoCounters { kernel_dropped: super::sockets::kernel_drops(fds), streams, ..self.counters }
     }
 
     fn waiting_bytes(&self) -> usize {
         super::sockets::queued_bytes(self.sockets[..self.sip_sockets].iter().map(|s| s.fd()))
+    }
+}
+
+impl PollIo {
+    fn hand_off_passed(&mut self, owner: usize, passed: Passed) {
+        match self.inboxes.get(owner).map(|inbox| inbox.push(passed)) {
+            Some(Ok(())) => self.woken[owner] = true,
+            _ => self.counters.handoff_dropped += 1,
+        }
     }
 }

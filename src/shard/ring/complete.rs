@@ -20,6 +20,9 @@ impl RingIo {
             match Token::decode(cqe.user_data()) {
                 Token::Recv(n) => self.on_recv(n, cqe.result(), cqe.flags(), out),
                 Token::Send(slot) => self.on_sent(slot, cqe.result(), cqe.flags()),
+                Token::Accept(n) => self.on_accept(n, cqe.result(), cqe.flags()),
+                Token::StreamRecv(id) => self.on_stream_recv(id, cqe.result(), cqe.flags(), out),
+                Token::StreamSend(id) => self.on_stream_sent(id, cqe.result()),
                 // The doorbell only wakes us: the turn drains the hand-off queue after reaping.
                 Token::Doorbell | Token::Other => {}
             }

@@ -11,14 +11,14 @@ use std::sync::Arc;
 use crossbeam::queue::ArrayQueue;
 use io_uring::{opcode, squeue, types};
 
-use super::super::io::{Arrival, Datagram};
+use super::super::io::{Arrival, Datagram, Passed};
 use super::token::Token;
 
 /// Datagrams one shard's queue holds before hand-offs to it are counted lost.
 pub const QUEUE_CAPACITY: usize = 65_536;
 
 /// Every shard's hand-off queue; shared by all shards.
-pub type Queues = Arc<[ArrayQueue<Datagram>]>;
+pub type Queues = Arc<[ArrayQueue<Passed>]>;
 
 pub struct Handoffs {
     id: usize,
@@ -35,9 +35,10 @@ impl Handoffs {
         Handoffs { id, queues, peers, due }
     }
 
-    /// Queues `datagram` for shard `owner`; gives it back when that queue is full.
-    pub fn push(&mut self, owner: usize, datagram: Datagram) -> Result<(), Datagram> {
-        self.queues[owner].push(datagram)?;
+    /// Queues `passed` for shard `owner`; gives it back when that queue is full.
+    pub fn push(&mut self, owner: usize, passed: Passed) -> Result<(), Passed> {
+        let Some(queue) = self.queues.get(owner) else { return Err(passed) };
+        queue.push(passed)?;
         self.due[owner] = true;
         Ok(())
     }
@@ -56,10 +57,13 @@ impl Handoffs {
         })
     }
 
-    /// Takes every datagram queued for this shard.
-    pub fn drain(&self, out: &mut Vec<Arrival>) {
-        while let Some(d) = self.queues[self.id].pop() {
-            out.push(Arrival::HandedOff(d));
+    /// Takes every datagram queued for this shard; bytes for its connections go to `outbound`.
+    pub fn drain(&self, out: &mut Vec<Arrival>, outbound: &mut Vec<Datagram>) {
+        while let Some(p) = self.queues[self.id].pop() {
+            match p {
+                Passed::Inbound(d) => out.push(Arrival::HandedOff(d)),
+                Passed::Outbound(d) => outbound.push(d),
+            }
         }
     }
 }

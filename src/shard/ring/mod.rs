@@ -12,6 +12,7 @@ mod files;
 mod handoff;
 mod sends;
 pub mod setup;
+mod stream;
 mod token;
 
 use std::io;
@@ -23,14 +24,16 @@ use bytes::{Bytes, BytesMut};
 use io_uring::{opcode, squeue, types, IoUring};
 use socket2::Socket;
 
-use super::io::{Arrival, Datagram, IoCounters, ShardIo};
+use super::io::{Arrival, Datagram, IoCounters, Passed, ShardIo};
 use super::sockaddr::SOCKADDR_LEN;
+use crate::transport::StreamLocal;
 use bufring::ProvidedBuffers;
 pub use config::RingConfig;
 use enter::push;
 use handoff::Handoffs;
 use sends::SendSlots;
 pub use setup::Directory;
+pub use stream::RingStreams;
 use token::Token;
 
 /// `IORING_RECVSEND_POLL_FIRST`: arm a poll before trying to receive. Without it, sockets that
@@ -61,6 +64,10 @@ pub struct RingIo {
     batch_wait_us: u32,
     /// The `--listen` sockets: the first of `sockets`.
     sip_sockets: usize,
+    /// TCP listening sockets and connections, when a listen address is TCP.
+    streams: Option<RingStreams>,
+    /// Bytes other shards handed us for our connections, this turn.
+    outbound: Vec<Datagram>,
 }
 
 impl RingIo {
@@ -97,7 +104,15 @@ impl RingIo {
             counters,
             batch_wait_us,
             sip_sockets,
+            streams: None,
+            outbound: Vec::new(),
         })
+    }
+
+    /// Serves stream connections on the listening sockets `streams` names.
+    pub fn with_streams(mut self, streams: RingStreams) -> RingIo {
+        self.streams = Some(streams);
+        self
     }
 
     /// Queues an SQE, submitting first when the queue is full.
@@ -113,6 +128,10 @@ impl RingIo {
         }
         let group = self.buffers.group();
         for n in std::mem::take(&mut self.unarmed) {
+            if self.streams.as_ref().is_some_and(|st| st.listening.get(n as usize) == Some(&true)) {
+                self.push(stream::accept_entry(n));
+                continue;
+            }
             let entry = opcode::RecvMsgMulti::new(types::Fixed(n), &*self.recv_header, group)
                 .ioprio(POLL_FIRST)
                 .build()
@@ -137,6 +156,9 @@ impl RingIo {
 
 impl ShardIo for RingIo {
     fn send(&mut self, local: u32, to: SocketAddr, data: Bytes) {
+        if let Some(s) = StreamLocal::decode(local) {
+            return self.send_stream(s, local, to, data);
+        }
         if local as usize >= self.sockets.len() {
             self.counters.send_failed += 1;
             return;
@@ -149,27 +171,37 @@ impl ShardIo for RingIo {
     }
 
     fn hand_off(&mut self, owner: usize, datagram: Datagram) {
-        if self.handoffs.push(owner, datagram).is_err() {
+        if self.handoffs.push(owner, Passed::Inbound(datagram)).is_err() {
             self.counters.handoff_dropped += 1;
         }
     }
 
     fn turn(&mut self, timeout: Duration, out: &mut Vec<Arrival>) -> io::Result<()> {
         self.start_sends();
+        self.start_stream_sends();
         self.rearm();
         for entry in self.handoffs.doorbells() {
             push(&mut self.uring, entry);
         }
         self.enter(timeout)?;
         self.reap(out);
-        self.handoffs.drain(out);
+        self.handoffs.drain(out, &mut self.outbound);
+        if !self.outbound.is_empty() {
+            // Answers for our connections from their calls' owners: out now, not after a wait.
+            for d in std::mem::take(&mut self.outbound) {
+                self.send(d.local, d.from, d.data);
+            }
+            self.start_stream_sends();
+            let _ = self.uring.submit();
+        }
         self.buffers.publish();
         Ok(())
     }
 
     fn counters(&self) -> IoCounters {
         let fds = self.sockets[..self.sip_sockets].iter().map(|s| s.as_raw_fd());
-        IoCounters { kernel_dropped: super::sockets::kernel_drops(fds), ..self.counters }
+        let streams = self.streams.as_ref().map_or(Default::default(), |st| st.conns.counters);
+        IoCounters { kernel_dropped: super::sockets::kernel_drops(fds), streams, ..self.counters }
     }
 
     fn waiting_bytes(&self) -> usize {
