@@ -3,12 +3,18 @@
 //! a share of the calls (read from its /metrics), and after one node is killed every call of
 //! the second round still completes on the others (Kamailio fails over on the timeout).
 
+mod common;
+
 use std::process::Command;
+
+use common::scratch::Scratch;
 
 #[test]
 fn calls_spread_over_the_nodes_and_survive_a_dead_node() {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/sipp_stress/scaleout/run.sh");
+    let dir = Scratch::new("callshard-scaleout");
     let out = Command::new(script)
+        .env("OUT_DIR", dir.path())
         .env("CALLSHARD_BIN", env!("CARGO_BIN_EXE_callshard"))
         .envs([("NODES", "3"), ("CALLS", "150"), ("RATE", "100"), ("KILL", "2")])
         .envs([("NODE_PORT", "17860"), ("METRICS_PORT", "17861"), ("KAM_PORT", "17862"), ("SIPP_PORT", "17870")])

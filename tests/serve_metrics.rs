@@ -67,8 +67,12 @@ fn counts_sipp_calls(io: &str, port: u16) {
     let server = Server::start(port, &["--shards", "2", "--io", io, "--metrics", &addr, "--rtp-ports", &rtp]);
     sipp_uac(&format!("127.0.0.1:{port}"), port + 2, CALLS as u32);
     let metrics_port = port + 1;
+    // Each shard publishes its own snapshot: wait until the one that received the BYEs has
+    // published too, not only the one that owns their calls.
     let text = scrape_until(metrics_port, |t| {
-        sum(t, "callshard_calls_ended_total", &["by=\"remote\""]) == CALLS && sum(t, "callshard_active_calls", &[]) == 0
+        sum(t, "callshard_calls_ended_total", &["by=\"remote\""]) == CALLS
+            && sum(t, "callshard_active_calls", &[]) == 0
+            && sum(t, "callshard_datagrams_received_total", &[]) >= 3 * CALLS
     });
     assert_eq!(sum(&text, "callshard_calls_incoming_total", &[]), CALLS, "{text}");
     assert_eq!(sum(&text, "callshard_calls_total", &["outcome=\"answered\""]), CALLS, "{text}");

@@ -95,13 +95,14 @@ impl PollIo {
                 self.ready.mark(i as u32);
             }
         }
-        // The connections' epoll set, when there is one, is just before the inbox.
-        let streams_at = self.pollfds.len() - 2;
-        let media_set = self.pollfds.len() - 1 - usize::from(self.streams.is_some()) > self.sip_sockets;
+        // The connections' epoll set, when there is one, is just before the inbox (so there
+        // are at least two entries then; a backend with no socket has only the inbox).
+        let streams = self.streams.is_some();
+        let media_set = self.pollfds.len() - 1 - usize::from(streams) > self.sip_sockets;
         if media_set && self.pollfds[self.sip_sockets].revents != 0 {
             self.ready.poll_media();
         }
-        if self.streams.is_some() && self.pollfds[streams_at].revents != 0 {
+        if streams && self.pollfds[self.pollfds.len() - 2].revents != 0 {
             self.streams_ready = true;
         }
         if self.pollfds.last().is_some_and(|fd| fd.revents != 0) {
