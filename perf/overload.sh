@@ -11,6 +11,8 @@
 #
 # Environment: QUOTA_PCT [25], BASE [8000] (the quota's clean rate: find it with STEPS="1"
 # and rising BASE), STEPS ["1 2 3 0.5"], SECONDS_EACH [8], PORT [5098], SERVE_ARGS [""],
+# GENERATOR [callshard] (or sipp: its built-in `uac`; a 503 counts as its "unexpected
+# message", any other failure is a call the server let down),
 # CALLSHARD_BIN [target/release/callshard], OUT_DIR [a new /tmp dir]. Root (cgroup);
 # loopback only; every process bounded by `timeout`. Both processes run at nice -10 so
 # that builds beside them do not take the quota's share.
@@ -23,7 +25,7 @@ SECONDS_EACH="${SECONDS_EACH:-8}"; PORT="${PORT:-5098}"; SERVE_ARGS="${SERVE_ARG
 BIN="${CALLSHARD_BIN:-target/release/callshard}"
 OUT_DIR="${OUT_DIR:-$(mktemp -d /tmp/callshard-overload.XXXXXX)}"
 mkdir -p "$OUT_DIR"
-need_tools overload.sh taskset timeout python3
+need_tools overload.sh taskset timeout python3 sipp
 [[ -x $BIN ]] || { echo "overload.sh: build first (cargo build --release)" >&2; exit 1; }
 procs="$(make_cgroup callshard-overload-sip "$QUOTA_PCT" 10000)"
 
@@ -35,13 +37,35 @@ sleep 0.3
 server_pid="$(server_pids "$srv")"
 echo "$server_pid" >"$procs"
 sleep 0.5
+# generate RATE N: one step's load; leaves its summary as the last line of load_N.out, as
+# `callshard load --json` prints it (SIPp's final statistics are turned into the same shape).
+generate() {
+    local rate=$1 n=$2
+    if [[ ${GENERATOR:-callshard} == sipp ]]; then
+        (cd "$OUT_DIR" && nice -n -10 taskset -c 1 timeout $((SECONDS_EACH + 60)) sipp -sn uac "127.0.0.1:$PORT" \
+            -i 127.0.0.1 -r "$rate" -m $((rate * SECONDS_EACH)) -nostdin -buff_size 33554432 \
+            -trace_stat -stf "sipp_$n.csv" -timeout $((SECONDS_EACH + 50))s >"load_$n.err" 2>&1) || true
+        python3 - "$OUT_DIR/sipp_$n.csv" >"$OUT_DIR/load_$n.out" <<'PY'
+import csv, json, sys
+rows = list(csv.reader(open(sys.argv[1]), delimiter=";"))
+v = dict(zip(rows[0], rows[-1]))
+ok, failed, shed = int(v["SuccessfulCall(C)"]), int(v["FailedCall(C)"]), int(v["FailedUnexpectedMessage(C)"])
+other = {k[6:-3]: int(x) for k, x in v.items() if k.startswith("Failed") and k.endswith("(C)")
+         and k not in ("FailedCall(C)", "FailedUnexpectedMessage(C)") and int(x)}
+print(json.dumps({"started": ok + failed, "answered": ok, "failed": failed, "failures": dict({"503": shed}, **other)}))
+PY
+    else
+        nice -n -10 taskset -c 1 timeout $((SECONDS_EACH + 60)) "$BIN" load --target 127.0.0.1:$PORT --shards 1 \
+            --rate "$rate" --duration "$SECONDS_EACH" --json >"$OUT_DIR/load_$n.out" 2>"$OUT_DIR/load_$n.err" || true
+    fi
+}
+
 echo "one shard held to $QUOTA_PCT % of a core; base $BASE calls/s; $SECONDS_EACH s a step; logs in $OUT_DIR"
 n=0
 for step in $STEPS; do
     n=$((n + 1))
     rate="$(python3 -c "print(int($BASE * $step))")"
-    nice -n -10 taskset -c 1 timeout $((SECONDS_EACH + 60)) "$BIN" load --target 127.0.0.1:$PORT --shards 1 \
-        --rate "$rate" --duration "$SECONDS_EACH" --json >"$OUT_DIR/load_$n.out" 2>"$OUT_DIR/load_$n.err" || true
+    generate "$rate" "$n"
     rss="$(awk '/VmRSS/ { print $2 }' "/proc/$server_pid/status")"
     shed="$(grep -o 'overload:shed=[0-9]*' "$OUT_DIR/serve.log" | tail -1 | cut -d= -f2)"
     echo "$step $rate $rss ${shed:-0} $(tail -1 "$OUT_DIR/load_$n.out")" >>"$OUT_DIR/steps"
