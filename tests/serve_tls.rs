@@ -3,8 +3,9 @@
 //! (INVITE with an SDP offer, ACK, BYE) and sends OPTIONS, and every answer comes back on its
 //! connection with our `Via: SIP/2.0/TLS` and `;transport=tls` Contact; connections spread
 //! over two shards, their messages handed to the Call-ID's owner and the answers back; a
-//! client speaking plaintext SIP to the TLS port and one that never speaks are closed (the
-//! second by the handshake bound) without disturbing a good client; bad certificate and key
+//! client speaking plaintext SIP to the TLS port, one that refuses our certificate (its
+//! alert) and one that never speaks are closed (the last by the handshake bound) without
+//! disturbing a good client; bad certificate and key
 //! files are refused in one line. Each on both backends. (Debian's SIPp is built without
 //! TLS, so the client is rustls.)
 
@@ -29,10 +30,12 @@ fn fixture(name: &str) -> String {
     p.to_string_lossy().into_owned()
 }
 
-/// A client configuration whose only root is the test certificate.
-fn client_config() -> Arc<ClientConfig> {
+/// A client configuration whose only root is the test certificate (none: `trusting` false).
+fn client_config(trusting: bool) -> Arc<ClientConfig> {
     let mut roots = RootCertStore::empty();
-    roots.add(CertificateDer::from_pem_file(fixture("cert.pem")).unwrap()).unwrap();
+    if trusting {
+        roots.add(CertificateDer::from_pem_file(fixture("cert.pem")).unwrap()).unwrap();
+    }
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let builder = ClientConfig::builder_with_provider(provider).with_safe_default_protocol_versions().unwrap();
     Arc::new(builder.with_root_certificates(roots).with_no_client_auth())
@@ -47,10 +50,14 @@ fn server(port: u16, io: &str, extra: &[&str]) -> Server {
 }
 
 fn connect(port: u16) -> Tls {
+    connect_with(port, true)
+}
+
+fn connect_with(port: u16, trusting: bool) -> Tls {
     let tcp = TcpStream::connect(("127.0.0.1", port)).unwrap();
     tcp.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     let name = ServerName::try_from("localhost").unwrap();
-    StreamOwned::new(ClientConnection::new(client_config(), name).unwrap(), tcp)
+    StreamOwned::new(ClientConnection::new(client_config(trusting), name).unwrap(), tcp)
 }
 
 fn send(s: &mut Tls, data: &[u8]) {
@@ -180,9 +187,10 @@ fn closed_after(s: &mut TcpStream, limit: Duration) -> Option<Duration> {
     }
 }
 
-/// Plaintext SIP to the TLS port is closed at once (a TLS failure); a connection that never
-/// speaks is closed by the handshake bound; a good client beside them, idle past that bound
-/// after its handshake, is still answered.
+/// Plaintext SIP to the TLS port is closed at once (a TLS failure), as is a client that does
+/// not trust our certificate (its alert); a connection that never speaks is closed by the
+/// handshake bound; a good client beside them, idle past that bound after its handshake, is
+/// still answered.
 fn bad_peers_closed(io: &str, port: u16) {
     let server = server(port, io, &["--tls-handshake-timeout-ms", "600"]);
     let mut good = connect(port);
@@ -191,6 +199,9 @@ fn bad_peers_closed(io: &str, port: u16) {
     let mut plain = TcpStream::connect(("127.0.0.1", port)).unwrap();
     plain.write_all(&options("plain")).unwrap();
     let mut silent = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let mut distrusting = connect_with(port, false);
+    let refused = distrusting.write_all(&options("distrust")).and_then(|()| distrusting.flush());
+    assert!(refused.is_err(), "the client refuses our certificate and sends its alert");
     let plain_closed = closed_after(&mut plain, Duration::from_secs(2)).expect("plaintext is closed");
     assert!(plain_closed < Duration::from_millis(500), "plaintext closed after {plain_closed:?}");
     let silent_closed = closed_after(&mut silent, Duration::from_secs(3)).expect("a silent peer is closed");
@@ -200,7 +211,7 @@ fn bad_peers_closed(io: &str, port: u16) {
     let (code, err) = server.stop();
     let line = final_line(&err);
     assert_eq!(code, Some(0), "{err}");
-    assert_eq!((stat(line, "accepted"), stat(line, "tls-failed"), stat(line, "closed-by-bound")), (3, 1, 1), "{line}");
+    assert_eq!((stat(line, "accepted"), stat(line, "tls-failed"), stat(line, "closed-by-bound")), (4, 2, 1), "{line}");
 }
 
 macro_rules! on_both_backends {
