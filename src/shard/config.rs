@@ -3,10 +3,11 @@
 #![warn(missing_docs)]
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 pub use super::overload::OverloadConfig;
-use crate::transport::{Listen, StreamBounds};
+use crate::transport::{Listen, StreamBounds, Transport};
 
 /// Which I/O backend the shards use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,8 +29,13 @@ pub struct ServerConfig {
     /// Stream connections one shard holds at once (TCP); a connection beyond it is closed as
     /// soon as it is accepted, and counted.
     pub max_connections: usize,
-    /// The bounds of each stream connection: bytes buffered, time a message may take, idle time.
+    /// The bounds of each stream connection: bytes buffered, time a message may take, idle
+    /// time, TLS handshake time.
     pub stream: StreamBounds,
+    /// The certificate, key and protocol settings of every `tls:` listen address (one
+    /// identity for all of them); required when there is one. `transport::tls_server_config`
+    /// builds it from PEM files.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
     /// The I/O backend (`Auto`: io_uring where allowed, else poll).
     pub io: IoChoice,
     /// Receive buffers in each shard's io_uring buffer ring (a power of two).
@@ -81,6 +87,7 @@ impl ServerConfig {
             listen: vec![Listen::udp(listen)],
             max_connections: 4096,
             stream: StreamBounds::default(),
+            tls: None,
             io: IoChoice::Auto,
             ring_buffers: 1024,
             batch_wait_us: 0,
@@ -103,6 +110,35 @@ impl ServerConfig {
     /// The listen addresses without their transports.
     pub fn addresses(&self) -> Vec<SocketAddr> {
         self.listen.iter().map(|l| l.addr).collect()
+    }
+
+    /// Per listen address: whether it is a TCP listening socket (TCP or TLS).
+    pub(crate) fn stream_listeners(&self) -> Vec<bool> {
+        self.listen.iter().map(|l| l.transport.is_stream()).collect()
+    }
+
+    /// Per listen address: the TLS configuration of its connections, if it is a `tls:` one.
+    pub(crate) fn tls_listeners(&self) -> Vec<Option<Arc<rustls::ServerConfig>>> {
+        self.listen.iter().map(|l| self.tls.clone().filter(|_| l.transport == Transport::Tls)).collect()
+    }
+
+    /// A `tls:` address without a TLS identity is refused at start, in one line.
+    pub(crate) fn check_tls(&self) -> std::io::Result<()> {
+        match self.listen.iter().find(|l| l.transport == Transport::Tls).filter(|_| self.tls.is_none()) {
+            Some(l) => Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("{l}: TLS needs a certificate and key (ServerConfig::tls; serve's --tls-cert, --tls-key)"),
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// The bounds of each stream connection, its messages bounded like datagrams.
+    pub(crate) fn stream_bounds(&self) -> StreamBounds {
+        let mut bounds = self.stream;
+        bounds.limits.max_message_size = self.max_message;
+        bounds.max_buffered = bounds.max_buffered.max(self.max_message);
+        bounds
     }
 
     /// The RTP port range of shard `i`: the whole range cut into equal parts.

@@ -1,52 +1,25 @@
-//! A shard's stream (TCP) connections, whichever backend drives their sockets: who the peer
-//! is, which listen address took it, its receive side (`transport::StreamReceiver`: framing,
-//! keep-alive, bounds) and the bytes waiting to be written, in order. A framed message leaves
-//! as a `Datagram` whose `local` names the connection (`transport::StreamLocal`), so it is
-//! routed to the Call-ID's owner like any datagram, and the owner's answer finds its way back.
+//! A shard's table of stream (TCP and TLS) connections ([`Conn`]), whichever backend drives
+//! their sockets. A framed message leaves as a `Datagram` whose `local` names the connection
+//! (`transport::StreamLocal`), so it is routed to the Call-ID's owner like any datagram, and
+//! the owner's answer finds its way back.
 
-use std::collections::VecDeque;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::{Buf, Bytes};
+use bytes::Bytes;
 
+pub use super::conn::Conn;
 use super::io::{Arrival, Datagram, StreamCounters};
-use crate::transport::{Popped, StreamBounds, StreamError, StreamLocal, StreamReceiver, MAX_STREAM_SLOTS};
+use crate::transport::{Popped, StreamBounds, StreamError, StreamLocal, TlsSession, MAX_STREAM_SLOTS};
 
 /// How often the time bounds of every connection are checked: a bound is kept to this much.
 const SWEEP: Duration = Duration::from_millis(250);
 /// The pong to a CRLFCRLF ping (RFC 5626 3.5.1).
 const PONG: &[u8] = b"\r\n";
 
-/// One connection; `X` is the backend's part (its socket and what it has in flight).
-pub struct Conn<X> {
-    pub peer: SocketAddr,
-    listener: u32,
-    rx: StreamReceiver,
-    /// Bytes to write, in order; the front one is trimmed as the kernel takes it.
-    pub out: VecDeque<Bytes>,
-    queued: usize,
-    /// Shut down: no more reads or writes; freed once the backend has nothing in flight.
-    pub closing: bool,
-    pub io: X,
-}
-
-impl<X> Conn<X> {
-    /// The kernel took `n` bytes of the front of the queue.
-    pub fn written(&mut self, n: usize) {
-        let mut n = n.min(self.queued);
-        self.queued -= n;
-        while n > 0 {
-            let Some(front) = self.out.front_mut() else { return };
-            let k = n.min(front.len());
-            front.advance(k);
-            n -= k;
-            if front.is_empty() {
-                self.out.pop_front();
-            }
-        }
-    }
-}
+/// Per listen address: its TLS configuration when it is a `tls:` one.
+pub type TlsConfig = Option<Arc<rustls::ServerConfig>>;
 
 /// The table: slots reused through a free list, each with a generation so that a backend's
 /// stale completion never reaches the slot's next connection.
@@ -57,17 +30,22 @@ pub struct Conns<X> {
     free: Vec<u32>,
     max: usize,
     pub bounds: StreamBounds,
+    /// Per listen index: the TLS configuration of a `tls:` address.
+    tls: Vec<TlsConfig>,
+    /// Scratch for the plaintext of TLS records, shared by the shard's connections.
+    plain: Vec<u8>,
     next_sweep: Option<Instant>,
     pub counters: StreamCounters,
 }
 
 impl<X> Conns<X> {
-    /// Shard `shard`'s table of at most `max` connections (capped by what a `local` can name).
-    pub fn new(shard: usize, max: usize, bounds: StreamBounds) -> Conns<X> {
+    /// Shard `shard`'s table of at most `max` connections (capped by what a `local` can name);
+    /// `tls[i]` is the TLS configuration of listen address `i` when it is a `tls:` one.
+    pub fn new(shard: usize, max: usize, bounds: StreamBounds, tls: Vec<TlsConfig>) -> Conns<X> {
         let max = max.min(MAX_STREAM_SLOTS as usize);
-        let (slots, generations, free) = (Vec::new(), Vec::new(), Vec::new());
+        let (slots, generations, free, plain) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         let counters = StreamCounters::default();
-        Conns { shard: shard as u32, slots, generations, free, max, bounds, next_sweep: None, counters }
+        Conns { shard: shard as u32, slots, generations, free, max, bounds, tls, plain, next_sweep: None, counters }
     }
 
     /// Takes a new connection from `peer` on listen address `listener`; gives `io` back when
@@ -85,9 +63,16 @@ impl<X> Conns<X> {
                 return Err(io);
             }
         };
-        let rx = StreamReceiver::new(now);
-        let conn = Conn { peer, listener, rx, out: VecDeque::new(), queued: 0, closing: false, io };
-        self.slots[slot as usize] = Some(conn);
+        let tls = match self.tls.get(listener as usize).cloned().flatten().map(|c| TlsSession::new(c, now)) {
+            Some(Ok(session)) => Some(Box::new(session)),
+            None => None,
+            Some(Err(_)) => {
+                self.free.push(slot);
+                self.counters.tls_failed += 1;
+                return Err(io);
+            }
+        };
+        self.slots[slot as usize] = Some(Conn::new(peer, listener, tls, io, now));
         self.counters.accepted += 1;
         self.counters.open += 1;
         Ok(slot)
@@ -111,7 +96,8 @@ impl<X> Conns<X> {
     }
 
     /// Bytes read from the connection in `slot`: its whole messages join `out` as datagrams;
-    /// a ping queues its pong (the caller writes it). `Err`: close the connection.
+    /// a ping queues its pong (the caller writes it, and the TLS handshake's answers too).
+    /// `Err`: close the connection; [`Conn::done`] after `out` is written: close it then.
     pub fn received(
         &mut self,
         slot: u32,
@@ -119,21 +105,23 @@ impl<X> Conns<X> {
         now: Instant,
         out: &mut Vec<Arrival>,
     ) -> Result<(), StreamError> {
-        let (shard, bounds) = (self.shard, self.bounds);
+        let (shard, bounds, plain) = (self.shard, self.bounds, &mut self.plain);
         let Some(c) = self.slots.get_mut(slot as usize).and_then(|c| c.as_mut()) else { return Ok(()) };
         let local = StreamLocal { listener: c.listener, shard, slot }.encode().unwrap_or(0);
-        let result = c.rx.push(data, now, &bounds).and_then(|()| loop {
-            match c.rx.pop(now, &bounds)? {
+        let result = c.take_in(data, plain, now, &bounds).and_then(|open| loop {
+            match c.pop(now, &bounds)? {
                 Some(Popped::Message(data)) => out.push(Arrival::Received(Datagram { data, from: c.peer, local })),
-                Some(Popped::Ping) => {
-                    c.out.push_back(Bytes::from_static(PONG));
-                    c.queued += PONG.len();
+                Some(Popped::Ping) => c.enqueue(Bytes::from_static(PONG))?,
+                None => {
+                    c.ending |= !open;
+                    return Ok(());
                 }
-                None => return Ok(()),
             }
         });
-        if result.is_err() {
-            self.counters.closed_by_bound += 1;
+        match &result {
+            Err(StreamError::Tls(_)) => self.counters.tls_failed += 1,
+            Err(_) => self.counters.closed_by_bound += 1,
+            Ok(()) => {}
         }
         result
     }
@@ -153,9 +141,10 @@ impl<X> Conns<X> {
         if data.is_empty() {
             return None;
         }
-        c.queued += data.len();
-        c.out.push_back(data);
-        if c.queued > max_queued {
+        if c.enqueue(data).is_err() {
+            self.counters.tls_failed += 1;
+            c.closing = true;
+        } else if c.queued() > max_queued {
             self.counters.closed_by_bound += 1;
             c.closing = true;
         }
@@ -169,7 +158,7 @@ impl<X> Conns<X> {
         }
         self.next_sweep = Some(now + SWEEP);
         for (slot, c) in self.slots.iter().enumerate() {
-            if c.as_ref().is_some_and(|c| !c.closing && c.rx.check(now, &self.bounds).is_err()) {
+            if c.as_ref().is_some_and(|c| !c.closing && c.check(now, &self.bounds).is_err()) {
                 into.push(slot as u32);
                 self.counters.closed_by_bound += 1;
             }

@@ -49,9 +49,9 @@ pub struct IoCounters {
     /// Datagrams the kernel dropped on the SIP sockets, their receive buffers full (read
     /// from the sockets when statistics are published).
     pub kernel_dropped: u64,
-    /// Stream (TCP) connections: open now, accepted, refused (over `max_connections`), closed
-    /// by a bound (garbage, bytes, partial-message time, idle), and sends dropped because
-    /// their connection was gone.
+    /// Stream (TCP and TLS) connections: open now, accepted, refused (over `max_connections`),
+    /// closed by a bound (garbage, bytes, partial-message time, idle, TLS handshake time),
+    /// sends dropped because their connection was gone, and TLS failures.
     pub streams: StreamCounters,
 }
 
@@ -63,6 +63,8 @@ pub struct StreamCounters {
     pub refused: u64,
     pub closed_by_bound: u64,
     pub send_dropped: u64,
+    /// TLS connections closed on a handshake failure, an alert, or bytes that are not TLS.
+    pub tls_failed: u64,
 }
 
 impl StreamCounters {
@@ -72,6 +74,7 @@ impl StreamCounters {
         self.refused += o.refused;
         self.closed_by_bound += o.closed_by_bound;
         self.send_dropped += o.send_dropped;
+        self.tls_failed += o.tls_failed;
     }
 }
 

@@ -4,6 +4,7 @@
 //! sans-IO endpoint, media plane and application).
 
 mod config;
+mod conn;
 mod conns;
 mod event_loop;
 pub mod io;
@@ -17,6 +18,7 @@ pub mod ring;
 mod route;
 mod runtime;
 mod server;
+mod server_streams;
 mod sockaddr;
 mod sockets;
 mod stats;

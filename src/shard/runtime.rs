@@ -24,7 +24,7 @@ use crate::app::{AppCore, Application, ShardInfo};
 use crate::rtp::reports::WallClock;
 use crate::rtp::MediaPlane;
 use crate::session::{Endpoint, EndpointConfig, RtpPorts};
-use crate::transport::{Listen, StreamBounds, Transport};
+use crate::transport::Listen;
 
 /// Datagrams one shard's inbox holds before hand-offs to it are counted lost (poll backend).
 const INBOX_CAPACITY: usize = 65_536;
@@ -79,7 +79,8 @@ where
     let n = cfg.shards.max(1);
     // Before any ring exists: each sizes its fixed-file table within this limit.
     raise_open_files_limit();
-    let tcp = cfg.listen.iter().any(|l| l.transport == Transport::Tcp);
+    let tcp = cfg.listen.iter().any(|l| l.transport.is_stream());
+    cfg.check_tls()?;
     // Bind every shard's sockets here, so an address in use is reported before anything runs.
     let (sockets, listen) = bind_all(&cfg.listen, n, cfg.receive_buffer)?;
     let resolved = cfg.listen.iter().zip(&listen).map(|(l, a)| Listen { addr: *a, ..*l }).collect();
@@ -110,8 +111,10 @@ where
             if cfg.io == IoChoice::Poll {
                 let mut io = PollIo::new(i, sockets, cfg.max_message, inboxes);
                 if tcp {
-                    io = io
-                        .with_streams(listening(&cfg), PollStreams::new(i, cfg.max_connections, stream_bounds(&cfg))?);
+                    io = io.with_streams(
+                        cfg.stream_listeners(),
+                        PollStreams::new(i, cfg.max_connections, cfg.stream_bounds(), cfg.tls_listeners())?,
+                    );
                 }
                 return Ok(finish(event_loop::run(shard, &mut io, &stopping, &live, cadence), &mut io));
             }
@@ -124,7 +127,13 @@ where
             };
             let mut io = RingIo::new(i, sockets, ring_cfg, &directory)?;
             if tcp {
-                io = io.with_streams(RingStreams::new(i, cfg.max_connections, stream_bounds(&cfg), listening(&cfg)));
+                io = io.with_streams(RingStreams::new(
+                    i,
+                    cfg.max_connections,
+                    cfg.stream_bounds(),
+                    cfg.stream_listeners(),
+                    cfg.tls_listeners(),
+                ));
             }
             let stats = finish(event_loop::run(shard, &mut io, &stopping, &live, cadence), &mut io);
             directory.leave(Duration::from_secs(1));
@@ -134,19 +143,6 @@ where
         handles.push(handle);
     }
     Ok(Running { listen, handles })
-}
-
-/// Per listen address: a TCP listening socket.
-fn listening(cfg: &ServerConfig) -> Vec<bool> {
-    cfg.listen.iter().map(|l| l.transport == Transport::Tcp).collect()
-}
-
-/// The bounds of each stream connection, its messages bounded like datagrams.
-fn stream_bounds(cfg: &ServerConfig) -> StreamBounds {
-    let mut bounds = cfg.stream;
-    bounds.limits.max_message_size = cfg.max_message;
-    bounds.max_buffered = bounds.max_buffered.max(cfg.max_message);
-    bounds
 }
 
 /// Sends what the last turn queued (replies to the last requests) and adds the backend's

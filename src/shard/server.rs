@@ -33,7 +33,7 @@ use crate::transport::Listen;
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub struct ServerBuilder {
-    cfg: ServerConfig,
+    pub(super) cfg: ServerConfig,
     listen: Vec<Listen>,
     metrics: Option<SocketAddr>,
 }
@@ -121,18 +121,6 @@ impl ServerBuilder {
     /// its own, read from the shards' published statistics ([`crate::ops`]).
     pub fn metrics(mut self, addr: SocketAddr) -> Self {
         self.metrics = Some(addr);
-        self
-    }
-
-    /// Stream (TCP) connections each shard holds at once; one more is closed when accepted.
-    pub fn max_connections(mut self, n: usize) -> Self {
-        self.cfg.max_connections = n;
-        self
-    }
-
-    /// The bounds of each stream connection: bytes buffered, partial-message and idle time.
-    pub fn stream_bounds(mut self, bounds: crate::transport::StreamBounds) -> Self {
-        self.cfg.stream = bounds;
         self
     }
 

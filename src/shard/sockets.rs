@@ -29,14 +29,11 @@ fn set_receive_buffer(socket: &Socket, bytes: usize) {
     }
 }
 
-/// The kernel's socket type of a transport; TLS is refused until it is served.
+/// The kernel's socket type of a transport: TLS runs over TCP.
 fn kind(listen: &Listen) -> io::Result<(Type, Protocol)> {
     match listen.transport {
         Transport::Udp => Ok((Type::DGRAM, Protocol::UDP)),
-        Transport::Tcp => Ok((Type::STREAM, Protocol::TCP)),
-        Transport::Tls => {
-            Err(io::Error::new(io::ErrorKind::Unsupported, format!("{listen}: TLS is not supported yet")))
-        }
+        Transport::Tcp | Transport::Tls => Ok((Type::STREAM, Protocol::TCP)),
     }
 }
 

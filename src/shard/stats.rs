@@ -99,7 +99,7 @@ impl ShardStats {
              dropped:unreadable={},truncated={},send={},handoff={},table-full={},kernel={} | \
              overload:shed={},episodes={} ring:empty={},rearmed={} waits={} | final-response us p50={} p99={} max={} | \
              media active={} ports={} rx={} tx={} lost={} stray={} digits={} silent={} mos={} | \
-             tcp open={} accepted={} refused={} closed-by-bound={} send-gone={}",
+             tcp open={} accepted={} refused={} closed-by-bound={} send-gone={} tls-failed={}",
             c.incoming,
             self.active_calls,
             self.active_transactions,
@@ -142,6 +142,7 @@ impl ShardStats {
             io.streams.refused,
             io.streams.closed_by_bound,
             io.streams.send_dropped,
+            io.streams.tls_failed,
         )
     }
 }

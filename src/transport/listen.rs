@@ -10,7 +10,8 @@ use std::str::FromStr;
 pub enum Transport {
     Udp,
     Tcp,
-    /// Parsed, not served yet: starting a server with it is refused with one line.
+    /// TLS over TCP (RFC 3261 26.2.1), framed as TCP; needs a certificate and key
+    /// (`ServerConfig::tls`).
     Tls,
 }
 

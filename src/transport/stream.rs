@@ -22,6 +22,9 @@ pub struct StreamBounds {
     /// A connection on which nothing arrives for this long is closed (keep-alive pings count:
     /// a client that pings, RFC 5626 4.4.1, keeps its connection).
     pub idle_timeout: Duration,
+    /// TLS only: how long after its accept a connection may take to complete its handshake,
+    /// so a peer that connects and never speaks TLS does not hold a slot until `idle_timeout`.
+    pub handshake_timeout: Duration,
     pub limits: ParseLimits,
 }
 
@@ -31,6 +34,7 @@ impl Default for StreamBounds {
             max_buffered: 128 * 1024,
             partial_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(600),
+            handshake_timeout: Duration::from_secs(10),
             limits: ParseLimits::default(),
         }
     }
@@ -48,6 +52,11 @@ pub enum StreamError {
     PartialTimeout,
     #[error("idle")]
     Idle,
+    /// TLS: a handshake failure, an alert from the peer, bytes that are not TLS records.
+    #[error("TLS: {0}")]
+    Tls(String),
+    #[error("TLS handshake not done within its bound")]
+    HandshakeTimeout,
 }
 
 /// What [`StreamReceiver::pop`] found at the front of the stream.

@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use callshard::ops::MetricsServer;
 use callshard::shard::{choose_backend, start, IoChoice, OverloadConfig, Policy, Routes, ServerConfig, ShardStats};
-use callshard::transport::Transport;
 
 use super::serve_args::ServeArgs;
 
@@ -21,10 +20,6 @@ pub fn serve(args: ServeArgs) -> ExitCode {
         eprintln!("error: --listen: at most 255 addresses");
         return ExitCode::from(2);
     }
-    if let Some(tls) = args.listen.iter().find(|l| l.transport == Transport::Tls) {
-        eprintln!("error: --listen {tls}: TLS is not supported yet");
-        return ExitCode::from(2);
-    }
     let mut cfg = ServerConfig::new(args.listen[0].addr);
     cfg.listen = args.listen.clone();
     cfg.ring_buffers = args.ring_buffers;
@@ -32,7 +27,10 @@ pub fn serve(args: ServeArgs) -> ExitCode {
     cfg.max_sockets = args.max_sockets;
     cfg.max_message = args.max_message as usize;
     cfg.receive_buffer = args.receive_buffer as usize;
-    args.stream.apply(&mut cfg);
+    if let Err(e) = args.stream.apply(&mut cfg) {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
+    }
     cfg.io = match choose_backend(args.io) {
         Ok((io, None)) => io,
         Ok((io, Some(why))) => {

@@ -9,15 +9,16 @@ use callshard::transport::Listen;
 
 use super::stream_args::StreamArgs;
 
-/// Answer SIP calls on UDP and TCP with thread-per-core shards, by a route table.
+/// Answer SIP calls on UDP, TCP and TLS with thread-per-core shards, by a route table.
 #[derive(clap::Args)]
 pub struct ServeArgs {
     /// A TOML file of these flags (`max-calls = 50000`, `listen = ["127.0.0.1:5060"]`); a
     /// flag on the command line overrides the file's (callshard.example.toml shows them all).
     #[arg(long, value_name = "FILE")]
     pub config: Option<std::path::PathBuf>,
-    /// [udp:|tcp:]ADDR:PORT to listen on (a bare ADDR:PORT is UDP); repeat for several
-    /// (IPv4 and IPv6, UDP and TCP: --listen 127.0.0.1:5060 --listen tcp:127.0.0.1:5060).
+    /// [udp:|tcp:|tls:]ADDR:PORT to listen on (a bare ADDR:PORT is UDP); repeat for several
+    /// (IPv4 and IPv6, UDP and TCP: --listen 127.0.0.1:5060 --listen tcp:127.0.0.1:5060);
+    /// tls: needs --tls-cert and --tls-key.
     #[arg(long, default_value = "127.0.0.1:5060")]
     pub listen: Vec<Listen>,
     /// I/O backend: uring (io_uring, one ring per shard), poll (recvmmsg + ppoll), or auto

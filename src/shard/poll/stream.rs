@@ -11,7 +11,7 @@ use std::time::Instant;
 use bytes::Bytes;
 use socket2::Socket;
 
-use super::super::conns::Conns;
+use super::super::conns::{Conns, TlsConfig};
 use super::super::io::Arrival;
 use crate::transport::StreamBounds;
 
@@ -40,7 +40,7 @@ pub struct PollStreams {
 }
 
 impl PollStreams {
-    pub fn new(shard: usize, max: usize, bounds: StreamBounds) -> io::Result<PollStreams> {
+    pub fn new(shard: usize, max: usize, bounds: StreamBounds, tls: Vec<TlsConfig>) -> io::Result<PollStreams> {
         // SAFETY: plain system call; the descriptor is owned from here on.
         let fd = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
         if fd < 0 {
@@ -49,7 +49,7 @@ impl PollStreams {
         // SAFETY: `fd` was just returned by epoll_create1 and nothing else owns it.
         let epoll = unsafe { OwnedFd::from_raw_fd(fd) };
         Ok(PollStreams {
-            conns: Conns::new(shard, max, bounds),
+            conns: Conns::new(shard, max, bounds, tls),
             epoll,
             events: vec![libc::epoll_event { events: 0, u64: 0 }; EVENTS],
             scratch: vec![0u8; SCRATCH].into_boxed_slice(),
@@ -166,7 +166,7 @@ impl PollStreams {
             }
             c.written(n as usize);
         }
-        let (closing, waiting) = (c.closing, c.io.waiting);
+        let (closing, waiting) = (c.closing || c.done(), c.io.waiting);
         !closing && (!waiting || self.watch(slot, libc::EPOLL_CTL_MOD, false).is_ok())
     }
 

@@ -14,7 +14,7 @@ use bytes::Bytes;
 use io_uring::{cqueue, opcode, squeue, types};
 use socket2::Socket;
 
-use super::super::conns::Conns;
+use super::super::conns::{Conns, TlsConfig};
 use super::super::io::{Arrival, Datagram, Passed};
 use super::enter::push;
 use super::token::Token;
@@ -39,8 +39,8 @@ pub struct RingStreams {
 }
 
 impl RingStreams {
-    pub fn new(id: usize, max: usize, bounds: StreamBounds, listening: Vec<bool>) -> RingStreams {
-        let conns = Conns::new(id, max, bounds);
+    pub fn new(id: usize, max: usize, bounds: StreamBounds, listening: Vec<bool>, tls: Vec<TlsConfig>) -> RingStreams {
+        let conns = Conns::new(id, max, bounds, tls);
         RingStreams { id, conns, listening, dirty: Vec::new(), unarmed: Vec::new(), expired: Vec::new() }
     }
 }
@@ -125,7 +125,7 @@ impl RingIo {
             return self.close_stream(slot);
         }
         c.written(result as usize);
-        match c.closing {
+        match c.closing || c.done() {
             true => self.close_stream(slot),
             false if !c.out.is_empty() => st.dirty.push(slot),
             false => {}
