@@ -31,10 +31,15 @@ pub struct EndpointConfig {
     /// (this shard, shards): the Call-IDs of calls we place hash to this shard
     /// ([`super::owner_of`]), so their responses, whichever shard reads them, reach it.
     pub shard: (usize, usize),
+    /// The seed of the endpoint's CSPRNG, which draws our tags, branches and Call-IDs (RFC
+    /// 3261 19.3). [`EndpointConfig::new`] takes it from the operating system, so each
+    /// endpoint made has its own; set it only to replay a run (tests, fuzzing).
+    pub seed: [u8; 32],
 }
 
 impl EndpointConfig {
-    /// Defaults for an endpoint at `local`: 100 000 calls, ports 20000-39999, G.711 and G.722.
+    /// Defaults for an endpoint at `local`: 100 000 calls, ports 20000-39999, G.711 and G.722,
+    /// a CSPRNG seed from the operating system.
     pub fn new(local: SocketAddr) -> EndpointConfig {
         EndpointConfig {
             locals: vec![local],
@@ -47,6 +52,7 @@ impl EndpointConfig {
             tx: TxConfig::default(),
             limits: ParseLimits::default(),
             shard: (0, 1),
+            seed: super::ids::os_seed(),
         }
     }
 }

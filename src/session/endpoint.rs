@@ -49,7 +49,7 @@ pub struct Endpoint {
 
 impl Endpoint {
     pub fn new(cfg: EndpointConfig, now: Instant) -> Endpoint {
-        let mut ids = Ids::new();
+        let mut ids = Ids::from_seed(cfg.seed);
         let tags = TagCodec::new(ids.next_u64());
         let addresses = cfg.locals.iter().map(|a| OwnAddress::new(&cfg.user, *a)).collect();
         Endpoint {

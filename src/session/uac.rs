@@ -4,14 +4,9 @@
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use super::ids::CallIdBuf;
-
 use super::call::{Call, CallState, Role};
-use super::digest::Credentials;
-use super::endpoint::Endpoint;
 use super::events::{CallEvent, CallId, EndReason, Output};
-use super::uac_auth::CallAuth;
-use super::uas::CallError;
+use super::{digest::Credentials, endpoint::Endpoint, ids::CallIdBuf, uac_auth::CallAuth, uas::CallError};
 use crate::sdp::Direction;
 use crate::sip::write::{DialogRequest, Party};
 use crate::sip::Message;
@@ -87,7 +82,7 @@ impl Endpoint {
             cseq: INITIAL_CSEQ,
             authorization: None,
         };
-        let mut call = Box::new(Call::new(Role::Uac, sdp, port, (p.peer, local)));
+        let mut call = Box::new(Call::new(Role::Uac, sdp, port, (p.peer, local), self.ids.next_u32()));
         call.auth = p.credentials.map(|creds| Box::new(CallAuth::new(creds, &invite)));
         let h = self.calls.insert(call);
         match self.send_invite(h, &invite, now) {
@@ -117,7 +112,7 @@ impl Endpoint {
         let (peer, local) = (c.peer, c.local);
         self.body.clear();
         c.sdp.write_local(&mut self.body);
-        let tag = self.tags.encode(h);
+        let tag = self.tags.encode(h, c.tag_bits);
         let branch = self.ids.branch();
         let me = &self.addresses[local as usize];
         let request = DialogRequest {

@@ -68,8 +68,8 @@ impl Endpoint {
                 return;
             }
         }
-        let h = self.calls.insert(Box::new(Call::new(Role::Uas, sdp, port, (from, local))));
-        let tag = self.tags.encode(h);
+        let h = self.calls.insert(Box::new(Call::new(Role::Uas, sdp, port, (from, local), self.ids.next_u32())));
+        let tag = self.our_tag(h);
         let Some(dialog) = Dialog::uas(req, &tag, from) else {
             self.end_call(h, EndReason::Rejected(400));
             return;
