@@ -9,7 +9,7 @@ use super::events::{CallEvent, CallId, EndReason, Output};
 use super::{digest::Credentials, endpoint::Endpoint, ids::CallIdBuf, uac_auth::CallAuth, uas::CallError};
 use crate::sdp::Direction;
 use crate::sip::write::{DialogRequest, Party};
-use crate::sip::Message;
+use crate::sip::{check_request_uri, Message};
 use crate::timer::Handle;
 use crate::transaction::{ClientTxId, TxError};
 
@@ -57,8 +57,12 @@ pub(super) struct InviteParts<'a> {
 }
 
 impl Endpoint {
-    /// Sends an INVITE; the call's events follow as responses arrive.
+    /// Sends an INVITE; events follow as responses arrive. Its URIs must do as a Request-URI.
     pub fn place_call(&mut self, p: PlaceCall<'_>, now: Instant) -> Result<CallId, CallError> {
+        let bad = |u: &[u8]| check_request_uri(u).is_err();
+        if bad(p.request_uri) || bad(p.to) || p.from.is_some_and(bad) {
+            return Err(CallError::BadTarget);
+        }
         let port = match self.calls.len() < self.cfg.max_calls {
             true => self.ports.take().ok_or(CallError::Busy)?,
             false => return Err(CallError::Busy),

@@ -27,7 +27,7 @@ pub enum CallError {
     Busy,
     #[error("the request could not be built")]
     Build,
-    #[error("the target is not a SIP URI with an IP address (no DNS here): give the peer address")]
+    #[error("the target is not a SIP URI we can send to, or names no IP address and no peer was given (no DNS here)")]
     BadTarget,
 }
 
