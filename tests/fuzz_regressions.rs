@@ -2,7 +2,8 @@
 //! themselves are replayed from fuzz/regressions/ by tests/fuzz_corpus.rs.
 //!
 //! * `sip_message`: a Via line starting with an empty element (`Via: ,SIP/2.0/UDP ...`)
-//!   was read past the empty element but stamped on it, so our response's Via did not parse.
+//!   was read past the empty element but stamped on it, so our response's Via did not parse;
+//!   a To with a trailing `;` got our tag as `;;tag=`, an empty parameter.
 //! * `endpoint`: a peer's Contact that cannot be a Request-URI (missing, another scheme, URI
 //!   headers, garbage) became the dialog's remote target, and so the Request-URI of our BYE,
 //!   re-INVITE or ACK, which then did not parse; likewise a Record-Route entry (a strict
@@ -136,4 +137,16 @@ fn calls_to_uris_that_cannot_be_a_request_uri_are_refused() {
     assert_eq!(ep.place_call(bad_from, now).err(), Some(CallError::BadTarget));
     assert!(ep.place_call(PlaceCall::new(b"sip:a@127.0.0.1", peer()), now).is_ok());
     assert!(drain(&mut ep, now).0.iter().all(|m| m.method_bytes() == b"INVITE"));
+}
+
+#[test]
+fn our_tag_after_a_to_with_a_trailing_semicolon_parses() {
+    let req = "INVITE sip:b@example.com SIP/2.0\r\nVia: SIP/2.0/UDP a.example.com;branch=z9hG4bK-t\r\n\
+               From: <sip:a@example.com>;tag=1\r\nTo: sip:b@example.com;\r\nCall-ID: t@x\r\nCSeq: 1 INVITE\r\n\
+               Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n";
+    let req = Message::parse(Bytes::from_static(req.as_bytes())).expect("the reader takes the trailing ;");
+    let mut out = BytesMut::new();
+    write_response(&mut out, &req, &Response { to_tag: Some(b"ours"), ..Response::new(180) });
+    let resp = Message::parse(out.freeze()).expect("our response parses");
+    assert_eq!(resp.to().unwrap().tag(), Some(&b"ours"[..]));
 }
