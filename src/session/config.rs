@@ -6,8 +6,9 @@ use crate::sdp::Codec;
 use crate::sip::ParseLimits;
 use crate::transaction::TxConfig;
 
-/// One shard's endpoint configuration.
-#[derive(Clone, Debug)]
+/// One shard's endpoint configuration. Its `Debug` leaves the seed out: logged, it would
+/// give away every identifier the endpoint draws.
+#[derive(Clone)]
 pub struct EndpointConfig {
     /// Our SIP addresses, one per socket (the `--listen` order): sent-by of our Via and host
     /// of our Contact for what goes through that socket. Never empty.
@@ -37,6 +38,23 @@ pub struct EndpointConfig {
     pub seed: [u8; 32],
 }
 
+impl std::fmt::Debug for EndpointConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EndpointConfig")
+            .field("locals", &self.locals)
+            .field("user", &String::from_utf8_lossy(&self.user))
+            .field("max_calls", &self.max_calls)
+            .field("retry_after_secs", &self.retry_after_secs)
+            .field("rtp_ports", &self.rtp_ports)
+            .field("media_addresses", &self.media_addresses)
+            .field("codecs", &self.codecs)
+            .field("tx", &self.tx)
+            .field("limits", &self.limits)
+            .field("shard", &self.shard)
+            .finish_non_exhaustive()
+    }
+}
+
 impl EndpointConfig {
     /// Defaults for an endpoint at `local`: 100 000 calls, ports 20000-39999, G.711 and G.722,
     /// a CSPRNG seed from the operating system.
@@ -63,3 +81,19 @@ pub const ALLOW: &[u8] = b"INVITE, ACK, CANCEL, BYE, OPTIONS, REFER, NOTIFY";
 pub const ACCEPT: &[u8] = b"application/sdp";
 /// Extensions we support: none yet, so any Require gets 420.
 pub const SUPPORTED: &[u8] = b"";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn configs_get_their_own_seed_and_debug_hides_it() {
+        let (a, b) = (
+            EndpointConfig::new("127.0.0.1:5060".parse().unwrap()),
+            EndpointConfig::new("127.0.0.1:5060".parse().unwrap()),
+        );
+        assert_ne!(a.seed, b.seed, "each config draws its own seed from the OS");
+        let shown = format!("{a:?}");
+        assert!(shown.contains("max_calls") && !shown.contains("seed"), "{shown}");
+    }
+}
