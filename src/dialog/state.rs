@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 
 use super::strings::{DialogStrings, Field};
-use crate::sip::{HeaderName, Message, Method, NameAddr};
+use crate::sip::{check_request_uri, HeaderName, Message, Method, NameAddr};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DialogState {
@@ -33,10 +33,29 @@ pub struct Dialog {
     pub next_hop: SocketAddr,
 }
 
-/// The `<...>` content of each Record-Route value, joined in the given order.
+/// Whether we can send requests to `uri`: it must do as our Request-URI (a strict route
+/// becomes one), or what we write would not parse at the other end.
+fn sendable(uri: &[u8]) -> bool {
+    check_request_uri(uri).is_ok()
+}
+
+/// The remote target (RFC 3261 12.1.1, 12.1.2): the Contact's URI, or, when a peer that
+/// breaks 8.1.1.8 sends none or one we cannot send to, the address the message came from
+/// (where the dialog's requests would have gone anyway), written into `fallback`.
+fn target<'a>(msg: &'a Message, source: SocketAddr, fallback: &'a mut String) -> &'a [u8] {
+    match msg.contacts().next().flatten().map(|c| c.uri).filter(|u| sendable(u)) {
+        Some(uri) => uri,
+        None => {
+            *fallback = format!("sip:{source}");
+            fallback.as_bytes()
+        }
+    }
+}
+
+/// The `<...>` content of each Record-Route value we can send to, joined in the given order.
 fn route_set<'a>(routes: impl Iterator<Item = Option<NameAddr<'a>>>) -> Vec<u8> {
     let mut joined = Vec::new();
-    for uri in routes.flatten().map(|r| r.uri) {
+    for uri in routes.flatten().map(|r| r.uri).filter(|u| sendable(u)) {
         if !joined.is_empty() {
             joined.extend_from_slice(b", ");
         }
@@ -51,7 +70,8 @@ impl Dialog {
     /// The UAS dialog for an INVITE we answer with a tag of ours (RFC 3261 12.1.1).
     pub fn uas(invite: &Message, local_tag: &[u8], source: SocketAddr) -> Option<Dialog> {
         let from = invite.from().ok()?;
-        let target = invite.contacts().next().flatten().map_or(&b""[..], |c| c.uri);
+        let mut fallback = String::new();
+        let target = target(invite, source, &mut fallback);
         let routes = route_set(invite.record_routes());
         // An RFC 2543 caller may send no From tag: the remote tag is then empty (12.1.1).
         let remote_tag = from.tag().unwrap_or_default();
@@ -69,7 +89,8 @@ impl Dialog {
     /// let a late fork's 2xx make its dialog.
     pub fn uac(response: &Message, source: SocketAddr) -> Option<Dialog> {
         let to = response.to().ok()?;
-        let target = response.contacts().next().flatten().map_or(&b""[..], |c| c.uri);
+        let mut fallback = String::new();
+        let target = target(response, source, &mut fallback);
         let mut rr: Vec<_> = response.record_routes().collect();
         rr.reverse();
         let routes = route_set(rr.into_iter());
@@ -109,7 +130,7 @@ impl Dialog {
 
     /// A target refresh (re-INVITE, UPDATE, or their 2xx) replaces the remote target (12.2).
     pub fn refresh_target(&mut self, msg: &Message) {
-        let Some(contact) = msg.contacts().next().flatten() else { return };
+        let Some(contact) = msg.contacts().next().flatten().filter(|c| sendable(c.uri)) else { return };
         if contact.uri != self.get(Field::RemoteTarget) {
             if let Some(s) = self.strings.with(Field::RemoteTarget, contact.uri) {
                 self.strings = s;

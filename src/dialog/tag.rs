@@ -1,8 +1,13 @@
-//! Our tags (RFC 3261 19.3) name the call that owns them: a tag is the call's slab handle,
-//! XORed with a per-table secret and scrambled by an invertible 64-bit mix (murmur3's fmix64),
-//! written in hex. An in-dialog request or a response finds its call from the tag alone, with
-//! no hash lookup; a forged or stale tag misses; and consecutive calls get unrelated-looking
-//! tags, so one tag does not give away the next (19.3 asks for tags that cannot be guessed).
+//! Our tags (RFC 3261 19.3) name the call that owns them and carry 32 bits from the
+//! endpoint's CSPRNG: 16 hex digits of the call's slab handle, XORed with a per-table secret
+//! and scrambled by an invertible 64-bit mix (murmur3's fmix64), then 8 hex digits of random
+//! bits the call keeps. An in-dialog request or a response finds its call from the first part
+//! with no hash lookup, and is taken only if the second part is the one that call keeps.
+//!
+//! The first part alone is not enough: the mix is invertible, so one tag gives away the
+//! handle XORed with the secret, and slab handles are small and predictable, so the next
+//! call's tag would follow. The random part is what an off-path attacker has to guess:
+//! 2^32 tries per call, each one a datagram.
 
 use crate::timer::Handle;
 
@@ -12,34 +17,45 @@ pub struct TagCodec {
     secret: u64,
 }
 
-/// A tag as text: 16 hex digits.
-pub type TagText = [u8; 16];
+/// A tag as text: 24 hex digits (the scrambled handle, then the random bits).
+pub type TagText = [u8; 24];
 
 impl TagCodec {
     pub fn new(secret: u64) -> TagCodec {
         TagCodec { secret }
     }
 
-    pub fn encode(&self, h: Handle) -> TagText {
+    /// The tag of the call at `h` whose random bits are `random`.
+    pub fn encode(&self, h: Handle, random: u32) -> TagText {
+        let mut out = [0u8; 24];
         let v = mix(h.to_u64() ^ self.secret);
-        let mut out = [0u8; 16];
-        for (i, b) in out.iter_mut().enumerate() {
-            *b = b"0123456789abcdef"[((v >> (60 - 4 * i)) & 0xf) as usize];
-        }
+        put_hex(&mut out[..16], v);
+        put_hex(&mut out[16..], u64::from(random));
         out
     }
 
-    /// The handle a tag names; `None` for a tag we did not write.
-    pub fn decode(&self, tag: &[u8]) -> Option<Handle> {
-        if tag.len() != 16 {
+    /// The handle a tag names and its random bits; `None` for a tag we did not write. The
+    /// caller compares the random bits with the ones the call keeps.
+    pub fn decode(&self, tag: &[u8]) -> Option<(Handle, u32)> {
+        if tag.len() != 24 {
             return None;
         }
-        let mut v = 0u64;
-        for &b in tag {
-            v = v << 4 | u64::from((b as char).to_digit(16)?);
-        }
-        Some(Handle::from_u64(unmix(v) ^ self.secret))
+        let (handle, random) = (read_hex(&tag[..16])?, read_hex(&tag[16..])?);
+        Some((Handle::from_u64(unmix(handle) ^ self.secret), random as u32))
     }
+}
+
+/// `v`'s low `4 * out.len()` bits as lower-case hex digits.
+fn put_hex(out: &mut [u8], v: u64) {
+    let n = out.len();
+    for (i, b) in out.iter_mut().enumerate() {
+        *b = b"0123456789abcdef"[((v >> (4 * (n - 1 - i))) & 0xf) as usize];
+    }
+}
+
+/// Up to 16 hex digits (either case) as a number.
+fn read_hex(s: &[u8]) -> Option<u64> {
+    s.iter().try_fold(0u64, |v, &b| Some(v << 4 | u64::from((b as char).to_digit(16)?)))
 }
 
 const C1: u64 = 0xff51_afd7_ed55_8ccd;
@@ -76,18 +92,21 @@ mod tests {
         let mut slab = GenSlab::default();
         let h = slab.insert(());
         let codec = TagCodec::new(0x5eed_cafe_f00d_1234);
-        let tag = codec.encode(h);
-        assert_eq!(codec.decode(&tag), Some(h));
+        let tag = codec.encode(h, 0xdead_beef);
+        assert_eq!(codec.decode(&tag), Some((h, 0xdead_beef)));
+        assert!(tag.ends_with(b"deadbeef"));
         assert_eq!(codec.decode(b"a6c85cf"), None);
-        assert_eq!(codec.decode(b"zzzzzzzzzzzzzzzz"), None);
-        assert_ne!(TagCodec::new(1).encode(h), tag);
+        assert_eq!(codec.decode(b"zzzzzzzzzzzzzzzzzzzzzzzz"), None);
+        assert_eq!(codec.decode(&tag[..16]), None, "a tag without its random part");
+        assert_ne!(TagCodec::new(1).encode(h, 0xdead_beef), tag);
+        assert_ne!(codec.encode(h, 0xdead_beee), tag);
     }
 
     #[test]
     fn consecutive_handles_give_unrelated_tags() {
         let mut slab = GenSlab::default();
         let codec = TagCodec::new(0x1234);
-        let tags: Vec<_> = (0..100).map(|_| codec.encode(slab.insert(()))).collect();
+        let tags: Vec<_> = (0..100).map(|_| codec.encode(slab.insert(()), 0)).collect();
         for pair in tags.windows(2) {
             let differing = pair[0].iter().zip(&pair[1]).filter(|(a, b)| a != b).count();
             assert!(differing >= 8, "{:?}", pair);

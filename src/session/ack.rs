@@ -7,16 +7,23 @@ use std::time::Instant;
 use super::call::{CallState, CallTimerKind};
 use super::endpoint::Endpoint;
 use super::events::{CallEvent, CallId, EndReason, Output};
+use crate::dialog::TagText;
 use crate::sdp::SessionDescription;
 use crate::sip::Message;
 use crate::timer::Handle;
 
 impl Endpoint {
-    /// The call an in-dialog message names by our tag, if the Call-ID agrees.
+    /// The call an in-dialog message names by our tag, if the tag's random bits are the
+    /// call's and the Call-ID agrees: a tag guessed from a handle alone misses (RFC 3261 19.3).
     pub(super) fn call_for_tag(&self, msg: &Message, ours: Option<&[u8]>) -> Option<Handle> {
-        let h = self.tags.decode(ours?)?;
+        let (h, bits) = self.tags.decode(ours?)?;
         let call = self.calls.get(h)?;
-        call.dialog.as_ref().is_some_and(|d| d.owns(msg)).then_some(h)
+        (call.tag_bits == bits && call.dialog.as_ref().is_some_and(|d| d.owns(msg))).then_some(h)
+    }
+
+    /// Our tag for the call at `h` (a call that ended meanwhile gets one no call matches).
+    pub(super) fn our_tag(&self, h: Handle) -> TagText {
+        self.tags.encode(h, self.calls.get(h).map_or(0, |c| c.tag_bits))
     }
 
     pub(super) fn on_ack(&mut self, ack: &Message, now: Instant) {

@@ -106,6 +106,9 @@ pub struct Call {
     pub timers: SmallVec<[(CallTimerKind, TimerId); 2]>,
     /// UAC placed with credentials: what answering a challenge needs (RFC 3261 22.2).
     pub auth: Option<Box<super::uac_auth::CallAuth>>,
+    /// The random part of our tag (RFC 3261 19.3): a tag naming this call's handle with other
+    /// bits is not ours.
+    pub tag_bits: u32,
 }
 
 impl Call {
@@ -114,6 +117,7 @@ impl Call {
         sdp: SdpSession,
         rtp_port: super::ports::MediaPort,
         (peer, local): (SocketAddr, crate::transaction::Local),
+        tag_bits: u32,
     ) -> Call {
         let state = if role == Role::Uas { CallState::Received } else { CallState::Calling };
         Call {
@@ -137,6 +141,7 @@ impl Call {
             local,
             timers: SmallVec::new(),
             auth: None,
+            tag_bits,
         }
     }
 

@@ -6,8 +6,9 @@ use crate::sdp::Codec;
 use crate::sip::ParseLimits;
 use crate::transaction::TxConfig;
 
-/// One shard's endpoint configuration.
-#[derive(Clone, Debug)]
+/// One shard's endpoint configuration. Its `Debug` leaves the seed out: logged, it would
+/// give away every identifier the endpoint draws.
+#[derive(Clone)]
 pub struct EndpointConfig {
     /// Our SIP addresses, one per socket (the `--listen` order): sent-by of our Via and host
     /// of our Contact for what goes through that socket. Never empty.
@@ -34,10 +35,32 @@ pub struct EndpointConfig {
     /// (this shard, shards): the Call-IDs of calls we place hash to this shard
     /// ([`super::owner_of`]), so their responses, whichever shard reads them, reach it.
     pub shard: (usize, usize),
+    /// The seed of the endpoint's CSPRNG, which draws our tags, branches and Call-IDs (RFC
+    /// 3261 19.3). [`EndpointConfig::new`] takes it from the operating system, so each
+    /// endpoint made has its own; set it only to replay a run (tests, fuzzing).
+    pub seed: [u8; 32],
+}
+
+impl std::fmt::Debug for EndpointConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EndpointConfig")
+            .field("locals", &self.locals)
+            .field("user", &String::from_utf8_lossy(&self.user))
+            .field("max_calls", &self.max_calls)
+            .field("retry_after_secs", &self.retry_after_secs)
+            .field("rtp_ports", &self.rtp_ports)
+            .field("media_addresses", &self.media_addresses)
+            .field("codecs", &self.codecs)
+            .field("tx", &self.tx)
+            .field("limits", &self.limits)
+            .field("shard", &self.shard)
+            .finish_non_exhaustive()
+    }
 }
 
 impl EndpointConfig {
-    /// Defaults for an endpoint at `local`: 100 000 calls, ports 20000-39999, G.711 and G.722.
+    /// Defaults for an endpoint at `local`: 100 000 calls, ports 20000-39999, G.711 and G.722,
+    /// a CSPRNG seed from the operating system.
     pub fn new(local: SocketAddr) -> EndpointConfig {
         EndpointConfig {
             locals: vec![local],
@@ -51,6 +74,7 @@ impl EndpointConfig {
             tx: TxConfig::default(),
             limits: ParseLimits::default(),
             shard: (0, 1),
+            seed: super::ids::os_seed(),
         }
     }
 }
@@ -61,3 +85,19 @@ pub const ALLOW: &[u8] = b"INVITE, ACK, CANCEL, BYE, OPTIONS, REFER, NOTIFY";
 pub const ACCEPT: &[u8] = b"application/sdp";
 /// Extensions we support: none yet, so any Require gets 420.
 pub const SUPPORTED: &[u8] = b"";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn configs_get_their_own_seed_and_debug_hides_it() {
+        let (a, b) = (
+            EndpointConfig::new("127.0.0.1:5060".parse().unwrap()),
+            EndpointConfig::new("127.0.0.1:5060".parse().unwrap()),
+        );
+        assert_ne!(a.seed, b.seed, "each config draws its own seed from the OS");
+        let shown = format!("{a:?}");
+        assert!(shown.contains("max_calls") && !shown.contains("seed"), "{shown}");
+    }
+}

@@ -49,7 +49,7 @@ pub struct Endpoint {
 
 impl Endpoint {
     pub fn new(cfg: EndpointConfig, now: Instant) -> Endpoint {
-        let mut ids = Ids::new();
+        let mut ids = Ids::from_seed(cfg.seed);
         let tags = TagCodec::new(ids.next_u64());
         let transport = |i: usize| cfg.transports.get(i).copied().unwrap_or(crate::transport::Transport::Udp);
         let addresses =

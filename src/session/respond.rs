@@ -36,7 +36,7 @@ pub struct Reply<'a> {
 impl Endpoint {
     /// Answers through a server transaction; returns the bytes sent (kept to retransmit a 2xx).
     pub(super) fn reply(&mut self, tx: ServerTxId, code: u16, r: Reply<'_>, now: Instant) -> Option<Bytes> {
-        let tag = r.call.map(|h| self.tags.encode(h));
+        let tag = r.call.map(|h| self.our_tag(h));
         // The body is written into a scratch buffer the endpoint keeps, not a fresh one.
         self.body.clear();
         if r.sdp {
@@ -71,7 +71,7 @@ impl Endpoint {
         let mut text = IpText::default();
         let reason = error.to_string();
         let stray = self.stray_tag();
-        let tag = self.tags.encode(stray);
+        let tag = self.tags.encode(stray, self.ids.next_u32());
         let resp = Response {
             reason: reason.as_bytes(),
             to_tag: Some(&tag),

@@ -4,17 +4,12 @@
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use super::ids::CallIdBuf;
-
 use super::call::{Call, CallState, Role};
-use super::digest::Credentials;
-use super::endpoint::Endpoint;
 use super::events::{CallEvent, CallId, EndReason, Output};
-use super::uac_auth::CallAuth;
-use super::uas::CallError;
+use super::{digest::Credentials, endpoint::Endpoint, ids::CallIdBuf, uac_auth::CallAuth, uas::CallError};
 use crate::sdp::Direction;
 use crate::sip::write::{DialogRequest, Party};
-use crate::sip::Message;
+use crate::sip::{check_request_uri, Message};
 use crate::timer::Handle;
 use crate::transaction::{ClientTxId, TxError};
 
@@ -62,8 +57,12 @@ pub(super) struct InviteParts<'a> {
 }
 
 impl Endpoint {
-    /// Sends an INVITE; the call's events follow as responses arrive.
+    /// Sends an INVITE; events follow as responses arrive. Its URIs must do as a Request-URI.
     pub fn place_call(&mut self, p: PlaceCall<'_>, now: Instant) -> Result<CallId, CallError> {
+        let bad = |u: &[u8]| check_request_uri(u).is_err();
+        if bad(p.request_uri) || bad(p.to) || p.from.is_some_and(bad) {
+            return Err(CallError::BadTarget);
+        }
         let port = match self.calls.len() < self.cfg.max_calls {
             true => self.ports.take().ok_or(CallError::Busy)?,
             false => return Err(CallError::Busy),
@@ -87,7 +86,7 @@ impl Endpoint {
             cseq: INITIAL_CSEQ,
             authorization: None,
         };
-        let mut call = Box::new(Call::new(Role::Uac, sdp, port, (p.peer, local)));
+        let mut call = Box::new(Call::new(Role::Uac, sdp, port, (p.peer, local), self.ids.next_u32()));
         call.auth = p.credentials.map(|creds| Box::new(CallAuth::new(creds, &invite)));
         let h = self.calls.insert(call);
         match self.send_invite(h, &invite, now) {
@@ -117,7 +116,7 @@ impl Endpoint {
         let (peer, local) = (c.peer, c.local);
         self.body.clear();
         c.sdp.write_local(&mut self.body);
-        let tag = self.tags.encode(h);
+        let tag = self.tags.encode(h, c.tag_bits);
         let branch = self.ids.branch();
         let me = &self.addresses[local as usize];
         let request = DialogRequest {

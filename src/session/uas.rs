@@ -27,7 +27,7 @@ pub enum CallError {
     Busy,
     #[error("the request could not be built")]
     Build,
-    #[error("the target is not a SIP URI with an IP address (no DNS here): give the peer address")]
+    #[error("the target is not a SIP URI we can send to, or names no IP address and no peer was given (no DNS here)")]
     BadTarget,
 }
 
@@ -72,8 +72,8 @@ impl Endpoint {
                 return;
             }
         }
-        let h = self.calls.insert(Box::new(Call::new(Role::Uas, sdp, port, (from, local))));
-        let tag = self.tags.encode(h);
+        let h = self.calls.insert(Box::new(Call::new(Role::Uas, sdp, port, (from, local), self.ids.next_u32())));
+        let tag = self.our_tag(h);
         let Some(dialog) = Dialog::uas(req, &tag, from) else {
             self.end_call(h, EndReason::Rejected(400));
             return;

@@ -37,23 +37,9 @@ impl Message {
     }
 
     pub(super) fn check_request_uri(&self) -> Result<(), ParseError> {
-        if !self.is_request() {
-            return Ok(());
-        }
-        let uri = self.request_uri();
-        let scheme = scheme_of(uri).ok_or(ParseError::BadRequestUri)?;
-        if scheme.eq_ignore_ascii_case(b"tel") {
-            return match uri.iter().any(|&b| b <= b' ') {
-                true => Err(ParseError::BadRequestUri),
-                false => Ok(()),
-            };
-        }
-        match SipUri::parse(uri) {
-            // RFC 3261 19.1.1: URI headers are not allowed in a Request-URI (RFC 4475 3.1.2.11).
-            Ok(u) if !u.headers.is_empty() => Err(ParseError::BadRequestUri),
-            Ok(_) => Ok(()),
-            Err(UriError::UnknownScheme) if !uri.iter().any(|&b| b <= b' ') => Err(ParseError::UnsupportedUriScheme),
-            Err(_) => Err(ParseError::BadRequestUri),
+        match self.is_request() {
+            true => check_request_uri(self.request_uri()),
+            false => Ok(()),
         }
     }
 
@@ -67,5 +53,27 @@ impl Message {
             return Err(ParseError::bad("Contact", "unreadable name-addr"));
         }
         Ok(())
+    }
+}
+
+/// Whether `uri` can be a Request-URI (RFC 3261 8.1.1.1, 19.1.1): a SIP or SIPS URI that
+/// parses in full and has no headers, or a tel URI without white space. A received request
+/// is refused with the error; a request we write must pass it too, so a dialog's remote
+/// target and route set are held to it (a peer's Contact or Record-Route we could not send
+/// to does not become our Request-URI).
+pub fn check_request_uri(uri: &[u8]) -> Result<(), ParseError> {
+    let scheme = scheme_of(uri).ok_or(ParseError::BadRequestUri)?;
+    if scheme.eq_ignore_ascii_case(b"tel") {
+        return match uri.iter().any(|&b| b <= b' ') {
+            true => Err(ParseError::BadRequestUri),
+            false => Ok(()),
+        };
+    }
+    match SipUri::parse(uri) {
+        // RFC 3261 19.1.1: URI headers are not allowed in a Request-URI (RFC 4475 3.1.2.11).
+        Ok(u) if !u.headers.is_empty() => Err(ParseError::BadRequestUri),
+        Ok(_) => Ok(()),
+        Err(UriError::UnknownScheme) if !uri.iter().any(|&b| b <= b' ') => Err(ParseError::UnsupportedUriScheme),
+        Err(_) => Err(ParseError::BadRequestUri),
     }
 }

@@ -54,7 +54,9 @@ pub fn write_response(out: &mut BytesMut, req: &Message, resp: &Response<'_>) {
     put_body(out, resp.body);
 }
 
-/// The To line, with our tag appended when the request's To has none.
+/// The To line, with our tag appended when the request's To has none. A To the reader
+/// accepts with a trailing `;` (`To: sip:b@example.com;`) gets `tag=` after it, not `;tag=`:
+/// an empty parameter would make our response unreadable.
 fn copy_to(out: &mut BytesMut, req: &Message, resp: &Response<'_>) {
     let Some(field) = req.header_fields().iter().find(|h| h.kind == HeaderName::To) else {
         return;
@@ -63,7 +65,8 @@ fn copy_to(out: &mut BytesMut, req: &Message, resp: &Response<'_>) {
     out.put_slice(&buf[field.name.start as usize..field.value.end as usize]);
     let has_tag = req.to().is_ok_and(|to| to.tag().is_some());
     if let (false, Some(tag), false) = (has_tag, resp.to_tag, resp.code == 100) {
-        out.put_slice(b";tag=");
+        let open = field.value.of(buf).trim_ascii_end().ends_with(b";");
+        out.put_slice(if open { b"tag=" } else { b";tag=" });
         out.put_slice(tag);
     }
     out.put_slice(b"\r\n");

@@ -4,6 +4,7 @@
 use bytes::{BufMut, BytesMut};
 
 use super::super::header_name::HeaderName;
+use super::super::headers::first_item;
 use super::super::message::Message;
 use super::super::params::Params;
 use super::put_decimal;
@@ -17,23 +18,23 @@ pub struct ViaStamp<'a> {
     pub rport: Option<u16>,
 }
 
-/// Copies every Via line of `req`, stamping the first element of the first line.
+/// Copies every Via line of `req`, stamping the top Via: the first non-empty element, as
+/// [`Message::top_via`] reads it (a line may start with an empty element, `Via: ,SIP/2.0/UDP
+/// ...`, or hold none at all, and the stamp must land on the Via the client will match).
 pub fn copy_vias_stamped(out: &mut BytesMut, req: &Message, stamp: ViaStamp<'_>) {
     let buf = req.bytes();
-    let mut first = true;
+    let mut stamped = stamp == ViaStamp::default();
     for h in req.header_fields().iter().filter(|h| h.kind == HeaderName::Via) {
         let line = &buf[h.name.start as usize..h.value.end as usize];
-        if !std::mem::take(&mut first) || stamp == ViaStamp::default() {
-            out.put_slice(line);
-            out.put_slice(b"\r\n");
-            continue;
+        match first_item(h.value.of(buf)).filter(|_| !stamped) {
+            Some(top) => {
+                let top_end = (top.as_ptr() as usize - line.as_ptr() as usize) + top.len();
+                put_stamped_element(out, &line[..top_end], top, stamp);
+                out.put_slice(&line[top_end..]);
+                stamped = true;
+            }
+            None => out.put_slice(line),
         }
-        let value = h.value.of(buf);
-        let (top, _) = super::super::lex::split_outside_quotes(value, b',');
-        let top = super::super::lex::trim(top);
-        let top_end = (top.as_ptr() as usize - line.as_ptr() as usize) + top.len();
-        put_stamped_element(out, &line[..top_end], top, stamp);
-        out.put_slice(&line[top_end..]);
         out.put_slice(b"\r\n");
     }
 }
