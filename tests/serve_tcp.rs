@@ -12,6 +12,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use common::server::{final_line, stat, Server};
+use common::stream::{closed_after, header};
 
 /// SIPp's `uac` against `port` over `transport` (`t1`, `tn`): `calls` calls at `rate`; its
 /// output and its error log.
@@ -85,23 +86,6 @@ fn read_responses(s: &mut TcpStream, want: usize) -> String {
         }
     }
     got
-}
-
-/// How long until the server closes `s` (reads what comes meanwhile); `None` past `limit`.
-fn closed_after(s: &mut TcpStream, limit: Duration) -> Option<Duration> {
-    let start = Instant::now();
-    s.set_read_timeout(Some(limit)).unwrap();
-    let mut buf = [0u8; 1024];
-    loop {
-        match s.read(&mut buf) {
-            Ok(0) => return Some(start.elapsed()),
-            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return Some(start.elapsed()),
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(_) => return None,
-            Ok(_) if start.elapsed() > limit => return None,
-            Ok(_) => {}
-        }
-    }
 }
 
 fn shared_connection(io: &str, port: u16) {
@@ -250,12 +234,6 @@ fn invite(id: &str) -> Vec<u8> {
         sdp.len()
     )
     .into_bytes()
-}
-
-/// The value of header `name` in the first message of `text` that has it.
-fn header<'a>(text: &'a str, name: &str) -> &'a str {
-    let at = text.find(&format!("\r\n{name}: ")).unwrap_or_else(|| panic!("no {name} in {text}")) + name.len() + 4;
-    &text[at..at + text[at..].find("\r\n").unwrap()]
 }
 
 /// Answers a call, ACKs it, and waits for the BYE the server sends when no media arrives:

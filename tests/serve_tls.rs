@@ -16,9 +16,10 @@ use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::server::{final_line, stat, Server, BIN};
+use common::stream::{closed_after, header};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
 use rustls::{ClientConfig, ClientConnection, RootCertStore, StreamOwned};
@@ -105,12 +106,6 @@ fn options(id: &str) -> Vec<u8> {
     request("OPTIONS", id, 1, "<sip:echo@127.0.0.1>", "", "")
 }
 
-/// The value of header `name` in the first message of `text` that has it.
-fn header<'a>(text: &'a str, name: &str) -> &'a str {
-    let at = text.find(&format!("\r\n{name}: ")).unwrap_or_else(|| panic!("no {name} in {text}")) + name.len() + 4;
-    &text[at..at + text[at..].find("\r\n").unwrap()]
-}
-
 /// INVITE (SDP offer), 180 and 200, ACK, BYE and its 200, then OPTIONS, on one connection;
 /// the client ends TLS in order (close_notify) and the server closes the connection.
 fn call_over_tls(io: &str, port: u16) {
@@ -168,23 +163,6 @@ fn many_connections(io: &str, port: u16) {
     assert_eq!(code, Some(0), "{err}");
     assert_eq!((stat(line, "accepted"), stat(line, "tls-failed")), (8, 0), "{line}");
     assert!(stat(line, "handoff") > 0, "two shards: some messages cross\n{line}");
-}
-
-/// How long until the server closes `s` (reading what comes meanwhile); `None` past `limit`.
-fn closed_after(s: &mut TcpStream, limit: Duration) -> Option<Duration> {
-    let start = Instant::now();
-    s.set_read_timeout(Some(limit)).unwrap();
-    let mut buf = [0u8; 1024];
-    loop {
-        match s.read(&mut buf) {
-            Ok(0) => return Some(start.elapsed()),
-            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return Some(start.elapsed()),
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(_) => return None,
-            Ok(_) if start.elapsed() > limit => return None,
-            Ok(_) => {}
-        }
-    }
 }
 
 /// Plaintext SIP to the TLS port is closed at once (a TLS failure), as is a client that does
