@@ -39,11 +39,6 @@ impl Endpoint {
         self.tx.set_shedding(on);
     }
 
-    /// Whether new INVITEs are being shed now.
-    pub fn tx_shedding(&self) -> bool {
-        self.tx.shedding()
-    }
-
     /// Why a new call must be refused with 503 and Retry-After (RFC 3261 21.5.4), as the
     /// reason phrase: which bound was hit. `None`: there is room.
     pub(super) fn refusal(&self) -> Option<&'static [u8]> {

@@ -82,6 +82,11 @@ impl Overload {
         self.shedding = shed;
         shed
     }
+
+    /// Whether new calls are shed now: the shard tells its endpoint when this changes.
+    pub fn shedding(&self) -> bool {
+        self.shedding
+    }
 }
 
 #[cfg(test)]

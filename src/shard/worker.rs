@@ -54,8 +54,9 @@ impl<A: Application> Shard<A> {
 
     /// After each turn of the backend: whether new calls are shed until the next one.
     pub fn on_turn(&mut self, io: &impl ShardIo, now: Instant) {
+        let was = self.overload.shedding();
         let shed = self.overload.on_turn(|| io.waiting_bytes(), now);
-        if shed != self.core.ep.tx_shedding() {
+        if shed != was {
             self.core.ep.set_shedding(shed);
             // One line per episode, not per INVITE shed: thousands a second while it lasts.
             match shed {

@@ -21,17 +21,12 @@ impl TxTable {
         self.shedding = on;
     }
 
-    /// Whether new INVITEs are being shed now.
-    pub fn shedding(&self) -> bool {
-        self.shedding
-    }
-
     /// The reason phrase of a 503 (empty: the RFC's) this new request (no transaction matched it) must get, and
     /// counts it; `None` when it may go on. Only a new INVITE is shed: requests inside a
     /// dialog and CANCEL end calls and so free the shard, and a retransmission of an admitted
     /// INVITE matched its transaction before this. Requests that end calls may also use a
     /// quarter more room than new calls, so a full table does not strand its calls.
-    pub(super) fn refusal(&mut self, msg: &Message) -> Option<&'static [u8]> {
+    pub(super) fn refusal(&mut self, msg: &Message, from: SocketAddr) -> Option<&'static [u8]> {
         let in_dialog = msg.to().is_ok_and(|t| t.tag().is_some());
         let method = msg.method();
         if self.shedding && !in_dialog && method == Some(Method::Invite) {
@@ -42,7 +37,7 @@ impl TxTable {
         let room = self.cfg.max_transactions + if ends_calls { self.cfg.max_transactions / 4 } else { 0 };
         if self.len() >= room {
             self.stats.rejected_full += 1;
-            tracing::info!("request refused: 503, the transaction table is full (--max-transactions)");
+            tracing::info!(peer = %from, "request refused: 503, the transaction table is full (--max-transactions)");
             return Some(b"");
         }
         None

@@ -40,7 +40,7 @@ impl TxTable {
             self.stats.retransmissions_absorbed += 1;
             return self.run_server_step(h, step, now, out, false);
         }
-        if let Some(reason) = self.refusal(msg) {
+        if let Some(reason) = self.refusal(msg, from) {
             return self.refuse(msg, (from, local), reason, out);
         }
         let (machine, step) = match msg.method() {
