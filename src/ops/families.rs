@@ -84,6 +84,11 @@ pub const COUNTERS: &[Family] = &[
         series: &[(None, |s| s.overload_episodes)],
     },
     Family {
+        name: "overload_shedding_milliseconds",
+        help: "Time the shard spent shedding new calls, summed over the episodes that ended",
+        series: &[(None, |s| s.shedding_time.as_millis() as u64)],
+    },
+    Family {
         name: "datagrams_received",
         help: "Datagrams read from the shard's sockets",
         series: &[(None, |s| s.io.received)],
