@@ -34,18 +34,10 @@ def rss_kib(pid):
 
 
 def quota_cgroup(pct):
-    """A cgroup holding its processes to pct % of one CPU over 10 ms periods; its procs file."""
-    period = 10000
-    if os.path.isdir("/sys/fs/cgroup/cpu"):
-        g = "/sys/fs/cgroup/cpu/callshard-soak"
-        os.makedirs(g, exist_ok=True)
-        open(f"{g}/cpu.cfs_period_us", "w").write(str(period))
-        open(f"{g}/cpu.cfs_quota_us", "w").write(str(period * pct // 100))
-    else:
-        g = "/sys/fs/cgroup/callshard-soak"
-        os.makedirs(g, exist_ok=True)
-        open(f"{g}/cpu.max", "w").write(f"{period * pct // 100} {period}")
-    return f"{g}/cgroup.procs"
+    """The procs file of a cgroup holding its processes to pct % of one CPU over 10 ms periods:
+    perf/lib.sh's make_cgroup, the one perf/overload.sh uses."""
+    script = f"source perf/lib.sh && make_cgroup callshard-soak {int(pct)} 10000"
+    return subprocess.check_output(["bash", "-c", script], text=True).strip()
 
 
 def main():
