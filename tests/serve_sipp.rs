@@ -52,15 +52,9 @@ fn run(
         .unwrap();
     unsafe { libc::kill(server.id() as i32, libc::SIGTERM) };
     let status = server.wait().unwrap();
-    let errors = std::fs::read_dir(dir)
-        .unwrap()
-        .flatten()
-        .filter(|e| e.file_name().to_string_lossy().ends_with("_errors.log"))
-        .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
-        .collect::<String>();
+    let errors = scratch.sipp_errors();
     let screen = String::from_utf8_lossy(&out.stdout);
-    let tail: String =
-        screen.lines().rev().take(40).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n");
+    let tail = common::scratch::last_lines(&screen, 40);
     assert_eq!(
         out.status.code(),
         Some(0),

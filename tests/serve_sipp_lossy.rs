@@ -112,15 +112,9 @@ fn run(
     let took = started.elapsed();
     let (_, counters) = relay.stop();
     let (code, stderr) = server.stop();
-    let errors = std::fs::read_dir(scratch.path())
-        .unwrap()
-        .flatten()
-        .filter(|e| e.file_name().to_string_lossy().ends_with("_errors.log"))
-        .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
-        .collect::<String>();
+    let errors = scratch.sipp_errors();
     let screen = String::from_utf8_lossy(&out.stdout);
-    let tail: Vec<_> = screen.lines().rev().take(30).collect();
-    let tail = tail.into_iter().rev().collect::<Vec<_>>().join("\n");
+    let tail = common::scratch::last_lines(&screen, 30);
     let errors: String = errors.chars().take(3000).collect();
     assert_eq!(
         out.status.code(),

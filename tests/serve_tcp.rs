@@ -26,12 +26,7 @@ fn sipp_uac(port: u16, transport: &str, calls: u32, rate: u32) -> (Output, Strin
         .stdout(Stdio::piped())
         .output()
         .unwrap();
-    let errors = std::fs::read_dir(scratch.path())
-        .unwrap()
-        .flatten()
-        .filter(|e| e.file_name().to_string_lossy().ends_with("_errors.log"))
-        .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
-        .collect();
+    let errors = scratch.sipp_errors();
     (out, errors)
 }
 

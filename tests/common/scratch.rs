@@ -18,6 +18,22 @@ impl Scratch {
     pub fn path(&self) -> &Path {
         &self.0
     }
+
+    /// What SIPp, run with `-trace_err` in this directory, wrote to its `*_errors.log` files.
+    pub fn sipp_errors(&self) -> String {
+        std::fs::read_dir(&self.0)
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().ends_with("_errors.log"))
+            .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+            .collect()
+    }
+}
+
+/// The last `n` lines of `text` (SIPp's final screen, for a failure message).
+pub fn last_lines(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
 }
 
 impl Drop for Scratch {

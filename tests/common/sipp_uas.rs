@@ -213,13 +213,11 @@ impl SippUas {
     /// What SIPp said: its errors, stderr and the end of its final screen, for a failure message.
     pub fn report(&self) -> String {
         let screen = self.read_suffix("screen.log");
-        let tail: Vec<&str> = screen.lines().rev().take(50).collect();
-        let tail: Vec<&str> = tail.into_iter().rev().collect();
         format!(
             "--- SIPp errors\n{}\n--- SIPp stderr\n{}\n--- SIPp screen\n{}",
             self.read_suffix("_errors.log"),
             self.read_suffix("stderr.log"),
-            tail.join("\n")
+            super::scratch::last_lines(&screen, 50)
         )
     }
 
