@@ -6,8 +6,12 @@
 //!
 //! The signal is what the kernel holds unread in the SIP sockets (`SO_MEMINFO`), asked at
 //! most once a millisecond. A queue above `backlog` bytes at one look is a burst; one that
-//! stays above it for `onset` is overload. Shedding stops at the first look that finds the
-//! queue below it again, so the delay a new call sees stays within a few times `onset`, far
+//! stays above it for `onset` and is no shorter at the end of that time than at its start is
+//! overload. A queue that is draining is not: after a stall (the host taking the core away
+//! for 20 ms, a burst of retransmissions) a shard at 80 % of its capacity drains its queue
+//! with the 20 % it has to spare, which takes four times as long as the stall, and shedding
+//! then would refuse calls it can take. Shedding stops at the first look that finds the
+//! queue below `backlog` again, so the delay a new call sees stays within a few times `onset`, far
 //! below the 500 ms at which clients start retransmitting (RFC 3261 Timer A). No rate is
 //! estimated: shedding is cheap work, so while it is on the queue drains, and the share of
 //! calls admitted settles where the shard keeps up. (A first version watched the io_uring
@@ -41,8 +45,9 @@ pub struct Overload {
     /// `None`: never shed.
     cfg: Option<OverloadConfig>,
     last_look: Option<Instant>,
-    /// Since when every turn has left datagrams waiting.
-    backlog_since: Option<Instant>,
+    /// Since when every look has found a queue, and how long it was then: the start of the
+    /// window at whose end the queue must not have shrunk.
+    backlog_since: Option<(Instant, usize)>,
     shedding: bool,
     /// Times shedding started.
     pub episodes: u64,
@@ -66,9 +71,17 @@ impl Overload {
             return self.shedding;
         }
         self.last_look = Some(now);
-        let backlogged = waiting() >= backlog;
-        self.backlog_since = if backlogged { Some(self.backlog_since.unwrap_or(now)) } else { None };
-        let shed = self.backlog_since.is_some_and(|since| now.saturating_duration_since(since) >= onset);
+        let queue = waiting();
+        let (since, at_start) = match (queue >= backlog, self.backlog_since) {
+            (false, _) => (None, 0),
+            (true, None) => (Some(now), queue),
+            (true, Some((since, at_start))) => (Some(since), at_start),
+        };
+        let window_over = since.is_some_and(|since| now.saturating_duration_since(since) >= onset);
+        // While shedding, the window never restarts: it goes on until the queue is short.
+        let shed = window_over && (self.shedding || queue >= at_start);
+        // A window that ends with the queue drained a little starts the next one from here.
+        self.backlog_since = since.map(|s| if window_over && !shed { (now, queue) } else { (s, at_start) });
         match (self.shedding, shed) {
             (false, true) => {
                 self.episodes += 1;
@@ -110,6 +123,21 @@ mod tests {
         assert!(o.on_turn(full, t0 + 30 * MS));
         assert!(!o.on_turn(low, t0 + 32 * MS), "shedding stops once the queue is short");
         assert_eq!((o.episodes, o.shed_time), (1, 10 * MS));
+    }
+
+    #[test]
+    fn a_draining_queue_is_not_overload_but_one_that_stops_draining_is() {
+        let t0 = Instant::now();
+        let mut o = Overload::new(Some(OverloadConfig { onset: 10 * MS, backlog: 1000 }));
+        for ms in 0..=30 {
+            let queue = 10_000 - 100 * ms as usize; // a stall's queue, drained by the spare capacity
+            assert!(!o.on_turn(|| queue, t0 + ms * MS), "shed at {ms} ms while draining");
+        }
+        // It stops shrinking: the window that starts at 30 ms ends at 40 ms no shorter.
+        assert!(!o.on_turn(|| 7_000, t0 + 35 * MS));
+        assert!(o.on_turn(|| 7_000, t0 + 40 * MS));
+        assert!(o.on_turn(|| 5_000, t0 + 45 * MS), "once shedding, a shrinking queue still sheds");
+        assert!(!o.on_turn(|| 999, t0 + 46 * MS));
     }
 
     #[test]

@@ -71,8 +71,8 @@ pub struct ServeArgs {
     /// calls/s need about 64 R of them. Beyond it new requests get 503 with Retry-After.
     #[arg(long, default_value_t = 2_000_000)]
     pub max_transactions: usize,
-    /// Milliseconds the SIP sockets' queue must stay above --overload-backlog-kib before a
-    /// shard sheds new INVITEs (503 with Retry-After, no state kept) to finish the calls it
+    /// Milliseconds the SIP sockets' queue must stay above --overload-backlog-kib, without
+    /// shrinking over them, before a shard sheds new INVITEs (503 with Retry-After, no state kept) to finish the calls it
     /// admitted; 0 never sheds.
     #[arg(long, default_value_t = 10)]
     pub overload_onset_ms: u64,
