@@ -128,8 +128,47 @@ pub fn kernel_drops(fds: impl IntoIterator<Item = std::os::fd::RawFd>) -> u64 {
     fds.into_iter().filter_map(meminfo).map(|m| u64::from(m[libc::SK_MEMINFO_DROPS as usize])).sum()
 }
 
-/// Bytes waiting unread in these sockets' receive queues, as the kernel accounts them (each
-/// datagram with its buffer overhead, about 1-2 KiB for a small one on loopback).
+/// Bytes at least waiting unread in these sockets' receive queues, as the kernel accounts
+/// them (each datagram with its buffer overhead, about 1.3 KiB for a small one on loopback).
+/// `rmem_alloc` alone overstates the queue: UDP gives back what a reader took only once a
+/// quarter of the receive buffer has been read or the queue is empty (`udp_rmem_release`'s
+/// forward deficit), so a socket with a 16 MiB buffer can show 4 MiB for a queue of one
+/// datagram. Less that quarter, it is a lower bound of the queue, which is what a decision to
+/// shed needs: never a queue that is not there.
 pub fn queued_bytes(fds: impl IntoIterator<Item = std::os::fd::RawFd>) -> usize {
-    fds.into_iter().filter_map(meminfo).map(|m| m[libc::SK_MEMINFO_RMEM_ALLOC as usize] as usize).sum()
+    let at_least = |m: [u32; libc::SK_MEMINFO_DROPS as usize + 1]| {
+        let held = m[libc::SK_MEMINFO_RMEM_ALLOC as usize] as usize;
+        held.saturating_sub(m[libc::SK_MEMINFO_RCVBUF as usize] as usize / 4)
+    };
+    fds.into_iter().filter_map(meminfo).map(at_least).sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::UdpSocket;
+    use std::os::fd::AsRawFd;
+
+    /// The kernel keeps what a reader took charged to the socket until a quarter of the buffer
+    /// has been read: the queue read back must never be more than what really waits, and a
+    /// queue above that quarter must show.
+    #[test]
+    fn the_queue_read_back_is_never_more_than_what_waits() {
+        let rx = socket2::Socket::from(UdpSocket::bind("127.0.0.1:0").unwrap());
+        super::set_receive_buffer(&rx, 8 << 20);
+        let rx = UdpSocket::from(rx);
+        rx.set_nonblocking(true).unwrap();
+        let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let sent = (0..6000).filter(|_| tx.send_to(&[7u8; 600], rx.local_addr().unwrap()).is_ok()).count();
+        let fd = rx.as_raw_fd();
+        let held = super::meminfo(fd).unwrap()[libc::SK_MEMINFO_RMEM_ALLOC as usize] as usize;
+        let truesize = held / sent;
+        assert!(super::queued_bytes([fd]) > 0, "{sent} datagrams ({held} bytes held) and no queue seen");
+        let (mut buf, mut read) = ([0u8; 2048], 0);
+        while rx.recv(&mut buf).is_ok() {
+            read += 1;
+            let (seen, waits) = (super::queued_bytes([fd]), (sent - read) * truesize);
+            assert!(seen <= waits, "{read} of {sent} read: {seen} bytes seen, {waits} wait");
+        }
+        assert_eq!((read, super::queued_bytes([fd])), (sent, 0), "an empty queue reads as empty");
+    }
 }
