@@ -38,6 +38,18 @@ def rss_kib(pid):
     return 0
 
 
+def sipp_result(path):
+    """SIPp's final statistics in `callshard load --json`'s shape."""
+    import csv
+    rows = list(csv.reader(open(path), delimiter=";"))
+    v = dict(zip(rows[0], rows[-1]))
+    failures = {k[6:-3]: int(x) for k, x in v.items()
+                if k.startswith("Failed") and k.endswith("(C)") and k != "FailedCall(C)" and int(x)}
+    ok, failed = int(v["SuccessfulCall(C)"]), int(v["FailedCall(C)"])
+    return {"started": ok + failed, "answered": ok, "failed": failed, "failures": failures,
+            "retransmissions": int(v["Retransmissions(C)"]), "rate": float(v["CallRate(C)"])}
+
+
 def quota_cgroup(pct):
     """The procs file of a cgroup holding its processes to pct % of one CPU over 10 ms periods:
     perf/lib.sh's make_cgroup, the one perf/overload.sh uses."""
@@ -52,6 +64,8 @@ def main():
     ap.add_argument("--quota-pct", type=int, default=0, help="hold the server to this share of CPU 0")
     ap.add_argument("--port", type=int, default=5099)
     ap.add_argument("--serve-args", default="", help="more `callshard serve` flags")
+    ap.add_argument("--generator", choices=["callshard", "sipp"], default="callshard",
+                    help="`callshard load`, or SIPp's built-in uac (INVITE, 100/180/200, ACK, BYE)")
     ap.add_argument("--bin", default="target/release/callshard")
     ap.add_argument("--out-dir", default=None)
     a = ap.parse_args()
@@ -74,11 +88,15 @@ def main():
     if a.quota_pct:
         open(quota_cgroup(a.quota_pct), "w").write(str(server_pid))
     print(f"soak: {a.rate} calls/s for {a.minutes} min, one shard{' held to %d %%' % a.quota_pct if a.quota_pct else ''}; logs in {out}")
-    load = subprocess.Popen(
-        nice + ["taskset", "-c", "1", "timeout", str(seconds + 90), a.bin, "load", "--shards", "1", "--target",
-                f"127.0.0.1:{a.port}", "--rate", str(a.rate), "--duration", str(seconds), "--json",
-                "--rtp-ports", LOAD_RTP_PORTS],
-        stdout=open(f"{out}/load.out", "w"), stderr=open(f"{out}/load.err", "w"))
+    if a.generator == "sipp":
+        generator = ["sipp", "-sn", "uac", f"127.0.0.1:{a.port}", "-i", "127.0.0.1", "-r", str(a.rate),
+                     "-m", str(a.rate * seconds), "-nostdin", "-buff_size", str(32 << 20), "-trace_stat",
+                     "-stf", f"{out}/sipp.csv", "-timeout", f"{seconds + 60}s"]
+    else:
+        generator = [a.bin, "load", "--shards", "1", "--target", f"127.0.0.1:{a.port}", "--rate", str(a.rate),
+                     "--duration", str(seconds), "--json", "--rtp-ports", LOAD_RTP_PORTS]
+    load = subprocess.Popen(nice + ["taskset", "-c", "1", "timeout", str(seconds + 90)] + generator,
+                            stdout=open(f"{out}/load.out", "w"), stderr=open(f"{out}/load.err", "w"), cwd=out)
     start, rss = time.time(), []
     print(" minute  RSS MiB  calls established  active  transactions  retransmissions  shed")
     for minute in range(1, a.minutes + 1):
@@ -93,7 +111,8 @@ def main():
     end = last_stats_line(f"{out}/serve.log")
     serve.send_signal(signal.SIGTERM)
     serve.wait()
-    result = json.loads(open(f"{out}/load.out").read().strip().splitlines()[-1])
+    result = sipp_result(f"{out}/sipp.csv") if a.generator == "sipp" else \
+        json.loads(open(f"{out}/load.out").read().strip().splitlines()[-1])
     growth = 100.0 * (rss[-1] - rss[1]) / rss[1] if len(rss) > 2 else 0.0
     left = {k: stat(end, k) for k in ("active", "transactions")}
     left["media ports in use"] = stat(end.split("media ", 1)[-1], "active")

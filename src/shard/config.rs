@@ -46,7 +46,9 @@ pub struct ServerConfig {
     /// call whose media port would need one more is refused with 503.
     pub max_sockets: u32,
     /// Receive buffer of each SIP socket, bytes: forced past `net.core.rmem_max` when the
-    /// process is privileged, else capped by it (the kernel doubles what it grants).
+    /// process is privileged, else capped by it (the kernel doubles what it grants). Enough
+    /// for a stall of tens of milliseconds; more only delays overload control, which can see
+    /// a queue only above a quarter of the buffer (`sockets::queued_bytes`).
     pub receive_buffer: usize,
     /// Media ports each shard binds at start (beyond the few it always binds ahead): a load
     /// generator binds its expected concurrency before it places its first call, rather
@@ -92,7 +94,7 @@ impl ServerConfig {
             ring_buffers: 1024,
             batch_wait_us: 0,
             max_sockets: 16_384,
-            receive_buffer: 32 << 20,
+            receive_buffer: 4 << 20,
             media_ports_ahead: 0,
             max_message: 65_535,
             shards: online_cores(),

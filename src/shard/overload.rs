@@ -35,7 +35,7 @@ pub struct OverloadConfig {
 
 impl Default for OverloadConfig {
     fn default() -> OverloadConfig {
-        OverloadConfig { onset: Duration::from_millis(10), backlog: 1 << 20 }
+        OverloadConfig { onset: Duration::from_millis(10), backlog: 256 << 10 }
     }
 }
 

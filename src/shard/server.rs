@@ -96,6 +96,12 @@ impl ServerBuilder {
         self
     }
 
+    /// Receive buffer of each SIP socket, bytes ([`super::ShardConfig::receive_buffer`]).
+    pub fn receive_buffer(mut self, bytes: usize) -> Self {
+        self.cfg.receive_buffer = bytes;
+        self
+    }
+
     /// Sizes the tables at start for placing `rate` calls a second (all shards together), so
     /// that a load generator's tables do not rehash a million keys while it runs.
     pub fn placing_calls(mut self, rate: usize) -> Self {

@@ -40,6 +40,8 @@ pub fn load(args: LoadArgs) -> ExitCode {
         .media_timeout(None)
         .batch_wait_us(args.batch_wait_us)
         .placing_calls(args.rate as usize)
+        // A generator sheds nothing: a big buffer carries it through its own cold start.
+        .receive_buffer(32 << 20)
         // Ports for 100 ms of calls plus those held, bound before the first call is placed.
         .media_ports_ahead(ports_ahead(&args))
         // Every call leaves its INVITE for 32 s and its BYE for 5 s: room for that and more.

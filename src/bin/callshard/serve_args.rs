@@ -39,7 +39,8 @@ pub struct ServeArgs {
     pub max_sockets: u32,
     /// Receive buffer of each SIP socket, bytes (forced past net.core.rmem_max when run as
     /// root or with CAP_NET_ADMIN, else capped by it): what a shard's stall may queue.
-    #[arg(long, default_value_t = 32 << 20, value_parser = clap::value_parser!(u32).range(65_536..=1 << 30))]
+    /// Overload control sees a queue only above a quarter of it, so more sheds later.
+    #[arg(long, default_value_t = 4 << 20, value_parser = clap::value_parser!(u32).range(65_536..=1 << 30))]
     pub receive_buffer: u32,
     /// Largest SIP datagram accepted, in bytes; larger ones are dropped and counted.
     #[arg(long, default_value_t = 65_535, value_parser = clap::value_parser!(u32).range(512..=65_535))]
@@ -78,7 +79,7 @@ pub struct ServeArgs {
     pub overload_onset_ms: u64,
     /// KiB waiting unread in a shard's SIP sockets (kernel accounting: 1-2 KiB a small
     /// datagram) that count as a queue for --overload-onset-ms.
-    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..))]
     pub overload_backlog_kib: u64,
     /// Live statistics on stderr: without it, a line each second in which something
     /// changed (an idle server stays quiet); with N, a line every N seconds, changed or
