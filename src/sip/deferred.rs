@@ -29,11 +29,18 @@ impl Message {
     /// Date are never looked at, so a defect there is not worth a refusal. Responses need no
     /// more either (Date is all that is left for them).
     pub fn into_parsed_lazily(mut self) -> Parsed {
-        let checked = self.validate_for_transaction().and_then(|()| match self.method() {
+        let checked = self.validate_lazily();
+        self.verdict(checked)
+    }
+
+    /// The checks of [`Message::into_parsed_lazily`], in place: a server that goes on with a
+    /// borrowed message need not move its ~940 bytes into a [`Parsed`] and out again.
+    /// On `Err`, [`Message::can_answer`] says whether the error can be answered.
+    pub fn validate_lazily(&mut self) -> Result<(), ParseError> {
+        self.validate_for_transaction().and_then(|()| match self.method() {
             None | Some(Method::Ack | Method::Bye) => Ok(()),
             Some(_) => self.validate_deferred(),
-        });
-        self.verdict(checked)
+        })
     }
 
     pub(super) fn check_request_uri(&self) -> Result<(), ParseError> {
