@@ -48,7 +48,7 @@ impl TxTable {
             }
         };
         request.detach();
-        let live = Live { request, source: to, detached: true };
+        let live = Live { request, source: to, detached: true, stamp: Default::default() };
         let h = self.clients.insert(Tx::new(key.to_key(), (to, local), machine, live));
         self.client_keys.insert(h, &self.clients);
         self.stats.client_created += 1;

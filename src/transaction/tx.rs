@@ -56,6 +56,8 @@ pub struct Live {
     pub source: SocketAddr,
     /// The request is in a buffer of its own, not a slice of a shared receive buffer.
     pub detached: bool,
+    /// Server: how the responses' top Via is stamped (unused by a client transaction).
+    pub stamp: super::via_stamp::StampRule,
 }
 
 impl Live {
