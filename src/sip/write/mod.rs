@@ -90,7 +90,7 @@ pub fn put_body(out: &mut BytesMut, body: Option<(&[u8], &[u8])>) {
 /// folding kept), each followed by CRLF.
 pub fn copy_headers(out: &mut BytesMut, msg: &Message, kind: HeaderName) {
     let buf = msg.bytes();
-    for h in msg.header_fields().iter().filter(|h| h.kind == kind) {
+    for h in msg.header_lines(kind) {
         out.put_slice(&buf[h.name.start as usize..h.value.end as usize]);
         out.put_slice(b"\r\n");
     }

@@ -24,7 +24,7 @@ pub struct ViaStamp<'a> {
 pub fn copy_vias_stamped(out: &mut BytesMut, req: &Message, stamp: ViaStamp<'_>) {
     let buf = req.bytes();
     let mut stamped = stamp == ViaStamp::default();
-    for h in req.header_fields().iter().filter(|h| h.kind == HeaderName::Via) {
+    for h in req.header_lines(HeaderName::Via) {
         let line = &buf[h.name.start as usize..h.value.end as usize];
         match first_item(h.value.of(buf)).filter(|_| !stamped) {
             Some(top) => {
