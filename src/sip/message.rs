@@ -100,6 +100,15 @@ impl Message {
         Ok(msg)
     }
 
+    /// Lets go of the bytes and empties the index, in place: a box whose message is gone
+    /// (`transaction::LivePool`) without writing a whole new `Message` over it.
+    pub(crate) fn clear(&mut self) {
+        self.bytes = Bytes::new();
+        self.headers.clear();
+        (self.start, self.slots, self.cache, self.body) =
+            (StartLine::EMPTY, Slots::default(), Cache::default(), Span::default());
+    }
+
     #[inline]
     fn unindexed(bytes: Bytes) -> Message {
         Message {

@@ -53,7 +53,7 @@ impl TxTable {
         let is_cancel = msg.method() == Some(Method::Cancel);
         let (peer, stamp) = routing(msg, from, local);
         let live = Live { request: msg.clone(), source: from, detached: false, stamp };
-        let h = self.servers.insert(Tx::new(key.to_key(), (peer, local), machine, live));
+        let h = self.servers.insert(Tx::new(key.to_key(), (peer, local), machine, self.lives.boxed(live)));
         self.server_keys.insert(h, &self.servers);
         self.stats.server_created += 1;
         self.run_server_step(h, step, now, out, false);
@@ -158,7 +158,9 @@ impl TxTable {
         tx.apply((Side::Server, h), &step, &mut TxTable::cx(&mut self.wheel, &mut self.stats, now, out, timer));
         if !tx.machine.needs_request() {
             // Lingering from here on: the key and `last` answer everything that can come.
-            tx.live = None;
+            if let Some(live) = tx.live.take() {
+                self.lives.give_back(live);
+            }
         }
         if step.send_trying {
             let _ = self.respond(ServerTxId(h), &Response::new(100), now, out);

@@ -73,8 +73,8 @@ impl Live {
 }
 
 impl<M> Tx<M> {
-    pub fn new(key: TxKey, (peer, local): (SocketAddr, Local), machine: M, live: Live) -> Self {
-        let (timers, live, owner) = (SmallVec::new(), Some(Box::new(live)), super::owner::NO_OWNER);
+    pub fn new(key: TxKey, (peer, local): (SocketAddr, Local), machine: M, live: Box<Live>) -> Self {
+        let (timers, live, owner) = (SmallVec::new(), Some(live), super::owner::NO_OWNER);
         Tx { key, peer, local, machine, timers, live, owner }
     }
 
