@@ -19,8 +19,10 @@ impl Endpoint {
     /// Takes one datagram received on socket `local`. It is validated as far as it will be
     /// read, in place ([`Endpoint::on_indexed`]).
     pub fn on_datagram_at(&mut self, data: Bytes, from: SocketAddr, local: Local, now: Instant) {
-        match Message::index(data, &self.cfg.limits) {
-            Ok(mut msg) => self.on_indexed(&mut msg, from, local, now),
+        // Indexed where it lies: through `Message::index`'s `Result` it was copied once more.
+        let mut msg = Message::unindexed(data);
+        match msg.build_index(&self.cfg.limits) {
+            Ok(()) => self.on_indexed(&mut msg, from, local, now),
             Err(e) => self.dropped(from, e, now),
         }
     }

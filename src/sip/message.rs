@@ -109,8 +109,10 @@ impl Message {
             (StartLine::EMPTY, Slots::default(), Cache::default(), Span::default());
     }
 
+    /// A message not indexed yet, for [`Message::build_index`] to index where it lies: a
+    /// `Message` returned through `Result` (as [`Message::index`] does) is copied once more.
     #[inline]
-    fn unindexed(bytes: Bytes) -> Message {
+    pub(crate) fn unindexed(bytes: Bytes) -> Message {
         Message {
             start: StartLine::EMPTY,
             headers: HeaderIndex::new(),
@@ -121,8 +123,9 @@ impl Message {
         }
     }
 
+    /// Indexes a message made by [`Message::unindexed`]; after an error, drop it.
     #[inline]
-    fn build_index(&mut self, limits: &ParseLimits) -> Result<(), ParseError> {
+    pub(crate) fn build_index(&mut self, limits: &ParseLimits) -> Result<(), ParseError> {
         if self.bytes.len() > limits.max_message_size || self.bytes.len() > u32::MAX as usize {
             return Err(ParseError::TooLarge);
         }
