@@ -10,6 +10,9 @@ const KEEP: usize = 64;
 
 #[derive(Default)]
 pub struct LivePool {
+    /// The boxes themselves are the point (a transaction holds a `Box<Live>`), not the
+    /// values: clippy's `vec_box` does not apply.
+    #[allow(clippy::vec_box)]
     spare: Vec<Box<Live>>,
 }
 
