@@ -10,6 +10,8 @@
 //! `taskset -c 1 cargo bench --bench call_path`); `CALLS=n` changes the count. It prints ns per
 //! call and heap allocations per call (a counting allocator). Under `cargo test` it runs 3 000
 //! calls as a check. For a figure this noisy machine cannot move, count instructions:
+//! `perf/call_path_callgrind.sh` (callgrind, counting only the library's part: `core_feed` and
+//! `core_timer` below), or the whole program with
 //! `valgrind --tool=callgrind target/release/deps/call_path-* --bench` and divide by the calls.
 
 use std::net::SocketAddr;
@@ -75,6 +77,19 @@ fn to_tag(out: &[CoreOutput]) -> Option<&[u8]> {
     })
 }
 
+/// The library's part of a call is what runs inside these two functions: kept out of line so
+/// that `perf/call_path_callgrind.sh` counts only them (`--toggle-collect=call_path::core_*`).
+#[inline(never)]
+fn core_timer(core: &mut AppCore<Policy>, now: Instant, out: &mut Vec<CoreOutput>) {
+    core.on_timer(now, out);
+}
+
+#[inline(never)]
+fn core_feed(core: &mut AppCore<Policy>, data: Bytes, peer: SocketAddr, now: Instant, out: &mut Vec<CoreOutput>) {
+    core.ep.on_datagram(data, peer, now);
+    core.flush(now, out);
+}
+
 fn run(calls: usize, timed_from: usize) -> (Duration, u64) {
     let t0 = Instant::now();
     let mut cfg = EndpointConfig::new("127.0.0.1:5060".parse().unwrap());
@@ -94,19 +109,15 @@ fn run(calls: usize, timed_from: usize) -> (Duration, u64) {
     let (mut out, mut buf, mut tag) = (Vec::new(), BytesMut::with_capacity(1 << 20), Vec::new());
     let step = Duration::from_micros(50); // 20 000 calls/s of virtual time
     let (mut started, mut allocs0) = (Instant::now(), 0);
-    let feed = |core: &mut AppCore<Policy>, data: Bytes, now: Instant, out: &mut Vec<CoreOutput>| {
-        core.ep.on_datagram(data, peer, now);
-        core.flush(now, out);
-    };
     for (i, s) in scripts.iter().enumerate() {
         if i == timed_from {
             started = Instant::now();
             allocs0 = ALLOCS.load(Ordering::Relaxed);
         }
         let now = t0 + step * i as u32;
-        core.on_timer(now, &mut out);
+        core_timer(&mut core, now, &mut out);
         out.clear();
-        feed(&mut core, s.invite.clone(), now, &mut out);
+        core_feed(&mut core, s.invite.clone(), peer, now, &mut out);
         // Into a buffer kept across calls: the bench's own allocations would count as the core's.
         tag.clear();
         tag.extend_from_slice(to_tag(&out).expect("answered with a 200"));
@@ -115,7 +126,7 @@ fn run(calls: usize, timed_from: usize) -> (Duration, u64) {
             buf.extend_from_slice(&tag);
             buf.extend_from_slice(tail.as_bytes());
             out.clear();
-            feed(&mut core, buf.split().freeze(), now, &mut out);
+            core_feed(&mut core, buf.split().freeze(), peer, now, &mut out);
         }
         assert!(out.iter().any(|o| matches!(o, CoreOutput::Sip { data, .. } if data.starts_with(b"SIP/2.0 200"))));
     }

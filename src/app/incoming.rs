@@ -23,8 +23,9 @@ impl<'a> IncomingCall<'a> {
     }
 
     /// The user part of the Request-URI (`1000` of `sip:1000@host`): what a route matches.
+    /// The endpoint checked the whole Request-URI before the call existed.
     pub fn user(&self) -> Option<&'a [u8]> {
-        SipUri::parse(self.invite.request_uri()).ok().and_then(|u| u.user)
+        SipUri::user_of_valid(self.invite.request_uri())
     }
 
     /// The caller (From), display name and URI.

@@ -19,12 +19,15 @@ pub fn next_hop(strings: &DialogStrings, source: SocketAddr) -> SocketAddr {
         Some(route) => route.uri,
         None => strings.get(Field::RemoteTarget),
     };
-    match SipUri::parse(uri) {
-        Ok(u) => match u.host.ip() {
-            Some(ip) => SocketAddr::new(ip, u.port.unwrap_or(5060)),
-            None => source,
-        },
-        Err(_) => source,
+    address_of(SipUri::parse(uri).ok(), source)
+}
+
+/// Where a URI sends to: its IP address and port (5060 by default), or `source` when it
+/// names no IP address or is no SIP URI (no DNS here).
+pub fn address_of(uri: Option<SipUri<'_>>, source: SocketAddr) -> SocketAddr {
+    match uri.and_then(|u| Some((u.host.ip()?, u.port))) {
+        Some((ip, port)) => SocketAddr::new(ip, port.unwrap_or(5060)),
+        None => source,
     }
 }
 

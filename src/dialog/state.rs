@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 
 use super::strings::{DialogStrings, Field};
-use crate::sip::{check_request_uri, HeaderName, Message, Method, NameAddr};
+use crate::sip::{check_request_uri, parse_request_uri, HeaderName, Message, Method, NameAddr};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DialogState {
@@ -41,13 +41,16 @@ fn sendable(uri: &[u8]) -> bool {
 
 /// The remote target (RFC 3261 12.1.1, 12.1.2): the Contact's URI, or, when a peer that
 /// breaks 8.1.1.8 sends none or one we cannot send to, the address the message came from
-/// (where the dialog's requests would have gone anyway), written into `fallback`.
-fn target<'a>(msg: &'a Message, source: SocketAddr, fallback: &'a mut String) -> &'a [u8] {
-    match msg.contacts().next().flatten().map(|c| c.uri).filter(|u| sendable(u)) {
-        Some(uri) => uri,
-        None => {
+/// (where the dialog's requests would have gone anyway), written into `fallback`. With it,
+/// the address it names, which is the next hop when there is no route set: the check parsed
+/// the URI already, and parsing it again was a sixtieth of a call.
+fn target<'a>(msg: &'a Message, source: SocketAddr, fallback: &'a mut String) -> (&'a [u8], SocketAddr) {
+    let contact = msg.contacts().next().flatten().map(|c| c.uri);
+    match contact.map(|uri| (uri, parse_request_uri(uri))) {
+        Some((uri, Ok(parsed))) => (uri, super::route::address_of(parsed, source)),
+        _ => {
             *fallback = format!("sip:{source}");
-            fallback.as_bytes()
+            (fallback.as_bytes(), source)
         }
     }
 }
@@ -71,13 +74,13 @@ impl Dialog {
     pub fn uas(invite: &Message, local_tag: &[u8], source: SocketAddr) -> Option<Dialog> {
         let from = invite.from().ok()?;
         let mut fallback = String::new();
-        let target = target(invite, source, &mut fallback);
+        let (target, target_hop) = target(invite, source, &mut fallback);
         let routes = route_set(invite.record_routes());
         // An RFC 2543 caller may send no From tag: the remote tag is then empty (12.1.1).
         let remote_tag = from.tag().unwrap_or_default();
         let values = [invite.call_id().ok()?, local_tag, remote_tag, invite.to().ok()?.uri, from.uri, target, &routes];
         let strings = DialogStrings::new(values)?;
-        let next_hop = super::route::next_hop(&strings, source);
+        let next_hop = if routes.is_empty() { target_hop } else { super::route::next_hop(&strings, source) };
         let remote_cseq = invite.cseq().ok().map(|c| c.seq);
         Some(Dialog { strings, state: DialogState::Early, local_cseq: 0, remote_cseq, next_hop })
     }
@@ -90,14 +93,14 @@ impl Dialog {
     pub fn uac(response: &Message, source: SocketAddr) -> Option<Dialog> {
         let to = response.to().ok()?;
         let mut fallback = String::new();
-        let target = target(response, source, &mut fallback);
+        let (target, target_hop) = target(response, source, &mut fallback);
         let mut rr: Vec<_> = response.record_routes().collect();
         rr.reverse();
         let routes = route_set(rr.into_iter());
         let from = response.from().ok()?;
         let values = [response.call_id().ok()?, from.tag()?, to.tag()?, from.uri, to.uri, target, &routes];
         let strings = DialogStrings::new(values)?;
-        let next_hop = super::route::next_hop(&strings, source);
+        let next_hop = if routes.is_empty() { target_hop } else { super::route::next_hop(&strings, source) };
         let state = if response.status()? < 200 { DialogState::Early } else { DialogState::Confirmed };
         Some(Dialog { strings, state, local_cseq: response.cseq().ok()?.seq, remote_cseq: None, next_hop })
     }

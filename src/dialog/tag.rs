@@ -53,9 +53,30 @@ fn put_hex(out: &mut [u8], v: u64) {
     }
 }
 
-/// Up to 16 hex digits (either case) as a number.
+/// Each byte's value as a hex digit (either case), or `NOT_HEX`.
+const HEX_VALUE: [u8; 256] = {
+    let mut t = [NOT_HEX; 256];
+    let mut i = 0;
+    while i < 16 {
+        t[b"0123456789abcdef"[i] as usize] = i as u8;
+        t[b"0123456789ABCDEF"[i] as usize] = i as u8;
+        i += 1;
+    }
+    t
+};
+const NOT_HEX: u8 = 0x80;
+
+/// Up to 16 hex digits (either case) as a number. One table lookup a digit and one check at
+/// the end: every in-dialog request and response has its tag read (`char::to_digit` per
+/// digit cost twice as much).
 fn read_hex(s: &[u8]) -> Option<u64> {
-    s.iter().try_fold(0u64, |v, &b| Some(v << 4 | u64::from((b as char).to_digit(16)?)))
+    let (mut v, mut seen) = (0u64, 0u8);
+    for &b in s {
+        let d = HEX_VALUE[usize::from(b)];
+        seen |= d;
+        v = v << 4 | u64::from(d);
+    }
+    (seen & NOT_HEX == 0).then_some(v)
 }
 
 const C1: u64 = 0xff51_afd7_ed55_8ccd;

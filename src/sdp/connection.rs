@@ -41,7 +41,10 @@ impl<'a> Connection<'a> {
 /// allows an FQDN). A literal of the other family, or bytes that are neither, are errors.
 fn internet_address(addrtype: &[u8], address: &[u8]) -> Result<Option<IpAddr>, SdpError> {
     let text = std::str::from_utf8(address).map_err(|_| SdpError::bad('c', "address is not ASCII"))?;
-    let (v4, v6) = (text.parse::<Ipv4Addr>().ok(), text.parse::<Ipv6Addr>().ok());
+    // One text is never both (an IPv6 literal has colons, an IPv4 one none): IPv6 is tried
+    // only when IPv4 fails, since every offer names an address and most are IPv4.
+    let v4 = text.parse::<Ipv4Addr>().ok();
+    let v6 = if v4.is_none() { text.parse::<Ipv6Addr>().ok() } else { None };
     let ip = if addrtype.eq_ignore_ascii_case(b"IP4") {
         if v6.is_some() {
             return Err(SdpError::bad('c', "IP6 address under addrtype IP4"));

@@ -2,10 +2,9 @@
 //! timers and RTP port range; it takes datagrams, timer ticks and application commands with
 //! `now`, and queues [`Output`]s. Sans-IO: the shard runtime moves the bytes.
 
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use bytes::{Bytes, BytesMut};
+use bytes::BytesMut;
 
 use super::call::{Call, CallTimer};
 use super::config::EndpointConfig;
@@ -15,9 +14,9 @@ use super::own_address::OwnAddress;
 use super::ports::RtpPorts;
 use super::stats::CallStats;
 use crate::dialog::TagCodec;
-use crate::sip::{Message, Parsed};
+use crate::sip::Message;
 use crate::timer::{GenSlab, Handle, TimerWheel};
-use crate::transaction::{Local, TxOutput, TxTable};
+use crate::transaction::{TxOutput, TxTable};
 
 /// Entries an output queue keeps allocated between bursts.
 const QUEUE_KEEP: usize = 256;
@@ -75,37 +74,6 @@ impl Endpoint {
         }
     }
 
-    /// Takes one datagram received on our first (or only) socket.
-    pub fn on_datagram(&mut self, data: Bytes, from: SocketAddr, now: Instant) {
-        self.on_datagram_at(data, from, 0, now);
-    }
-
-    /// Takes one datagram received on socket `local`. It is validated as far as it will be
-    /// read ([`Message::into_parsed_lazily`]).
-    pub fn on_datagram_at(&mut self, data: Bytes, from: SocketAddr, local: Local, now: Instant) {
-        let parsed = Message::index(data, &self.cfg.limits).map_or_else(Parsed::Drop, Message::into_parsed_lazily);
-        self.on_parsed(parsed, from, local, now);
-    }
-
-    /// Takes a datagram the caller has parsed already (a runtime that indexed it to find
-    /// its owner need not index it twice), received on socket `local`.
-    pub fn on_parsed(&mut self, parsed: Parsed, from: SocketAddr, local: Local, now: Instant) {
-        let known = (crate::transport::listener_of(local) as usize) < self.addresses.len();
-        let local = if known { local } else { 0 };
-        match parsed {
-            Parsed::Valid(msg) => {
-                self.tx.on_message(&msg, from, local, now, &mut self.tx_out);
-                return self.pump_fed(Some(&msg), now);
-            }
-            Parsed::Reject(msg, error) => self.reject_malformed(&msg, (from, local), error),
-            Parsed::Drop(e) => {
-                tracing::debug!(peer = %from, "datagram dropped: {e}");
-                self.stats.dropped += 1;
-            }
-        }
-        self.pump(now);
-    }
-
     /// Runs every timer due at `now`.
     pub fn on_timer(&mut self, now: Instant) {
         self.tx.on_timer(now, &mut self.tx_out);
@@ -141,7 +109,7 @@ impl Endpoint {
 
     /// [`Endpoint::pump`] after `fed` went into the table: the outputs about it (a request,
     /// an ACK, a response) are handed on with it.
-    fn pump_fed(&mut self, fed: Option<&Message>, now: Instant) {
+    pub(super) fn pump_fed(&mut self, fed: Option<&Message>, now: Instant) {
         self.last_now = self.last_now.max(now);
         // Two queues that trade places: what a batch causes goes into the other one, and
         // neither is given up between batches (one of them was allocated anew per round).

@@ -12,6 +12,7 @@ mod events;
 mod hangup;
 mod ids;
 mod in_dialog;
+mod intake;
 mod log;
 mod own_address;
 mod ports;

@@ -100,11 +100,13 @@ impl<A: Application> Shard<A> {
     /// is reused when the datagram stays.
     fn route(&mut self, d: Datagram, now: Instant, io: &mut impl ShardIo) {
         let ep = &mut self.core.ep;
-        match Message::index(d.data.clone(), &self.limits) {
-            Ok(msg) => {
+        // Indexed where it lies, not copied out of `Message::index`'s `Result`.
+        let mut msg = Message::unindexed(d.data.clone());
+        match msg.build_index(&self.limits) {
+            Ok(()) => {
                 let owner = owner_of_message(&msg, self.shards, self.id);
                 if owner == self.id {
-                    ep.on_parsed(msg.into_parsed_lazily(), d.from, d.local, now);
+                    ep.on_indexed(&mut msg, d.from, d.local, now);
                 } else {
                     self.counters.handed_off += 1;
                     io.hand_off(owner, d);

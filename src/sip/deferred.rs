@@ -29,11 +29,18 @@ impl Message {
     /// Date are never looked at, so a defect there is not worth a refusal. Responses need no
     /// more either (Date is all that is left for them).
     pub fn into_parsed_lazily(mut self) -> Parsed {
-        let checked = self.validate_for_transaction().and_then(|()| match self.method() {
+        let checked = self.validate_lazily();
+        self.verdict(checked)
+    }
+
+    /// The checks of [`Message::into_parsed_lazily`], in place: a server that goes on with a
+    /// borrowed message need not move its ~940 bytes into a [`Parsed`] and out again.
+    /// On `Err`, [`Message::can_answer`] says whether the error can be answered.
+    pub fn validate_lazily(&mut self) -> Result<(), ParseError> {
+        self.validate_for_transaction().and_then(|()| match self.method() {
             None | Some(Method::Ack | Method::Bye) => Ok(()),
             Some(_) => self.validate_deferred(),
-        });
-        self.verdict(checked)
+        })
     }
 
     pub(super) fn check_request_uri(&self) -> Result<(), ParseError> {
@@ -62,17 +69,23 @@ impl Message {
 /// target and route set are held to it (a peer's Contact or Record-Route we could not send
 /// to does not become our Request-URI).
 pub fn check_request_uri(uri: &[u8]) -> Result<(), ParseError> {
+    parse_request_uri(uri).map(drop)
+}
+
+/// [`check_request_uri`], giving the SIP or SIPS URI it parsed (`None` for a tel URI), so
+/// that a caller who needs its parts does not parse it again.
+pub fn parse_request_uri(uri: &[u8]) -> Result<Option<SipUri<'_>>, ParseError> {
     let scheme = scheme_of(uri).ok_or(ParseError::BadRequestUri)?;
     if scheme.eq_ignore_ascii_case(b"tel") {
         return match uri.iter().any(|&b| b <= b' ') {
             true => Err(ParseError::BadRequestUri),
-            false => Ok(()),
+            false => Ok(None),
         };
     }
     match SipUri::parse(uri) {
         // RFC 3261 19.1.1: URI headers are not allowed in a Request-URI (RFC 4475 3.1.2.11).
         Ok(u) if !u.headers.is_empty() => Err(ParseError::BadRequestUri),
-        Ok(_) => Ok(()),
+        Ok(u) => Ok(Some(u)),
         Err(UriError::UnknownScheme) if !uri.iter().any(|&b| b <= b' ') => Err(ParseError::UnsupportedUriScheme),
         Err(_) => Err(ParseError::BadRequestUri),
     }

@@ -6,6 +6,7 @@ use std::ops::Range;
 use super::header_name::HeaderName;
 use super::lex::{split_outside_quotes, trim};
 use super::message::Message;
+use super::scan::HeaderField;
 
 /// Where the first line of each header kind sits in the index, and which kinds repeat.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,8 +67,14 @@ impl Message {
     /// The values of every header line of this kind, in order.
     #[inline]
     pub fn header_all(&self, kind: HeaderName) -> impl Iterator<Item = &[u8]> + '_ {
-        let lines = &self.headers[self.slots.range(kind, self.headers.len())];
-        lines.iter().filter(move |h| h.kind == kind).map(|h| h.value.of(&self.bytes))
+        self.header_lines(kind).map(|h| h.value.of(&self.bytes))
+    }
+
+    /// Every header line of this kind, in order: only the lines the slots say can hold it
+    /// (a response echoes five kinds of its request's lines, each found this way).
+    #[inline]
+    pub fn header_lines(&self, kind: HeaderName) -> impl Iterator<Item = &HeaderField> + '_ {
+        self.headers[self.slots.range(kind, self.headers.len())].iter().filter(move |h| h.kind == kind)
     }
 
     /// The value of the first header with this name (case-insensitive), for extension headers.

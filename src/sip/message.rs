@@ -100,8 +100,19 @@ impl Message {
         Ok(msg)
     }
 
+    /// Lets go of the bytes and empties the index, in place: a box whose message is gone
+    /// (`transaction::LivePool`) without writing a whole new `Message` over it.
+    pub(crate) fn clear(&mut self) {
+        self.bytes = Bytes::new();
+        self.headers.clear();
+        (self.start, self.slots, self.cache, self.body) =
+            (StartLine::EMPTY, Slots::default(), Cache::default(), Span::default());
+    }
+
+    /// A message not indexed yet, for [`Message::build_index`] to index where it lies: a
+    /// `Message` returned through `Result` (as [`Message::index`] does) is copied once more.
     #[inline]
-    fn unindexed(bytes: Bytes) -> Message {
+    pub(crate) fn unindexed(bytes: Bytes) -> Message {
         Message {
             start: StartLine::EMPTY,
             headers: HeaderIndex::new(),
@@ -112,8 +123,9 @@ impl Message {
         }
     }
 
+    /// Indexes a message made by [`Message::unindexed`]; after an error, drop it.
     #[inline]
-    fn build_index(&mut self, limits: &ParseLimits) -> Result<(), ParseError> {
+    pub(crate) fn build_index(&mut self, limits: &ParseLimits) -> Result<(), ParseError> {
         if self.bytes.len() > limits.max_message_size || self.bytes.len() > u32::MAX as usize {
             return Err(ParseError::TooLarge);
         }

@@ -28,7 +28,7 @@ pub mod write;
 
 pub use accessors::MediaType;
 pub use cseq::{CSeq, MAX_CSEQ};
-pub use deferred::check_request_uri;
+pub use deferred::{check_request_uri, parse_request_uri};
 pub use error::ParseError;
 pub use header_name::HeaderName;
 pub use host::Host;

@@ -92,6 +92,20 @@ impl<'a> SipUri<'a> {
         Ok(SipUri { scheme, user, password, host, port, params, headers })
     }
 
+    /// The user part of a SIP or SIPS URI known to parse (a received Request-URI passed
+    /// `check_request_uri` before anyone reads it): what [`SipUri::parse`] gives as `user`,
+    /// without checking the rest again. A route lookup per call needs no more.
+    pub fn user_of_valid(s: &'a [u8]) -> Option<&'a [u8]> {
+        let scheme = scheme_of(s)?;
+        if !scheme.eq_ignore_ascii_case(b"sip") && !scheme.eq_ignore_ascii_case(b"sips") {
+            return None;
+        }
+        let rest = &s[scheme.len() + 1..];
+        let info = &rest[..find(rest, b'@')?];
+        let user = &info[..find(info, b':').unwrap_or(info.len())];
+        (!user.is_empty()).then_some(user)
+    }
+
     /// The `transport` parameter, if any.
     pub fn transport(&self) -> Option<&'a [u8]> {
         self.params.value(b"transport")
@@ -132,6 +146,20 @@ mod tests {
         assert_eq!(u.transport(), Some(&b"tcp"[..]));
         assert!(u.is_loose_router());
         assert_eq!(u.headers, b"subject=hi&priority=urgent");
+    }
+
+    #[test]
+    fn user_of_valid_agrees_with_parse() {
+        for uri in [
+            &b"sip:service@127.0.0.1:5060"[..],
+            b"SIPS:alice:secret@example.com;transport=tcp",
+            b"sip:example.com",
+            b"sip:user;par=u%40example.net@example.com",
+            b"sip:[::1]:5060;lr",
+            b"tel:+1-212-555-1212",
+        ] {
+            assert_eq!(SipUri::user_of_valid(uri), SipUri::parse(uri).ok().and_then(|u| u.user), "{uri:?}");
+        }
     }
 
     #[test]

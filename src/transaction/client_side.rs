@@ -48,8 +48,8 @@ impl TxTable {
             }
         };
         request.detach();
-        let live = Live { request, source: to, detached: true };
-        let h = self.clients.insert(Tx::new(key.to_key(), (to, local), machine, live));
+        let live = Live { request, source: to, detached: true, stamp: Default::default() };
+        let h = self.clients.insert(Tx::new(key.to_key(), (to, local), machine, self.lives.boxed(live)));
         self.client_keys.insert(h, &self.clients);
         self.stats.client_created += 1;
         self.run_client_step(h, step, None, now, out, false);
@@ -136,7 +136,9 @@ impl TxTable {
         tx.apply((Side::Client, h), &step, &mut TxTable::cx(&mut self.wheel, &mut self.stats, now, out, timer));
         if !tx.machine.needs_request() {
             // Completed: only absorbing response retransmissions (Timers D, K) from here on.
-            tx.live = None;
+            if let Some(live) = tx.live.take() {
+                self.lives.give_back(live);
+            }
         }
         let owner = super::owner::some(tx.owner);
         match (step.notify, response) {

@@ -24,7 +24,10 @@ const CLIENT: u8 = 3;
 
 /// A key packed from a message, for lookups: on the stack unless it is unusually long.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct KeyBuf(SmallVec<[u8; 128]>);
+pub struct KeyBuf(SmallVec<[u8; KEY_ON_STACK]>);
+
+/// Bytes of key a lookup packs on the stack.
+const KEY_ON_STACK: usize = 128;
 
 /// Bytes of key a transaction holds inline: 64 bytes with the length, 48 more than the boxed
 /// slice it replaced and no larger than the allocation that slice needed for a 44-byte key
@@ -52,13 +55,27 @@ fn parts(packed: &[u8]) -> impl Iterator<Item = &[u8]> {
 
 impl KeyBuf {
     /// Packs `parts` under `kind`; `None` if a part is longer than 65 535 bytes.
-    fn pack<'a>(kind: u8, parts: impl IntoIterator<Item = &'a [u8]>) -> Option<KeyBuf> {
-        let mut buf = SmallVec::new();
-        buf.push(kind);
-        for part in parts {
-            put(&mut buf, part)?;
+    /// A key that fits is written into a plain array, one copy per part: `SmallVec`'s
+    /// `extend_from_slice` made two `memcpy` calls per piece, a length being one.
+    fn pack(kind: u8, parts: &[&[u8]]) -> Option<KeyBuf> {
+        let total = 1 + parts.iter().map(|p| 2 + p.len()).sum::<usize>();
+        if total > KEY_ON_STACK {
+            let mut buf = SmallVec::new();
+            buf.push(kind);
+            for part in parts {
+                put(&mut buf, part)?;
+            }
+            return Some(KeyBuf(buf));
         }
-        Some(KeyBuf(buf))
+        let mut bytes = [0u8; KEY_ON_STACK];
+        bytes[0] = kind;
+        let mut at = 1;
+        for part in parts {
+            bytes[at..at + 2].copy_from_slice(&(part.len() as u16).to_be_bytes());
+            bytes[at + 2..at + 2 + part.len()].copy_from_slice(part);
+            at += 2 + part.len();
+        }
+        Some(KeyBuf(SmallVec::from_buf_and_len(bytes, total)))
     }
 
     /// The server transaction key of a request; `None` when its top Via cannot be read.
@@ -66,7 +83,7 @@ impl KeyBuf {
         let via = msg.top_via().ok()?;
         let method = match_method(msg);
         match via.branch() {
-            Some(branch) if via.has_rfc3261_branch() => KeyBuf::pack(SERVER_RFC3261, [branch, via.sent_by, method]),
+            Some(branch) if via.has_rfc3261_branch() => KeyBuf::pack(SERVER_RFC3261, &[branch, via.sent_by, method]),
             _ => {
                 let top_via = msg.values(HeaderName::Via).next().unwrap_or_default();
                 let from_tag = msg.from().ok().and_then(|f| f.tag()).unwrap_or_default();
@@ -75,7 +92,7 @@ impl KeyBuf {
                 for field in [msg.request_uri(), from_tag, msg.call_id().ok()?, &cseq[..], top_via] {
                     put(&mut id, field)?;
                 }
-                KeyBuf::pack(SERVER_RFC2543, [&id[..], method])
+                KeyBuf::pack(SERVER_RFC2543, &[&id[..], method])
             }
         }
     }
@@ -84,7 +101,7 @@ impl KeyBuf {
     /// for the requests we send and for the responses that come back.
     pub fn client(msg: &Message) -> Option<KeyBuf> {
         let branch = msg.top_via().ok()?.branch()?;
-        KeyBuf::pack(CLIENT, [branch, msg.cseq().ok()?.method_bytes])
+        KeyBuf::pack(CLIENT, &[branch, msg.cseq().ok()?.method_bytes])
     }
 
     /// The key of the INVITE transaction a CANCEL (whose key is `cancel`) cancels: the same
@@ -92,7 +109,7 @@ impl KeyBuf {
     pub fn invite_of_cancel(cancel: &TxKey) -> Option<KeyBuf> {
         let mut parts: SmallVec<[&[u8]; 3]> = parts(&cancel.0).collect();
         *parts.last_mut()? = b"INVITE";
-        KeyBuf::pack(*cancel.0.first()?, parts)
+        KeyBuf::pack(*cancel.0.first()?, &parts)
     }
 
     pub fn id(&self) -> &[u8] {
@@ -120,7 +137,7 @@ impl TxKey {
 }
 
 /// Appends one length-prefixed part; `None` if it is longer than 65 535 bytes.
-fn put(buf: &mut SmallVec<[u8; 128]>, part: &[u8]) -> Option<()> {
+fn put(buf: &mut SmallVec<[u8; KEY_ON_STACK]>, part: &[u8]) -> Option<()> {
     buf.extend_from_slice(&u16::try_from(part.len()).ok()?.to_be_bytes());
     buf.extend_from_slice(part);
     Some(())

@@ -10,6 +10,7 @@ mod client_side;
 mod config;
 mod index;
 mod key;
+mod live_pool;
 mod output;
 mod owner;
 mod refuse;

@@ -14,7 +14,7 @@ use super::server_non_invite::ServerNonInvite;
 use super::step::{Notice, Step, TxError};
 use super::table::{ServerMachine, TxTable};
 use super::tx::{Live, Side, Tx, TxTimer};
-use super::via_stamp::{response_destination, stamp_for, IpText};
+use super::via_stamp::{routing, IpText};
 use crate::sip::write::{write_response, Response};
 use crate::sip::{Message, Method};
 use crate::timer::Handle;
@@ -51,9 +51,9 @@ impl TxTable {
             _ => (ServerMachine::NonInvite(ServerNonInvite::start()), Step::none()),
         };
         let is_cancel = msg.method() == Some(Method::Cancel);
-        let peer = response_destination(msg, from, local);
-        let live = Live { request: msg.clone(), source: from, detached: false };
-        let h = self.servers.insert(Tx::new(key.to_key(), (peer, local), machine, live));
+        let (peer, stamp) = routing(msg, from, local);
+        let live = Live { request: msg.clone(), source: from, detached: false, stamp };
+        let h = self.servers.insert(Tx::new(key.to_key(), (peer, local), machine, self.lives.boxed(live)));
         self.server_keys.insert(h, &self.servers);
         self.stats.server_created += 1;
         self.run_server_step(h, step, now, out, false);
@@ -112,7 +112,7 @@ impl TxTable {
         let t = self.servers.get(tx.0).ok_or(TxError::Unknown)?;
         let live = t.live.as_deref().ok_or(TxError::AlreadyFinal)?;
         let mut text = IpText::default();
-        let stamped = Response { via: stamp_for(&live.request, live.source, &mut text), ..*resp };
+        let stamped = Response { via: live.stamp.stamp(live.source, &mut text), ..*resp };
         write_response(&mut self.buf, &live.request, &stamped);
         let data = self.sent();
         let cfg = self.cfg;
@@ -158,7 +158,9 @@ impl TxTable {
         tx.apply((Side::Server, h), &step, &mut TxTable::cx(&mut self.wheel, &mut self.stats, now, out, timer));
         if !tx.machine.needs_request() {
             // Lingering from here on: the key and `last` answer everything that can come.
-            tx.live = None;
+            if let Some(live) = tx.live.take() {
+                self.lives.give_back(live);
+            }
         }
         if step.send_trying {
             let _ = self.respond(ServerTxId(h), &Response::new(100), now, out);

@@ -11,6 +11,7 @@ use super::client_invite::ClientInvite;
 use super::client_non_invite::ClientNonInvite;
 use super::config::TxConfig;
 use super::index::KeyIndex;
+use super::live_pool::LivePool;
 use super::output::{Local, TxOutput, TxStats};
 use super::server_invite::ServerInvite;
 use super::server_non_invite::ServerNonInvite;
@@ -73,6 +74,8 @@ pub struct TxTable {
     pub(super) unsettled_since: Option<Instant>,
     /// New INVITEs get 503 before any state is made for them (`refuse.rs`).
     pub(super) shedding: bool,
+    /// Boxes for the `Live` parts of new transactions (`live_pool.rs`).
+    pub(super) lives: LivePool,
 }
 
 impl TxTable {
@@ -93,6 +96,7 @@ impl TxTable {
             unsettled: Vec::new(),
             unsettled_since: None,
             shedding: false,
+            lives: LivePool::default(),
         }
     }
 

@@ -56,6 +56,8 @@ pub struct Live {
     pub source: SocketAddr,
     /// The request is in a buffer of its own, not a slice of a shared receive buffer.
     pub detached: bool,
+    /// Server: how the responses' top Via is stamped (unused by a client transaction).
+    pub stamp: super::via_stamp::StampRule,
 }
 
 impl Live {
@@ -71,8 +73,8 @@ impl Live {
 }
 
 impl<M> Tx<M> {
-    pub fn new(key: TxKey, (peer, local): (SocketAddr, Local), machine: M, live: Live) -> Self {
-        let (timers, live, owner) = (SmallVec::new(), Some(Box::new(live)), super::owner::NO_OWNER);
+    pub fn new(key: TxKey, (peer, local): (SocketAddr, Local), machine: M, live: Box<Live>) -> Self {
+        let (timers, live, owner) = (SmallVec::new(), Some(live), super::owner::NO_OWNER);
         Tx { key, peer, local, machine, timers, live, owner }
     }
 

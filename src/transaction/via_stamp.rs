@@ -62,16 +62,31 @@ fn put_octet(out: &mut [u8], n: u8) -> usize {
     3 - skip
 }
 
+/// Which parameters the server transport adds to a request's top Via: decided once when its
+/// transaction starts, since every response it sends carries the same stamp (reading the
+/// Via's parameters for each response was two percent of a call).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StampRule {
+    /// `received`: the sent-by host is not the source address, or the client asked for `rport`.
+    pub received: bool,
+    /// `rport` with the source port: the client asked for it (RFC 3581).
+    pub rport: bool,
+}
+
+impl StampRule {
+    /// The stamp for a request received from `source`.
+    pub fn stamp(self, source: SocketAddr, text: &mut IpText) -> ViaStamp<'_> {
+        ViaStamp {
+            received: self.received.then(move || text.write(source.ip())),
+            rport: self.rport.then_some(source.port()),
+        }
+    }
+}
+
 /// The stamp for a request received from `source`: `received` when the sent-by host is not
 /// the source address or the client asked for `rport`, and the `rport` value when asked.
 pub fn stamp_for<'t>(req: &Message, source: SocketAddr, text: &'t mut IpText) -> ViaStamp<'t> {
-    let Some(via) = req.top_via_for_routing() else { return ViaStamp::default() };
-    let wants_rport = via.rport() == Some(None);
-    let add_received = wants_rport || via.host.ip() != Some(source.ip());
-    ViaStamp {
-        received: add_received.then(move || text.write(source.ip())),
-        rport: wants_rport.then_some(source.port()),
-    }
+    routing(req, source, 0).1.stamp(source, text)
 }
 
 /// RFC 3261 18.2.2: over a stream connection (`local` names one), the source itself: the
@@ -79,12 +94,22 @@ pub fn stamp_for<'t>(req: &Message, source: SocketAddr, text: &'t mut IpText) ->
 /// datagrams, the source address, at the source port when the client asked for `rport`
 /// (RFC 3581), else at the sent-by port (5060 by default).
 pub fn response_destination(req: &Message, source: SocketAddr, local: super::Local) -> SocketAddr {
+    routing(req, source, local).0
+}
+
+/// Where a request's responses go ([`response_destination`]) and how their top Via is
+/// stamped ([`StampRule`]), from one reading of the top Via.
+pub fn routing(req: &Message, source: SocketAddr, local: super::Local) -> (SocketAddr, StampRule) {
+    let Some(via) = req.top_via_for_routing() else { return (source, StampRule::default()) };
+    let rport = via.rport();
+    let wants_rport = rport == Some(None);
+    let rule = StampRule { received: wants_rport || via.host.ip() != Some(source.ip()), rport: wants_rport };
     if crate::transport::StreamLocal::decode(local).is_some() {
-        return source;
+        return (source, rule);
     }
-    match req.top_via_for_routing() {
-        Some(via) if via.rport().is_none() => SocketAddr::new(source.ip(), via.port.unwrap_or(5060)),
-        _ => source,
+    match rport {
+        None => (SocketAddr::new(source.ip(), via.port.unwrap_or(5060)), rule),
+        _ => (source, rule),
     }
 }
 

@@ -58,7 +58,7 @@ pub fn write_response(out: &mut BytesMut, req: &Message, resp: &Response<'_>) {
 /// accepts with a trailing `;` (`To: sip:b@example.com;`) gets `tag=` after it, not `;tag=`:
 /// an empty parameter would make our response unreadable.
 fn copy_to(out: &mut BytesMut, req: &Message, resp: &Response<'_>) {
-    let Some(field) = req.header_fields().iter().find(|h| h.kind == HeaderName::To) else {
+    let Some(field) = req.header_lines(HeaderName::To).next() else {
         return;
     };
     let buf = req.bytes();

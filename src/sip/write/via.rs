@@ -24,9 +24,10 @@ pub struct ViaStamp<'a> {
 pub fn copy_vias_stamped(out: &mut BytesMut, req: &Message, stamp: ViaStamp<'_>) {
     let buf = req.bytes();
     let mut stamped = stamp == ViaStamp::default();
-    for h in req.header_fields().iter().filter(|h| h.kind == HeaderName::Via) {
+    for h in req.header_lines(HeaderName::Via) {
         let line = &buf[h.name.start as usize..h.value.end as usize];
-        match first_item(h.value.of(buf)).filter(|_| !stamped) {
+        // Only the Via to stamp is split into elements; the others are copied whole.
+        match (!stamped).then(|| first_item(h.value.of(buf))).flatten() {
             Some(top) => {
                 let top_end = (top.as_ptr() as usize - line.as_ptr() as usize) + top.len();
                 put_stamped_element(out, &line[..top_end], top, stamp);
