@@ -96,7 +96,7 @@ impl ServerBuilder {
         self
     }
 
-    /// Receive buffer of each SIP socket, bytes ([`super::ShardConfig::receive_buffer`]).
+    /// Receive buffer of each SIP socket, bytes ([`super::ServerConfig::receive_buffer`]).
     pub fn receive_buffer(mut self, bytes: usize) -> Self {
         self.cfg.receive_buffer = bytes;
         self
