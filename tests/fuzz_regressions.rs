@@ -93,7 +93,7 @@ fn a_response_stamps_the_via_after_an_empty_first_element() {
                Call-ID: v@x\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n";
     let req = Message::parse(Bytes::from_static(req.as_bytes())).expect("the empty element is skipped");
     let mut out = BytesMut::new();
-    let stamp = ViaStamp { received: Some(b"192.0.2.1"), rport: Some(5099) };
+    let stamp = ViaStamp { received: Some(b"192.0.2.1"), rport: Some(5099), advice: b"" };
     write_response(&mut out, &req, &Response { via: stamp, ..Response::new(200) });
     let resp = Message::parse(out.freeze()).expect("our response parses");
     let top = resp.top_via().unwrap();

@@ -52,7 +52,7 @@ fn trying_gets_no_tag_and_existing_tags_are_kept() {
 fn top_via_is_stamped_with_received_and_rport() {
     let req = corpus("invite_sdp");
     let mut out = BytesMut::new();
-    let stamp = ViaStamp { received: Some(b"192.0.2.77"), rport: Some(40123) };
+    let stamp = ViaStamp { received: Some(b"192.0.2.77"), rport: Some(40123), advice: b"" };
     write_response(&mut out, &req, &Response { via: stamp, reason: b"Custom Reason", ..Response::new(486) });
     let m = parse(&out);
     assert_eq!(m.reason(), b"Custom Reason");

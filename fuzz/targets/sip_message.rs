@@ -188,7 +188,7 @@ fn answer(m: &Message) {
     let headers: &[(&[u8], &[u8])] = &[(b"Contact", b"<sip:fuzz@127.0.0.1:5060>")];
     let resp = Response {
         to_tag: Some(b"a6c85cf"),
-        via: ViaStamp { received: Some(b"192.0.2.1"), rport: Some(5061) },
+        via: ViaStamp { received: Some(b"192.0.2.1"), rport: Some(5061), advice: b"" },
         record_route: true,
         headers,
         body: Some((b"application/sdp", b"v=0\r\n")),

@@ -125,6 +125,8 @@ impl Calls<'_> {
     }
 
     /// Places a call from this shard; its events come to this shard's application.
+    /// [`CallError::HeldBack`]: the server asked for fewer new calls (RFC 7339) and this one
+    /// is one of the share held back; nothing was sent.
     pub fn call(&mut self, call: &OutgoingCall<'_>) -> Result<CallId, CallError> {
         self.wire.top_up(self.ep);
         let id = self.ep.place_call(call.place_call()?, self.now)?;

@@ -80,6 +80,7 @@ impl Dialog {
             route_set: if route_value.is_empty() { &[] } else { &route_set },
             contact: req.contact,
             max_forwards: 70,
+            via_params: b"",
             headers: req.headers,
             body: req.body,
         }

@@ -44,6 +44,8 @@ pub struct Endpoint {
     /// The latest `now` seen, for routing what commands left in the transaction queue.
     last_now: Instant,
     pub(super) draining: bool,
+    /// What the servers we place calls with asked us to hold back (RFC 7339).
+    pub(super) throttles: super::throttle::Throttles,
 }
 
 impl Endpoint {
@@ -70,6 +72,7 @@ impl Endpoint {
             fired: Vec::new(),
             last_now: now,
             draining: false,
+            throttles: Default::default(),
             cfg,
         }
     }

@@ -75,7 +75,7 @@ impl Endpoint {
         let resp = Response {
             reason: reason.as_bytes(),
             to_tag: Some(&tag),
-            via: stamp_for(msg, from, &mut text),
+            via: stamp_for(msg, from, &mut text, b""),
             ..Response::new(error.status_code())
         };
         write_response(&mut self.buf, msg, &resp);

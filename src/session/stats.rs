@@ -18,6 +18,8 @@ pub struct CallStats {
     pub malformed_answered: u64,
     /// Datagrams dropped unanswered (unparseable, bad responses).
     pub dropped: u64,
+    /// New calls of ours not sent: the server asked to hold back a share (RFC 7339).
+    pub held_back: u64,
     /// Our 2xx sent again for want of an ACK.
     pub retransmitted_2xx: u64,
     /// Extra forks that answered after the first and were sent BYE.
@@ -38,6 +40,7 @@ impl CallStats {
     /// Adds another shard's counters.
     pub fn merge(&mut self, o: &CallStats) {
         self.incoming += o.incoming;
+        self.held_back += o.held_back;
         self.outgoing += o.outgoing;
         self.established += o.established;
         self.ended_local += o.ended_local;

@@ -39,6 +39,12 @@ impl Endpoint {
         self.tx.set_shedding(on);
     }
 
+    /// The share of new calls clients that can hold them back (RFC 7339) are asked not to
+    /// send, said on every response to them from now on; `None` says nothing.
+    pub fn set_overload_advice(&mut self, advice: Option<crate::sip::overload_control::Advice>) {
+        self.tx.set_overload_advice(advice);
+    }
+
     /// Why a new call must be refused with 503 and Retry-After (RFC 3261 21.5.4), as the
     /// reason phrase: which bound was hit. `None`: there is room.
     pub(super) fn refusal(&self) -> Option<&'static [u8]> {

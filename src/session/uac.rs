@@ -1,13 +1,14 @@
 //! Placing calls (RFC 3261 13.2): the INVITE, CANCEL before an answer (9.1), and what the
 //! responses do to the call.
 
-use std::net::SocketAddr;
 use std::time::Instant;
 
 use super::call::{Call, CallState, Role};
 use super::events::{CallEvent, CallId, EndReason, Output};
-use super::{digest::Credentials, endpoint::Endpoint, ids::CallIdBuf, uac_auth::CallAuth, uas::CallError};
+use super::place::PlaceCall;
+use super::{endpoint::Endpoint, ids::CallIdBuf, uac_auth::CallAuth, uas::CallError};
 use crate::sdp::Direction;
+use crate::sip::overload_control::CLIENT_SUPPORT;
 use crate::sip::write::{DialogRequest, Party};
 use crate::sip::{check_request_uri, Message};
 use crate::timer::Handle;
@@ -16,33 +17,6 @@ use crate::transaction::{ClientTxId, TxError};
 /// The CSeq of the first INVITE of a call we place; one answering a challenge has the next,
 /// and the dialog counts on from the last.
 pub const INITIAL_CSEQ: u32 = 1;
-
-/// A call to place.
-#[derive(Clone, Copy, Debug)]
-pub struct PlaceCall<'a> {
-    /// Request-URI, e.g. `sip:bob@127.0.0.1:5070`.
-    pub request_uri: &'a [u8],
-    /// To URI (often the Request-URI).
-    pub to: &'a [u8],
-    /// From URI; `None`: our Contact URI (`sip:<user>@<our address>`).
-    pub from: Option<&'a [u8]>,
-    /// Where to send the INVITE.
-    pub peer: SocketAddr,
-    /// Send the INVITE without SDP: our offer then goes in the ACK (late offer).
-    pub late_offer: bool,
-    /// The codecs to offer, most preferred first; `None`: the endpoint's. A B2BUA offers the
-    /// other leg's, so that its bridge can pass payload untouched.
-    pub codecs: Option<&'a [crate::sdp::Codec]>,
-    /// Answer a 401 or 407 to the INVITE with these (the call keeps a copy until it ends).
-    pub credentials: Option<Credentials<'a>>,
-}
-
-impl<'a> PlaceCall<'a> {
-    /// A call to `uri` sent to `peer`: To is the URI, From our Contact, SDP in the INVITE.
-    pub fn new(uri: &'a [u8], peer: SocketAddr) -> PlaceCall<'a> {
-        PlaceCall { request_uri: uri, to: uri, from: None, peer, late_offer: false, codecs: None, credentials: None }
-    }
-}
 
 /// What an INVITE we place says. The first one and one answering a challenge differ only in
 /// CSeq and the authorization header (RFC 3261 22.2), so both are written from this.
@@ -62,6 +36,10 @@ impl Endpoint {
         let bad = |u: &[u8]| check_request_uri(u).is_err();
         if bad(p.request_uri) || bad(p.to) || p.from.is_some_and(bad) {
             return Err(CallError::BadTarget);
+        }
+        if self.throttles.holds_back(p.peer, now) {
+            self.stats.held_back += 1;
+            return Err(CallError::HeldBack);
         }
         let port = match self.calls.len() < self.cfg.max_calls {
             true => self.ports.take().ok_or(CallError::Busy)?,
@@ -132,6 +110,7 @@ impl Endpoint {
             contact: Some(&me.contact),
             max_forwards: 70,
             headers: inv.authorization.as_slice(),
+            via_params: CLIENT_SUPPORT,
             body: (!self.body.is_empty()).then_some((&b"application/sdp"[..], &self.body[..])),
             ..DialogRequest::default()
         };
@@ -171,6 +150,9 @@ impl Endpoint {
         let Some(h) = owner.map(Handle::from_u64) else { return };
         let code = resp.status().unwrap_or(0);
         let is_invite = resp.cseq().is_ok_and(|c| c.method == crate::sip::Method::Invite);
+        if let (true, Some(c)) = (is_invite, self.calls.get(h)) {
+            self.throttles.on_response(c.peer, resp, now);
+        }
         if is_invite && (200..300).contains(&code) {
             // Every 2xx, first or retransmitted, from any fork, is ACKed (RFC 3261 13.2.2.4).
             return self.on_invite_2xx(h, tx, resp, now);

@@ -27,6 +27,8 @@ pub enum CallError {
     Busy,
     #[error("the request could not be built")]
     Build,
+    #[error("held back: the server asked (RFC 7339 overload control) that this share of new calls not be sent")]
+    HeldBack,
     #[error("the target is not a SIP URI we can send to, or names no IP address and no peer was given (no DNS here)")]
     BadTarget,
 }

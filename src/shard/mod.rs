@@ -8,6 +8,7 @@ mod conn;
 mod conns;
 mod event_loop;
 pub mod io;
+mod loss_control;
 mod media;
 pub mod media_sockets;
 mod overload;

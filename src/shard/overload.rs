@@ -55,12 +55,23 @@ pub struct Overload {
     pub shed_time: Duration,
     /// When the current episode started.
     started: Option<Instant>,
+    /// What the last look found waiting, bytes.
+    pub last_queue: usize,
 }
 
 impl Overload {
     pub fn new(cfg: Option<OverloadConfig>) -> Overload {
         let shed_time = Duration::ZERO;
-        Overload { cfg, last_look: None, backlog_since: None, shedding: false, episodes: 0, shed_time, started: None }
+        Overload {
+            cfg,
+            last_look: None,
+            backlog_since: None,
+            shedding: false,
+            episodes: 0,
+            shed_time,
+            started: None,
+            last_queue: 0,
+        }
     }
 
     /// After a loop turn: looks at the queue (`waiting` bytes) if a millisecond has passed
@@ -72,6 +83,7 @@ impl Overload {
         }
         self.last_look = Some(now);
         let queue = waiting();
+        self.last_queue = queue;
         let (since, at_start) = match (queue >= backlog, self.backlog_since) {
             (false, _) => (None, 0),
             (true, None) => (Some(now), queue),
@@ -94,6 +106,11 @@ impl Overload {
         }
         self.shedding = shed;
         shed
+    }
+
+    /// Whether the shard sheds at all.
+    pub fn is_on(&self) -> bool {
+        self.cfg.is_some()
     }
 
     /// Whether new calls are shed now: the shard tells its endpoint when this changes.

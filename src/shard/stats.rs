@@ -36,6 +36,9 @@ pub struct ShardStats {
     pub overload_episodes: u64,
     /// Time spent shedding, summed over the episodes that ended.
     pub shedding_time: std::time::Duration,
+    /// The share of new calls (percent) clients that can are asked to hold back now (RFC
+    /// 7339, `loss_control.rs`); over shards, the most asked.
+    pub held_back_share: u8,
 }
 
 impl ShardStats {
@@ -54,6 +57,7 @@ impl ShardStats {
             media: MediaCounters::default(),
             overload_episodes: 0,
             shedding_time: std::time::Duration::ZERO,
+            held_back_share: 0,
         }
     }
 
@@ -80,6 +84,7 @@ impl ShardStats {
         self.media.merge(&o.media);
         self.overload_episodes += o.overload_episodes;
         self.shedding_time += o.shedding_time;
+        self.held_back_share = self.held_back_share.max(o.held_back_share);
     }
 
     /// Whether anything the live line shows moved, but the waits an idle shard's timer
@@ -97,7 +102,7 @@ impl ShardStats {
             "calls in={} active={} transactions={} established={} rejected={} cancelled={} timeouts={} busy503={} | \
              rx={} handoff={} retrans={} absorbed={} malformed={} refused-commands={} | \
              dropped:unreadable={},truncated={},send={},handoff={},table-full={},kernel={} | \
-             overload:shed={},episodes={} ring:empty={},rearmed={} waits={} | final-response us p50={} p99={} max={} | \
+             overload:shed={},episodes={},asked-to-hold={}% ring:empty={},rearmed={} waits={} | final-response us p50={} p99={} max={} | \
              media active={} ports={} rx={} tx={} lost={} stray={} digits={} silent={} mos={} | \
              tcp open={} accepted={} refused={} closed-by-bound={} send-gone={} tls-failed={}",
             c.incoming,
@@ -122,6 +127,7 @@ impl ShardStats {
             io.kernel_dropped,
             self.tx.shed,
             self.overload_episodes,
+            self.held_back_share,
             io.ring_empty,
             io.rearmed,
             io.waits,

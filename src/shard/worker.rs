@@ -5,6 +5,7 @@
 use std::time::Instant;
 
 use super::io::{Arrival, Datagram, IoCounters, ShardIo};
+use super::loss_control::LossControl;
 use super::media::ShardMedia;
 use super::overload::Overload;
 use super::owner::owner_of_message;
@@ -20,6 +21,8 @@ pub struct Shard<A> {
     pub media: ShardMedia,
     limits: ParseLimits,
     overload: Overload,
+    /// The share of new calls clients that can are asked to hold back (RFC 7339).
+    loss: LossControl,
     pub counters: ShardStats,
 }
 
@@ -49,7 +52,8 @@ impl<IO: ShardIo + ?Sized> Wire for ShardWire<'_, IO> {
 impl<A: Application> Shard<A> {
     pub fn new(core: AppCore<A>, media: ShardMedia, limits: ParseLimits, overload: Overload) -> Shard<A> {
         let (id, shards) = (core.info().index, core.info().count);
-        Shard { id, shards, core, media, limits, overload, counters: ShardStats::new() }
+        let loss = LossControl::new(overload.is_on());
+        Shard { id, shards, core, media, limits, overload, loss, counters: ShardStats::new() }
     }
 
     /// After each turn of the backend: whether new calls are shed until the next one.
@@ -63,6 +67,12 @@ impl<A: Application> Shard<A> {
                 true => tracing::warn!(shard = self.id, "overloaded: shedding new calls with 503"),
                 false => tracing::info!(shard = self.id, shed = self.core.ep.tx_stats().shed, "overload over"),
             }
+        }
+        let ep = &mut self.core.ep;
+        let counts = || (ep.stats().incoming, ep.tx_stats().shed);
+        if let Some(word) = self.loss.on_turn(now, counts, self.overload.last_queue, unix_millis) {
+            self.counters.held_back_share = self.loss.percent();
+            ep.set_overload_advice(word);
         }
     }
 
@@ -154,4 +164,9 @@ impl<A: Application> Shard<A> {
         self.core.app.report(&mut s);
         s
     }
+}
+
+/// Milliseconds since the Unix epoch: the `oc-seq` of an overload word (RFC 7339 5.4).
+fn unix_millis() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
 }

@@ -15,6 +15,7 @@ mod line_feeds;
 mod message;
 mod method;
 mod name_addr;
+pub mod overload_control;
 mod params;
 mod scan;
 mod span;

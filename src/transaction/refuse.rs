@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use super::output::{Local, TxOutput};
 use super::table::TxTable;
 use super::via_stamp::{response_destination, stamp_for, IpText};
+use crate::sip::overload_control::Advice;
 use crate::sip::write::{write_response, Response};
 use crate::sip::{Message, Method};
 
@@ -19,6 +20,15 @@ impl TxTable {
     /// whether datagrams wait unread behind the ones it is handling (`shard/overload.rs`).
     pub fn set_shedding(&mut self, on: bool) {
         self.shedding = on;
+    }
+
+    /// The overload word (RFC 7339) for clients that ask: from now on every response to a
+    /// request whose top Via carried `oc` says it; `None` says nothing.
+    pub fn set_overload_advice(&mut self, advice: Option<Advice>) {
+        self.advice.clear();
+        if let Some(advice) = advice {
+            advice.write(&mut self.advice);
+        }
     }
 
     /// The reason phrase of a 503 (empty: the RFC's) this new request (no transaction matched it) must get, and
@@ -54,7 +64,7 @@ impl TxTable {
     ) {
         let mut text = IpText::default();
         let resp = Response {
-            via: stamp_for(msg, from, &mut text),
+            via: stamp_for(msg, from, &mut text, &self.advice),
             reason,
             headers: &[(b"Retry-After", RETRY_AFTER)],
             ..Response::new(503)

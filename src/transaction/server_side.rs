@@ -112,7 +112,7 @@ impl TxTable {
         let t = self.servers.get(tx.0).ok_or(TxError::Unknown)?;
         let live = t.live.as_deref().ok_or(TxError::AlreadyFinal)?;
         let mut text = IpText::default();
-        let stamped = Response { via: live.stamp.stamp(live.source, &mut text), ..*resp };
+        let stamped = Response { via: live.stamp.stamp(live.source, &mut text, &self.advice), ..*resp };
         write_response(&mut self.buf, &live.request, &stamped);
         let data = self.sent();
         let cfg = self.cfg;

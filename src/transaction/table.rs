@@ -74,6 +74,8 @@ pub struct TxTable {
     pub(super) unsettled_since: Option<Instant>,
     /// New INVITEs get 503 before any state is made for them (`refuse.rs`).
     pub(super) shedding: bool,
+    /// The overload word (RFC 7339 Via parameters) for clients that ask; empty: none.
+    pub(super) advice: BytesMut,
     /// Boxes for the `Live` parts of new transactions (`live_pool.rs`).
     pub(super) lives: LivePool,
 }
@@ -96,6 +98,7 @@ impl TxTable {
             unsettled: Vec::new(),
             unsettled_since: None,
             shedding: false,
+            advice: BytesMut::new(),
             lives: LivePool::default(),
         }
     }

@@ -4,6 +4,7 @@
 use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
 
+use crate::sip::overload_control::asks_for_control;
 use crate::sip::write::ViaStamp;
 use crate::sip::Message;
 
@@ -71,22 +72,28 @@ pub struct StampRule {
     pub received: bool,
     /// `rport` with the source port: the client asked for it (RFC 3581).
     pub rport: bool,
+    /// The client can hold back new calls when asked (RFC 7339 `oc`): the server's overload
+    /// word, when it has one, goes on the Via.
+    pub oc: bool,
 }
 
 impl StampRule {
-    /// The stamp for a request received from `source`.
-    pub fn stamp(self, source: SocketAddr, text: &mut IpText) -> ViaStamp<'_> {
+    /// The stamp for a request received from `source`, with the server's overload word
+    /// `advice` (RFC 7339 parameters, maybe none) if the client asked for it.
+    pub fn stamp<'t>(self, source: SocketAddr, text: &'t mut IpText, advice: &'t [u8]) -> ViaStamp<'t> {
         ViaStamp {
             received: self.received.then(move || text.write(source.ip())),
             rport: self.rport.then_some(source.port()),
+            advice: if self.oc { advice } else { b"" },
         }
     }
 }
 
 /// The stamp for a request received from `source`: `received` when the sent-by host is not
-/// the source address or the client asked for `rport`, and the `rport` value when asked.
-pub fn stamp_for<'t>(req: &Message, source: SocketAddr, text: &'t mut IpText) -> ViaStamp<'t> {
-    routing(req, source, 0).1.stamp(source, text)
+/// the source address or the client asked for `rport`, the `rport` value when asked, and
+/// `advice` when the client asked for overload control.
+pub fn stamp_for<'t>(req: &Message, source: SocketAddr, text: &'t mut IpText, advice: &'t [u8]) -> ViaStamp<'t> {
+    routing(req, source, 0).1.stamp(source, text, advice)
 }
 
 /// RFC 3261 18.2.2: over a stream connection (`local` names one), the source itself: the
@@ -103,7 +110,8 @@ pub fn routing(req: &Message, source: SocketAddr, local: super::Local) -> (Socke
     let Some(via) = req.top_via_for_routing() else { return (source, StampRule::default()) };
     let rport = via.rport();
     let wants_rport = rport == Some(None);
-    let rule = StampRule { received: wants_rport || via.host.ip() != Some(source.ip()), rport: wants_rport };
+    let received = wants_rport || via.host.ip() != Some(source.ip());
+    let rule = StampRule { received, rport: wants_rport, oc: asks_for_control(&via.params) };
     if crate::transport::StreamLocal::decode(local).is_some() {
         return (source, rule);
     }

@@ -108,7 +108,8 @@ fn spawn_progress(shared: Arc<Shared>, stop: Arc<std::sync::atomic::AtomicBool>)
             let s = merged(&shared);
             let rate = (s.started - last) as f64 / last_at.elapsed().as_secs_f64();
             (last, last_at) = (s.started, Instant::now());
-            eprintln!("load: started={} answered={} failed={} rate={rate:.0}/s", s.started, s.answered, s.failed);
+            let (a, f, h) = (s.answered, s.failed, s.held_back);
+            eprintln!("load: started={} answered={a} failed={f} held-back={h} rate={rate:.0}/s", s.started);
         }
     })
 }
@@ -125,11 +126,12 @@ fn report(load: &LoadStats, sip: &ShardStats, json: bool) {
     let ms = |q: f64| load.setup_us.value_at_quantile(q) as f64 / 1000.0;
     let failures: Vec<String> = load.failures.iter().map(|(k, v)| format!("{k}={v}")).collect();
     println!(
-        "calls started={} answered={} failed={} ({}) rate={rate:.1}/s retransmissions={retransmissions}",
+        "calls started={} answered={} failed={} ({}) held-back={} rate={rate:.1}/s retransmissions={retransmissions}",
         load.started,
         load.answered,
         load.failed,
-        if failures.is_empty() { "none".into() } else { failures.join(",") }
+        if failures.is_empty() { "none".into() } else { failures.join(",") },
+        load.held_back
     );
     println!(
         "setup ms p50={:.3} p90={:.3} p99={:.3} p99.9={:.3} max={:.3}",
@@ -145,6 +147,7 @@ fn report(load: &LoadStats, sip: &ShardStats, json: bool) {
             "answered": load.answered,
             "failed": load.failed,
             "failures": load.failures,
+            "held_back": load.held_back,
             "retransmissions": retransmissions,
             "rate": (rate * 10.0).round() / 10.0,
             "setup_ms": {

@@ -97,6 +97,7 @@ impl LoadApp {
         match calls.call(&out) {
             Ok(call) => drop(self.ringing.insert(call, now)),
             Err(CallError::Busy) => self.stats.fail("local-limit".into()),
+            Err(CallError::HeldBack) => self.stats.held_back += 1,
             Err(e) => self.stats.fail(format!("local: {e}")),
         }
     }

@@ -11,6 +11,9 @@ pub struct LoadStats {
     pub started: u64,
     pub answered: u64,
     pub failed: u64,
+    /// Calls not sent: the server asked for fewer (RFC 7339), so they are neither placed
+    /// nor failed; `started` counts them, as calls the plan offered.
+    pub held_back: u64,
     /// Failures by final status ("486"), or "timeout", "cancelled", "local-limit", ...
     pub failures: BTreeMap<String, u64>,
     /// Microseconds from our INVITE to its 2xx.
@@ -32,6 +35,7 @@ impl LoadStats {
             started: 0,
             answered: 0,
             failed: 0,
+            held_back: 0,
             failures: BTreeMap::new(),
             setup_us,
             first,
@@ -44,6 +48,7 @@ impl LoadStats {
     pub fn merge(&mut self, o: &LoadStats) {
         (self.started, self.answered, self.failed) =
             (self.started + o.started, self.answered + o.answered, self.failed + o.failed);
+        self.held_back += o.held_back;
         for (k, v) in &o.failures {
             *self.failures.entry(k.clone()).or_default() += v;
         }

@@ -36,6 +36,8 @@ pub struct DialogRequest<'a> {
     /// Our Contact URI, for target-refresh requests.
     pub contact: Option<&'a [u8]>,
     pub max_forwards: u8,
+    /// More parameters for our Via, after `rport` (RFC 7339's `oc` on a new INVITE).
+    pub via_params: &'a [u8],
     pub headers: &'a [(&'a [u8], &'a [u8])],
     pub body: Option<(&'a [u8], &'a [u8])>,
 }
@@ -52,7 +54,9 @@ impl DialogRequest<'_> {
         out.put_slice(self.sent_by);
         out.put_slice(b";branch=");
         out.put_slice(self.branch);
-        out.put_slice(b";rport\r\nMax-Forwards: ");
+        out.put_slice(b";rport");
+        out.put_slice(self.via_params);
+        out.put_slice(b"\r\nMax-Forwards: ");
         put_decimal(out, self.max_forwards.into());
         out.put_slice(b"\r\n");
         for route in self.route_set {

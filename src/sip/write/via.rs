@@ -1,5 +1,6 @@
 //! Writing the top Via of a response with the server transport's additions:
-//! `received` (RFC 3261 18.2.1) and the value of a bare `rport` (RFC 3581 4).
+//! `received` (RFC 3261 18.2.1), the value of a bare `rport` (RFC 3581 4) and, for a client
+//! that asked, the server's overload control word (RFC 7339).
 
 use bytes::{BufMut, BytesMut};
 
@@ -16,6 +17,9 @@ pub struct ViaStamp<'a> {
     pub received: Option<&'a [u8]>,
     /// Source port, written into a bare `;rport` when set.
     pub rport: Option<u16>,
+    /// RFC 7339 parameters to append (`;oc=..`), written by the server for a client whose
+    /// Via carried `oc`; they replace that client's `oc` and `oc-algo`.
+    pub advice: &'a [u8],
 }
 
 /// Copies every Via line of `req`, stamping the top Via: the first non-empty element, as
@@ -44,6 +48,9 @@ pub fn copy_vias_stamped(out: &mut BytesMut, req: &Message, stamp: ViaStamp<'_>)
 /// `received` appended.
 fn put_stamped_element(out: &mut BytesMut, prefix: &[u8], top: &[u8], stamp: ViaStamp<'_>) {
     let params = memchr::memchr(b';', top).map_or(&b""[..], |semi| &top[semi + 1..]);
+    if !stamp.advice.is_empty() {
+        return put_advised_element(out, prefix, top, params, stamp);
+    }
     let bare_rport = Params(params).iter().find(|(n, v)| v.is_none() && n.eq_ignore_ascii_case(b"rport"));
     match (bare_rport, stamp.rport) {
         (Some((name, _)), Some(port)) => {
@@ -59,4 +66,34 @@ fn put_stamped_element(out: &mut BytesMut, prefix: &[u8], top: &[u8], stamp: Via
         out.put_slice(b";received=");
         out.put_slice(received);
     }
+}
+
+/// The element written again parameter by parameter, without the client's `oc` and
+/// `oc-algo`, which the server's word replaces (RFC 7339 5.2). Only for clients that asked.
+fn put_advised_element(out: &mut BytesMut, prefix: &[u8], top: &[u8], params: &[u8], stamp: ViaStamp<'_>) {
+    let head = prefix.len() - top.len() + memchr::memchr(b';', top).unwrap_or(top.len());
+    out.put_slice(&prefix[..head]);
+    for (name, value) in Params(params).iter() {
+        if name.eq_ignore_ascii_case(b"oc") || name.eq_ignore_ascii_case(b"oc-algo") {
+            continue;
+        }
+        out.put_u8(b';');
+        out.put_slice(name);
+        match (value, stamp.rport) {
+            (Some(value), _) => {
+                out.put_u8(b'=');
+                out.put_slice(value);
+            }
+            (None, Some(port)) if name.eq_ignore_ascii_case(b"rport") => {
+                out.put_u8(b'=');
+                put_decimal(out, port.into());
+            }
+            (None, _) => {}
+        }
+    }
+    if let Some(received) = stamp.received {
+        out.put_slice(b";received=");
+        out.put_slice(received);
+    }
+    out.put_slice(stamp.advice);
 }
