@@ -11,8 +11,10 @@
 #
 # Environment: QUOTA_PCT [25], BASE [8000] (the quota's clean rate: find it with STEPS="1"
 # and rising BASE), STEPS ["1 2 3 0.5"], SECONDS_EACH [8], PORT [5098], SERVE_ARGS [""],
-# GENERATOR [callshard] (or sipp: its built-in `uac`; a 503 counts as its "unexpected
-# message", any other failure is a call the server let down),
+# GENERATOR [callshard] (it speaks RFC 7339: the server asks it on the Via of its responses
+# to hold back a share of new calls, which it does not send and reports as held back) or
+# sipp (its built-in `uac`, which cannot: a 503 counts as its "unexpected message", any other
+# failure is a call the server let down),
 # CALLSHARD_BIN [target/release/callshard], OUT_DIR [a new /tmp dir]. Root (cgroup);
 # loopback only; every process bounded by `timeout`. Both processes run at nice -10 so
 # that builds beside them do not take the quota's share.
@@ -76,14 +78,14 @@ python3 - "$OUT_DIR/steps" "$SECONDS_EACH" <<'PY'
 import json, sys
 rows = [line.split(" ", 4) for line in open(sys.argv[1])]
 seconds = float(sys.argv[2])
-print("  step  offered/s  started  answered  goodput/s  of base  failed: 503 / other   RSS MiB  shed so far")
+print("  step  offered/s  started  answered  goodput/s  of base  held back  failed: 503 / other   RSS MiB  shed so far")
 base = None
 for step, rate, rss, shed, text in rows:
     j = json.loads(text)
     goodput = j["answered"] / seconds
     base = base or goodput
     f = j["failures"]; shed503 = f.get("503", 0); other = j["failed"] - shed503
-    print("%5sx %10s %8d %9d %10.0f %7.0f%% %11d / %-6d %8.0f %12s" % (
-        step, rate, j["started"], j["answered"], goodput, 100 * goodput / base, shed503, other,
+    print("%5sx %10s %8d %9d %10.0f %7.0f%% %10d %11d / %-6d %8.0f %12s" % (
+        step, rate, j["started"], j["answered"], goodput, 100 * goodput / base, j.get("held_back", 0), shed503, other,
         int(rss) / 1024, shed))
 PY

@@ -12,6 +12,11 @@ pub const COUNTERS: &[Family] = &[
     },
     Family { name: "calls_outgoing", help: "Calls placed", series: &[(None, |s| s.calls.outgoing)] },
     Family {
+        name: "calls_held_back",
+        help: "New calls of ours not sent: the server asked (RFC 7339) to hold back a share",
+        series: &[(None, |s| s.calls.held_back)],
+    },
+    Family {
         name: "calls",
         help: "Calls by outcome: answered (established), rejected (a final answer above 2xx, by a \
                route or the peer), cancelled, timeout (no answer, or no ACK for our 2xx), refused \
@@ -159,5 +164,10 @@ pub const GAUGES: &[Family] = &[
         name: "media_ports_bound",
         help: "Media ports bound (each with its RTCP port)",
         series: &[(None, |s| s.media.ports_bound as u64)],
+    },
+    Family {
+        name: "overload_hold_back_percent",
+        help: "Share of new calls clients that speak RFC 7339 are asked to hold back now",
+        series: &[(None, |s| u64::from(s.held_back_share))],
     },
 ];
