@@ -28,6 +28,10 @@ const GROWTH: f64 = 0.05;
 /// a call's seven datagrams, and the kernel's work per datagram dominates (measured with
 /// `perf/overload.sh`: 0.20-0.26).
 const REFUSAL: f64 = 0.25;
+/// How much less the shard is believed to take after a period that ends with a queue in its
+/// sockets but nothing shed: the clients send too much, and cutting them back now lets the
+/// queue drain before it is long enough to shed.
+const BACKOFF: f64 = 0.1;
 /// How far a new measurement moves an estimate.
 const SMOOTHING: f64 = 0.5;
 /// The share of the capacity the clients are let fill, so that a queue does not build.
@@ -101,7 +105,7 @@ impl LossControl {
         let offer = self.offer.unwrap_or(offer);
         self.capacity = match (s > 0.0, queue > 0, self.capacity) {
             (true, _, c) => Some(c.map_or(a + REFUSAL * s, |c| c + SMOOTHING * (a + REFUSAL * s - c))),
-            (false, true, c) => c,
+            (false, true, c) => c.map(|c| c * (1.0 - BACKOFF)),
             (false, false, c) => c.map(|c| c.max(a * (1.0 + GROWTH) / TARGET)),
         };
         self.share = match self.capacity {
