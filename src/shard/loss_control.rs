@@ -10,8 +10,8 @@
 //! a call each. In a quiet period (nothing shed, nothing waiting in the sockets) it is
 //! believed to take at least `GROWTH` more than it admitted, so a low estimate is outgrown
 //! within a second or two while one at capacity (admitting no more as the share falls)
-//! stays put; while a queue waits it holds. Both estimates are smoothed: what arrives lags
-//! what was asked by the time the sockets' queue takes.
+//! stays put; a period that ends with a queue waiting lowers it by `BACKOFF`. Both
+//! estimates are smoothed: what arrives lags what was asked by the time the queue takes.
 //!
 //! Clients that cannot hold back (SIPp) do not ask, are told nothing, and are shed as before.
 
@@ -43,7 +43,7 @@ const MOST: f64 = 0.95;
 const VALIDITY_MS: u32 = 500;
 
 /// The share asked and what it was decided from.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct LossControl {
     on: bool,
     period_start: Option<Instant>,
@@ -191,6 +191,21 @@ mod tests {
         let (_, shed) = run(&mut c, &mut t, 10, 150.0, 300.0);
         assert_eq!(shed, 0.0);
         assert!(!c.saying, "the word of 0 % stopped after its validity");
+    }
+
+    #[test]
+    fn a_queue_without_shedding_asks_for_more_and_a_quiet_period_for_less() {
+        let mut t = Instant::now();
+        let mut c = LossControl::new(true);
+        c.on_turn(t, || (0, 0), 0, || 1);
+        run(&mut c, &mut t, 20, 900.0, 300.0);
+        let (before, counted) = (c.percent(), c.counted);
+        // The same arrivals, once with a queue left in the sockets and once without.
+        let mut queued = LossControl { counted, ..c.clone() };
+        let arrivals = (counted.0 + 340, counted.1);
+        let with_queue = pct(queued.on_turn(t + PERIOD, || arrivals, 4_096, || 2)).unwrap();
+        let quiet = pct(c.on_turn(t + PERIOD, || arrivals, 0, || 2)).unwrap();
+        assert!(with_queue > before && quiet < before, "{before} % -> {with_queue} % / {quiet} %");
     }
 
     #[test]
