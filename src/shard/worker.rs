@@ -71,7 +71,6 @@ impl<A: Application> Shard<A> {
         let ep = &mut self.core.ep;
         let counts = || (ep.stats().incoming, ep.tx_stats().shed);
         if let Some(word) = self.loss.on_turn(now, counts, self.overload.last_queue, unix_millis) {
-            self.counters.held_back_share = self.loss.percent();
             ep.set_overload_advice(word);
         }
     }
@@ -161,6 +160,7 @@ impl<A: Application> Shard<A> {
         s.media = self.media.counters(&self.core);
         s.io = io;
         (s.overload_episodes, s.shedding_time) = (self.overload.episodes, self.overload.shed_time);
+        s.held_back_share = self.loss.percent();
         self.core.app.report(&mut s);
         s
     }

@@ -12,6 +12,7 @@
 
 use bytes::{BufMut, BytesMut};
 
+use super::lex::parse_decimal;
 use super::params::Params;
 use super::write::put_decimal;
 
@@ -82,10 +83,7 @@ impl Advice {
 /// A decimal of at most 12 digits.
 fn decimal(text: &[u8]) -> Option<u64> {
     let text = text.trim_ascii();
-    if text.is_empty() || text.len() > 12 || !text.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    Some(text.iter().fold(0, |n, d| n * 10 + u64::from(d - b'0')))
+    (text.len() <= 12).then(|| parse_decimal(text, u64::MAX)).flatten()
 }
 
 /// `1282321615.781` as milliseconds: seconds, and up to three digits of a fraction.

@@ -14,7 +14,7 @@ use super::server_non_invite::ServerNonInvite;
 use super::step::{Notice, Step, TxError};
 use super::table::{ServerMachine, TxTable};
 use super::tx::{Live, Side, Tx, TxTimer};
-use super::via_stamp::{routing, IpText};
+use super::via_stamp::{advice_for, routing, IpText};
 use crate::sip::write::{write_response, Response};
 use crate::sip::{Message, Method};
 use crate::timer::Handle;
@@ -112,7 +112,8 @@ impl TxTable {
         let t = self.servers.get(tx.0).ok_or(TxError::Unknown)?;
         let live = t.live.as_deref().ok_or(TxError::AlreadyFinal)?;
         let mut text = IpText::default();
-        let stamped = Response { via: live.stamp.stamp(live.source, &mut text, &self.advice), ..*resp };
+        let advice = advice_for(&live.request, &self.advice);
+        let stamped = Response { via: live.stamp.stamp(live.source, &mut text, advice), ..*resp };
         write_response(&mut self.buf, &live.request, &stamped);
         let data = self.sent();
         let cfg = self.cfg;

@@ -72,20 +72,30 @@ pub struct StampRule {
     pub received: bool,
     /// `rport` with the source port: the client asked for it (RFC 3581).
     pub rport: bool,
-    /// The client can hold back new calls when asked (RFC 7339 `oc`): the server's overload
-    /// word, when it has one, goes on the Via.
-    pub oc: bool,
 }
 
 impl StampRule {
-    /// The stamp for a request received from `source`, with the server's overload word
-    /// `advice` (RFC 7339 parameters, maybe none) if the client asked for it.
+    /// The stamp for a request received from `source`, with `advice` (RFC 7339 parameters,
+    /// from [`advice_for`]).
     pub fn stamp<'t>(self, source: SocketAddr, text: &'t mut IpText, advice: &'t [u8]) -> ViaStamp<'t> {
         ViaStamp {
             received: self.received.then(move || text.write(source.ip())),
             rport: self.rport.then_some(source.port()),
-            advice: if self.oc { advice } else { b"" },
+            advice,
         }
+    }
+}
+
+/// The server's overload word `advice` (RFC 7339 Via parameters) if `req`'s top Via asked for
+/// it with `oc`, else nothing. The Via's parameters are read only while there is a word to
+/// say, so a shard that is not overloaded pays nothing for it.
+pub fn advice_for<'a>(req: &Message, advice: &'a [u8]) -> &'a [u8] {
+    match advice.is_empty() {
+        true => advice,
+        false => match req.top_via_for_routing() {
+            Some(via) if asks_for_control(&via.params) => advice,
+            _ => b"",
+        },
     }
 }
 
@@ -93,7 +103,7 @@ impl StampRule {
 /// the source address or the client asked for `rport`, the `rport` value when asked, and
 /// `advice` when the client asked for overload control.
 pub fn stamp_for<'t>(req: &Message, source: SocketAddr, text: &'t mut IpText, advice: &'t [u8]) -> ViaStamp<'t> {
-    routing(req, source, 0).1.stamp(source, text, advice)
+    routing(req, source, 0).1.stamp(source, text, advice_for(req, advice))
 }
 
 /// RFC 3261 18.2.2: over a stream connection (`local` names one), the source itself: the
@@ -110,8 +120,7 @@ pub fn routing(req: &Message, source: SocketAddr, local: super::Local) -> (Socke
     let Some(via) = req.top_via_for_routing() else { return (source, StampRule::default()) };
     let rport = via.rport();
     let wants_rport = rport == Some(None);
-    let received = wants_rport || via.host.ip() != Some(source.ip());
-    let rule = StampRule { received, rport: wants_rport, oc: asks_for_control(&via.params) };
+    let rule = StampRule { received: wants_rport || via.host.ip() != Some(source.ip()), rport: wants_rport };
     if crate::transport::StreamLocal::decode(local).is_some() {
         return (source, rule);
     }

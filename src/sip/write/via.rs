@@ -62,10 +62,7 @@ fn put_stamped_element(out: &mut BytesMut, prefix: &[u8], top: &[u8], stamp: Via
         }
         _ => out.put_slice(prefix),
     }
-    if let Some(received) = stamp.received {
-        out.put_slice(b";received=");
-        out.put_slice(received);
-    }
+    put_appended(out, stamp);
 }
 
 /// The element written again parameter by parameter, without the client's `oc` and
@@ -91,6 +88,11 @@ fn put_advised_element(out: &mut BytesMut, prefix: &[u8], top: &[u8], params: &[
             (None, _) => {}
         }
     }
+    put_appended(out, stamp);
+}
+
+/// What the stamp appends after the element's own parameters: `received`, then the word.
+fn put_appended(out: &mut BytesMut, stamp: ViaStamp<'_>) {
     if let Some(received) = stamp.received {
         out.put_slice(b";received=");
         out.put_slice(received);
