@@ -183,8 +183,9 @@ pub trait Application: 'static {
         let _ = calls;
     }
 
-    /// Adds the application's own figures to the shard's statistics snapshot (at most twice
-    /// a second, and at the end).
+    /// Adds the application's own figures to the shard's statistics snapshot (up to ten
+    /// times a second, and at the end). `stats` is usually the snapshot this shard published
+    /// last, written over: a figure left alone keeps its old value.
     fn report(&self, stats: &mut crate::shard::ShardStats) {
         let _ = stats;
     }

@@ -57,7 +57,7 @@ pub fn run<A: Application>(
         shard.flush(now, io);
         if now >= next_publish {
             if let Some(slot) = live.lock().unwrap_or_else(|e| e.into_inner()).get_mut(id) {
-                *slot = shard.snapshot(io.counters());
+                shard.snapshot_into(slot, io.counters());
             }
             next_publish = now + cadence.publish;
         }

@@ -57,13 +57,15 @@ pub struct MediaSockets {
     locals: Vec<u32>,
     /// By `local` index: the media port (0 for the SIP sockets, which come first).
     ports: Vec<u16>,
+    /// Ports bound so far (a socket, once bound, stays until the shard ends).
+    bound: usize,
 }
 
 impl MediaSockets {
     /// The media sockets of ports `low..=high` on `addr` (the shard's slice), none bound yet.
     pub fn new(addr: IpAddr, (low, high): (u16, u16)) -> MediaSockets {
         let len = usize::from(high.saturating_sub(low)) + 1;
-        MediaSockets { addr, first: low, locals: vec![UNBOUND; len], ports: Vec::new() }
+        MediaSockets { addr, first: low, locals: vec![UNBOUND; len], ports: Vec::new(), bound: 0 }
     }
 
     /// The `local` index of `port`'s socket, binding it and adding it to `io` the first time.
@@ -79,6 +81,7 @@ impl MediaSockets {
         }
         let local = io.add_socket(bind_media_socket(self.addr, port)?)?;
         *slot = local;
+        self.bound += 1;
         let at = local as usize;
         if self.ports.len() <= at {
             self.ports.resize(at + 1, 0);
@@ -100,6 +103,6 @@ impl MediaSockets {
 
     /// Ports bound so far.
     pub fn bound(&self) -> usize {
-        self.locals.iter().filter(|&&l| l != UNBOUND).count()
+        self.bound
     }
 }

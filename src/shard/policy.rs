@@ -94,7 +94,10 @@ impl Application for Policy {
     }
 
     fn report(&self, stats: &mut ShardStats) {
-        stats.latency_us.clone_from(&self.latency_us);
+        // `stats` is this shard's last snapshot or a new one: as many values means the same.
+        if stats.latency_us.len() != self.latency_us.len() {
+            stats.latency_us.clone_from(&self.latency_us);
+        }
         stats.policy_refused = self.refused;
     }
 }

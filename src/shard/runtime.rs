@@ -65,7 +65,7 @@ impl Running {
 
 /// Starts the shards, each with the application `make` builds on its thread; they run until
 /// `stop` is set and their calls have drained. `cfg.io` must be `Uring` or `Poll`
-/// ([`choose_backend`] decides). `live` receives each shard's snapshot twice a second.
+/// ([`choose_backend`] decides). `live` receives each shard's snapshot up to ten times a second.
 pub fn start<A, F>(
     cfg: ServerConfig,
     make: F,

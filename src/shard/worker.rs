@@ -23,7 +23,10 @@ pub struct Shard<A> {
     overload: Overload,
     /// The share of new calls clients that can are asked to hold back (RFC 7339).
     loss: LossControl,
-    pub counters: ShardStats,
+    /// Datagrams handed to their owner shard.
+    handed_off: u64,
+    /// Datagrams this shard owns that another shard received.
+    taken_over: u64,
 }
 
 /// The core's way down to this shard's sockets: media ports bound ahead, datagrams queued.
@@ -53,7 +56,7 @@ impl<A: Application> Shard<A> {
     pub fn new(core: AppCore<A>, media: ShardMedia, limits: ParseLimits, overload: Overload) -> Shard<A> {
         let (id, shards) = (core.info().index, core.info().count);
         let loss = LossControl::new(overload.is_on());
-        Shard { id, shards, core, media, limits, overload, loss, counters: ShardStats::new() }
+        Shard { id, shards, core, media, limits, overload, loss, handed_off: 0, taken_over: 0 }
     }
 
     /// After each turn of the backend: whether new calls are shed until the next one.
@@ -97,7 +100,7 @@ impl<A: Application> Shard<A> {
         self.media.top_up(ep, io);
         match arrival {
             Arrival::HandedOff(d) => {
-                self.counters.taken_over += 1;
+                self.taken_over += 1;
                 ep.on_datagram_at(d.data, d.from, d.local, now);
             }
             Arrival::Received(d) if self.shards == 1 => ep.on_datagram_at(d.data, d.from, d.local, now),
@@ -117,7 +120,7 @@ impl<A: Application> Shard<A> {
                 if owner == self.id {
                     ep.on_indexed(&mut msg, d.from, d.local, now);
                 } else {
-                    self.counters.handed_off += 1;
+                    self.handed_off += 1;
                     io.hand_off(owner, d);
                 }
             }
@@ -152,7 +155,17 @@ impl<A: Application> Shard<A> {
 
     /// A snapshot of this shard's statistics, with its backend's counters.
     pub fn snapshot(&self, io: IoCounters) -> ShardStats {
-        let mut s = self.counters.clone();
+        let mut s = ShardStats::new();
+        self.snapshot_into(&mut s, io);
+        s
+    }
+
+    /// Writes this shard's statistics over `s`, the copy it published last. Field by field,
+    /// so that publishing ten times a second reuses the latency histogram's 188 KiB instead
+    /// of allocating and copying a new one each time (measured under callgrind: 220 000
+    /// instructions a snapshot, what a quiet shard spent most of its time on).
+    pub fn snapshot_into(&self, s: &mut ShardStats, io: IoCounters) {
+        (s.handed_off, s.taken_over) = (self.handed_off, self.taken_over);
         s.calls = self.core.ep.stats();
         s.tx = self.core.ep.tx_stats();
         s.active_calls = self.core.ep.active_calls();
@@ -161,8 +174,7 @@ impl<A: Application> Shard<A> {
         s.io = io;
         (s.overload_episodes, s.shedding_time) = (self.overload.episodes, self.overload.shed_time);
         s.held_back_share = self.loss.percent();
-        self.core.app.report(&mut s);
-        s
+        self.core.app.report(s);
     }
 }
 
