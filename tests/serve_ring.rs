@@ -1,5 +1,6 @@
 //! `callshard serve` on its io_uring backend, where it differs from the poll backend: a buffer
-//! ring much smaller than a burst, a hand-off storm between shards (on both backends), a stop
+//! ring much smaller than a burst, a hand-off storm between shards (on both backends), answers
+//! sent as each datagram is handled (both backends), a stop
 //! while calls still hold their datagrams and a restart on the same port at once, and the
 //! fallback when a seccomp profile forbids io_uring.
 
@@ -80,6 +81,28 @@ fn handoff_storm(io: &str, port: u16) {
     let line = final_line(&err);
     assert!(stat(line, "handoff") > 4_000, "most datagrams crossed shards: {line}");
     assert_eq!(stat(line, ",handoff"), 0, "no hand-off lost: {line}");
+}
+
+/// `--send-early` past any burst: every answer is sent as soon as its datagram is handled,
+/// one submission each, with the buffer ring running dry meanwhile; none is lost or doubled.
+fn answers_sent_early(io: &str, port: u16) {
+    let server = Server::start(port, &["--io", io, "--shards", "1", "--ring-buffers", "8", "--send-early", "1000000"]);
+    let answered = burst(server.port, "early", 3_000);
+    let server = assert_all_answered(&answered, "early", 3_000, server);
+    let (code, err) = server.stop();
+    assert_eq!(code, Some(0), "{err}");
+    let line = final_line(&err);
+    assert_eq!(stat(line, "send"), 0, "no send failed: {line}");
+}
+
+#[test]
+fn answers_sent_early_uring() {
+    answers_sent_early("uring", 17_060);
+}
+
+#[test]
+fn answers_sent_early_poll() {
+    answers_sent_early("poll", 17_070);
 }
 
 #[test]

@@ -9,6 +9,9 @@ use std::time::Duration;
 pub use super::overload::OverloadConfig;
 use crate::transport::{Listen, StreamBounds, Transport};
 
+/// Datagrams of a turn whose answers leave at once (`ServerConfig::send_early`).
+pub const DEFAULT_SEND_EARLY: u32 = 0;
+
 /// Which I/O backend the shards use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum IoChoice {
@@ -42,6 +45,9 @@ pub struct ServerConfig {
     pub ring_buffers: u16,
     /// Microseconds a shard's wait may go on collecting datagrams (io_uring batch wait).
     pub batch_wait_us: u32,
+    /// The first this many datagrams of a turn have their answers sent as soon as each is
+    /// handled; the rest leave together when the turn ends (`event_loop.rs` says why).
+    pub send_early: u32,
     /// Sockets each shard's ring holds, SIP and media together (its fixed-file table); a
     /// call whose media port would need one more is refused with 503.
     pub max_sockets: u32,
@@ -93,6 +99,7 @@ impl ServerConfig {
             io: IoChoice::Auto,
             ring_buffers: 1024,
             batch_wait_us: 0,
+            send_early: DEFAULT_SEND_EARLY,
             max_sockets: 16_384,
             receive_buffer: 4 << 20,
             media_ports_ahead: 0,

@@ -28,6 +28,8 @@ pub struct Cadence {
     pub drain: Duration,
     /// Media ports to bind before the application starts.
     pub ports_ahead: usize,
+    /// Datagrams at the head of a turn whose answers are sent as soon as each is handled.
+    pub send_early: usize,
 }
 
 /// Runs shard `shard.id` until a stop request and the drain are over.
@@ -50,8 +52,14 @@ pub fn run<A: Application>(
         }
         let now = Instant::now();
         shard.on_turn(io, now);
-        for arrival in arrivals.drain(..) {
+        for (i, arrival) in arrivals.drain(..).enumerate() {
             shard.on_arrival(arrival, now, io);
+            // The head of the turn answered at once, while the peer that sent the burst may
+            // still be awake; the rest leaves in one batch (`--send-early`, ARCHITECTURE).
+            if i < cadence.send_early {
+                shard.flush(now, io);
+                io.send_now();
+            }
         }
         shard.on_timer(Instant::now(), io);
         shard.flush(now, io);

@@ -119,6 +119,9 @@ pub trait ShardIo {
     /// Sends what is queued, waits at most `timeout` for something to arrive, and appends
     /// what arrived to `out`.
     fn turn(&mut self, timeout: Duration, out: &mut Vec<Arrival>) -> io::Result<()>;
+    /// Starts the datagrams queued so far now, without waiting (one system call when there
+    /// are any), so that answers leave before the rest of the turn is handled.
+    fn send_now(&mut self);
     fn counters(&self) -> IoCounters;
     /// Bytes the kernel holds unread in the SIP sockets' receive queues (the shard's
     /// overload signal, `overload.rs`): one system call per SIP socket, so asked for at most

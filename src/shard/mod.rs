@@ -25,7 +25,7 @@ mod sockets;
 mod stats;
 mod worker;
 
-pub use config::{allowed_cpus, online_cores, IoChoice, OverloadConfig, ServerConfig};
+pub use config::{allowed_cpus, online_cores, IoChoice, OverloadConfig, ServerConfig, DEFAULT_SEND_EARLY};
 pub use media::{MediaCounters, ShardMedia};
 pub use media_sockets::{bind_media_socket, MediaSockets};
 pub use owner::owner_of;

@@ -107,6 +107,7 @@ where
                 publish: cfg.stats_interval.clamp(Duration::from_millis(100), Duration::from_millis(500)),
                 drain: cfg.drain,
                 ports_ahead: cfg.media_ports_ahead.div_ceil(n),
+                send_early: cfg.send_early as usize,
             };
             if cfg.io == IoChoice::Poll {
                 let mut io = PollIo::new(i, sockets, cfg.max_message, inboxes);

@@ -123,6 +123,14 @@ impl ServerBuilder {
         self
     }
 
+    /// How many datagrams at the head of each turn have their answers sent as soon as each
+    /// is handled (default [`super::DEFAULT_SEND_EARLY`]; 0: every answer of a turn
+    /// leaves together at its end).
+    pub fn send_early(mut self, datagrams: u32) -> Self {
+        self.cfg.send_early = datagrams;
+        self
+    }
+
     /// Serves `GET /metrics` (Prometheus text format) on this TCP address from a thread of
     /// its own, read from the shards' published statistics ([`crate::ops`]).
     pub fn metrics(mut self, addr: SocketAddr) -> Self {

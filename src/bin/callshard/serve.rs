@@ -24,6 +24,7 @@ pub fn serve(args: ServeArgs) -> ExitCode {
     cfg.listen = args.listen.clone();
     cfg.ring_buffers = args.ring_buffers;
     cfg.batch_wait_us = args.batch_wait_us;
+    cfg.send_early = args.send_early;
     cfg.max_sockets = args.max_sockets;
     cfg.max_message = args.max_message as usize;
     cfg.receive_buffer = args.receive_buffer as usize;

@@ -32,6 +32,11 @@ pub struct ServeArgs {
     /// (fewer, fuller turns; at most that much added latency). 0: wake for each one.
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=10_000))]
     pub batch_wait_us: u32,
+    /// Answers to the first N datagrams of each turn are sent as soon as each is handled (a
+    /// system call each; a peer on the same host may take them while still awake); the rest
+    /// of a turn's answers leave together. 0: all together, the fewest system calls.
+    #[arg(long, default_value_t = callshard::shard::DEFAULT_SEND_EARLY, value_parser = clap::value_parser!(u32).range(0..=1_000_000))]
+    pub send_early: u32,
     /// io_uring: sockets each shard's ring holds, SIP and media ports together (its
     /// fixed-file table, reserved at start); a call needing one more media port gets 503.
     /// Capped by the open-files limit (ulimit -n).

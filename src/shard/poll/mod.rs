@@ -142,6 +142,10 @@ impl ShardIo for PollIo {
         Ok(())
     }
 
+    fn send_now(&mut self) {
+        self.flush();
+    }
+
     fn counters(&self) -> IoCounters {
         let fds = self.sockets[..self.sip_sockets].iter().map(|s| s.fd());
         let streams = self.streams.as_ref().map_or(Default::default(), |st| st.conns.counters);

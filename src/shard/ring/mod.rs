@@ -139,19 +139,6 @@ impl RingIo {
             self.push(entry);
         }
     }
-
-    /// Moves waiting sends into free slots.
-    fn start_sends(&mut self) {
-        while let Some((local, to, data)) = self.sends.backlog.pop_front() {
-            match self.sends.fill(types::Fixed(local), to, data) {
-                Ok((entry, slot)) => self.push(entry.user_data(Token::Send(slot).encode())),
-                Err(data) => {
-                    self.sends.backlog.push_front((local, to, data));
-                    return;
-                }
-            }
-        }
-    }
 }
 
 impl ShardIo for RingIo {
@@ -196,6 +183,12 @@ impl ShardIo for RingIo {
         }
         self.buffers.publish();
         Ok(())
+    }
+
+    fn send_now(&mut self) {
+        if self.start_sends() {
+            let _ = self.uring.submit();
+        }
     }
 
     fn counters(&self) -> IoCounters {

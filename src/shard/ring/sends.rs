@@ -13,6 +13,8 @@ use bytes::Bytes;
 use io_uring::{opcode, squeue, types};
 
 use super::super::sockaddr::RawAddr;
+use super::token::Token;
+use super::RingIo;
 
 struct Slot {
     name: RawAddr,
@@ -60,5 +62,25 @@ impl SendSlots {
                 self.free.push(index);
             }
         }
+    }
+}
+
+impl RingIo {
+    /// Turns queued datagrams into send SQEs while send slots are free; whether any was.
+    pub(super) fn start_sends(&mut self) -> bool {
+        let mut started = false;
+        while let Some((local, to, data)) = self.sends.backlog.pop_front() {
+            match self.sends.fill(types::Fixed(local), to, data) {
+                Ok((entry, slot)) => {
+                    self.push(entry.user_data(Token::Send(slot).encode()));
+                    started = true;
+                }
+                Err(data) => {
+                    self.sends.backlog.push_front((local, to, data));
+                    break;
+                }
+            }
+        }
+        started
     }
 }
