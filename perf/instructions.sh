@@ -27,6 +27,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=perf/lib.sh
 source perf/lib.sh
 
+[[ $# -eq 0 ]] || { echo "instructions.sh: takes no arguments (settings are environment variables, see its header)" >&2; exit 2; }
 SERVERS="${SERVERS:-kamailio callshard callshard_ok}"
 LOW="${LOW:-100}"; HIGH="${HIGH:-300}"; SECONDS_EACH="${SECONDS_EACH:-10}"; PORT="${PORT:-5093}"
 BIN="${CALLSHARD_BIN:-target/release/callshard}"
