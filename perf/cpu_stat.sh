@@ -35,24 +35,11 @@ need_tools cpu_stat.sh perf sipp taskset timeout
 [[ " $SERVERS " == *" kamailio "* ]] && need_tools cpu_stat.sh kamailio
 (( WARM_SECONDS + STAT_SECONDS < LOAD_SECONDS )) || { echo "cpu_stat.sh: WARM_SECONDS + STAT_SECONDS must be under LOAD_SECONDS" >&2; exit 2; }
 
-server_cmd() {
-    case "$1" in
-        kamailio) kamailio_cmd "$PORT" ;;
-        callshard*)
-            [[ -x $BIN ]] || { echo "cpu_stat.sh: build first (cargo build --release)" >&2; exit 1; }
-            local io=uring route=""
-            [[ $1 == *_poll* ]] && io=poll
-            [[ $1 == *_ok ]] && route=" --route *=ok"
-            echo "$BIN serve --listen 127.0.0.1:$PORT --shards 1 --stats-interval 0 --io $io$route" ;;
-        *) echo "cpu_stat.sh: unknown server '$1'" >&2; exit 2 ;;
-    esac
-}
-
 # One run of server $1 in round $2; appends "server round cpu_ms syscalls cs faults softirqs calls".
 run_one() {
     local name=$1 round=$2 log="$OUT_DIR/$1.$2"
     # shellcheck disable=SC2046 # the command is split into words on purpose
-    timeout -k 2 "$((LOAD_SECONDS + 15))" taskset -c 0 $(server_cmd "$name") >"$log.server" 2>&1 &
+    timeout -k 2 "$((LOAD_SECONDS + 15))" taskset -c 0 $(server_cmd cpu_stat.sh "$name" "$PORT" "$BIN") >"$log.server" 2>&1 &
     local srv=$!
     sleep 1
     local pids

@@ -37,26 +37,13 @@ need_tools instructions.sh valgrind callgrind_annotate sipp timeout
 [[ " $SERVERS " == *" kamailio "* ]] && need_tools instructions.sh kamailio
 (( HIGH > LOW )) || { echo "instructions.sh: HIGH must be above LOW" >&2; exit 2; }
 
-server_cmd() {
-    case "$1" in
-        kamailio) kamailio_cmd "$PORT" ;;
-        callshard*)
-            [[ -x $BIN ]] || { echo "instructions.sh: build first (cargo build --release)" >&2; exit 1; }
-            local io=uring route=""
-            [[ $1 == *_poll* ]] && io=poll
-            [[ $1 == *_ok ]] && route=" --route *=ok"
-            echo "$BIN serve --listen 127.0.0.1:$PORT --shards 1 --stats-interval 0 --io $io$route" ;;
-        *) echo "instructions.sh: unknown server '$1'" >&2; exit 2 ;;
-    esac
-}
-
 # One run of server $1 at $2 calls/s; prints "instructions calls failed retransmissions".
 run_one() {
     local name=$1 rate=$2 dir="$OUT_DIR/$1.$2"
     rm -rf "$dir"; mkdir -p "$dir"
     # shellcheck disable=SC2046 # the command is split into words on purpose
     timeout -k 5 "$((SECONDS_EACH + 90))" valgrind --tool=callgrind --trace-children=yes \
-        --callgrind-out-file="$dir/callgrind.%p" $(server_cmd "$name") >"$dir/server.log" 2>&1 &
+        --callgrind-out-file="$dir/callgrind.%p" $(server_cmd instructions.sh "$name" "$PORT" "$BIN") >"$dir/server.log" 2>&1 &
     local srv=$!
     sleep 8 # valgrind starts slowly; Kamailio forks its workers
     timeout -k 2 "$((SECONDS_EACH + 60))" sipp -sn uac "127.0.0.1:$PORT" -i 127.0.0.1 -r "$rate" \

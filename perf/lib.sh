@@ -16,6 +16,24 @@ kamailio_cmd() {
     echo "kamailio -f perf/kamailio-stateless.cfg -DD -E -x tlsf -X tlsf -m 64 -M 8 -A KAM_PORT=$1"
 }
 
+# server_cmd WHO NAME PORT BIN: the command line of one server the comparisons run, as words:
+# kamailio (perf/kamailio-stateless.cfg), callshard (--io uring), callshard_poll (--io poll), and
+# either with _ok (--route '*=ok': a 200 without a 180, the datagrams Kamailio sends); one
+# shard, no live statistics. WHO names the calling script in errors.
+server_cmd() {
+    local who=$1 name=$2 port=$3 bin=$4
+    case "$name" in
+        kamailio) kamailio_cmd "$port" ;;
+        callshard*)
+            [[ -x $bin ]] || { echo "$who: build first (cargo build --release)" >&2; exit 1; }
+            local io=uring route=""
+            [[ $name == *_poll* ]] && io=poll
+            [[ $name == *_ok ]] && route=" --route *=ok"
+            echo "$bin serve --listen 127.0.0.1:$port --shards 1 --stats-interval 0 --io $io$route" ;;
+        *) echo "$who: unknown server '$name'" >&2; exit 2 ;;
+    esac
+}
+
 # server_pids WRAPPER: every process in the process group of the `timeout` wrapper WRAPPER but
 # the wrapper itself, comma-separated (Kamailio forks; callshard is one process), or the
 # wrapper when there is none.
