@@ -33,7 +33,7 @@ LOW="${LOW:-100}"; HIGH="${HIGH:-300}"; SECONDS_EACH="${SECONDS_EACH:-10}"; PORT
 BIN="${CALLSHARD_BIN:-target/release/callshard}"
 OUT_DIR="${OUT_DIR:-$(mktemp -d /tmp/callshard-instructions.XXXXXX)}"
 mkdir -p "$OUT_DIR"
-need_tools instructions.sh valgrind callgrind_annotate sipp timeout
+need_tools instructions.sh valgrind sipp ss timeout
 [[ " $SERVERS " == *" kamailio "* ]] && need_tools instructions.sh kamailio
 (( HIGH > LOW )) || { echo "instructions.sh: HIGH must be above LOW" >&2; exit 2; }
 
@@ -45,16 +45,23 @@ run_one() {
     timeout -k 5 "$((SECONDS_EACH + 90))" valgrind --tool=callgrind --trace-children=yes \
         --callgrind-out-file="$dir/callgrind.%p" $(server_cmd instructions.sh "$name" "$PORT" "$BIN") >"$dir/server.log" 2>&1 &
     local srv=$!
-    sleep 8 # valgrind starts slowly; Kamailio forks its workers
+    # Valgrind starts slowly: wait for the port, then for Kamailio's workers to fork. A server
+    # stopped before it handles signals would die without writing its counts.
+    local tries=0
+    until ss -Hlun "sport = :$PORT" | grep -q . || (( ++tries > 240 )); do sleep 0.5; done
+    sleep 3
     timeout -k 2 "$((SECONDS_EACH + 60))" sipp -sn uac "127.0.0.1:$PORT" -i 127.0.0.1 -r "$rate" \
         -m "$((rate * SECONDS_EACH))" -timeout "$((SECONDS_EACH + 50))s" -nostdin >"$dir/sipp.log" 2>&1 || true
     # One SIGTERM to the server's main process (Kamailio's stops its children): a second
     # one, as the `timeout` wrapper would forward, can end it before callgrind writes.
     pkill -TERM -P "$srv" 2>/dev/null || true
     wait "$srv" 2>/dev/null || true
-    local total=0 f
+    local total=0 f count
     for f in "$dir"/callgrind.*; do
-        total=$((total + $(sed -n 's/^summary: *//p' "$f" | head -1)))
+        count="$(sed -n 's/^summary: *//p' "$f" | head -1)"
+        # A process that ended without writing its counts makes the run's total meaningless.
+        [[ -n $count ]] || { echo "instructions.sh: no count in $f (the process died unflushed)" >&2; total="-"; break; }
+        total=$((total + count))
     done
     local ok failed retrans
     ok="$(grep -E '^ *Successful call' "$dir/sipp.log" | awk -F'|' '{gsub(/ /, "", $3); print $3}' | tail -1)"
@@ -70,7 +77,7 @@ printf 'server\tinstructions_per_call\tcalls_low\tcalls_high\tfailed\tretransmis
 for s in $SERVERS; do
     read -r i1 c1 f1 r1 < <(run_one "$s" "$LOW")
     read -r i2 c2 f2 r2 < <(run_one "$s" "$HIGH")
-    per_call=$(awk -v a="$i1" -v b="$i2" -v x="$c1" -v y="$c2" 'BEGIN { if (y > x) printf "%.0f", (b - a) / (y - x); else print "-" }')
+    per_call=$(awk -v a="$i1" -v b="$i2" -v x="$c1" -v y="$c2" 'BEGIN { if (a != "-" && b != "-" && y > x) printf "%.0f", (b - a) / (y - x); else print "-" }')
     printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$s" "$per_call" "$c1" "$c2" "$f1/$f2" "$((r1 + r2))" | tee -a "$OUT_DIR/results.tsv"
 done
 echo "(user-space instructions per call: the difference of a ${HIGH}/s and a ${LOW}/s run of ${SECONDS_EACH} s; runs in $OUT_DIR)"
