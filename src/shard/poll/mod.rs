@@ -143,7 +143,7 @@ impl ShardIo for PollIo {
     }
 
     fn send_now(&mut self) {
-        self.flush();
+        self.send_datagrams();
     }
 
     fn counters(&self) -> IoCounters {

@@ -10,13 +10,7 @@ use super::{PollIo, BATCHES_PER_TURN};
 impl PollIo {
     /// Sends the queued datagrams and stream bytes, and wakes the shards that were handed some.
     pub(super) fn flush(&mut self) {
-        for i in self.dirty.drain(..) {
-            let (socket, sends) = (&self.sockets[i as usize], &mut self.sends[i as usize]);
-            let sent = socket.send_batch(sends).unwrap_or(0);
-            // UDP may drop anyway; the transaction layer retransmits what matters.
-            self.counters.send_failed += (sends.len() - sent) as u64;
-            sends.clear();
-        }
+        self.send_datagrams();
         if let Some(streams) = &mut self.streams {
             streams.flush();
         }
@@ -24,6 +18,17 @@ impl PollIo {
             if std::mem::take(flag) {
                 self.inboxes[owner].notify();
             }
+        }
+    }
+
+    /// Sends the queued datagrams, a `sendmmsg` per socket that has some.
+    pub(super) fn send_datagrams(&mut self) {
+        for i in self.dirty.drain(..) {
+            let (socket, sends) = (&self.sockets[i as usize], &mut self.sends[i as usize]);
+            let sent = socket.send_batch(sends).unwrap_or(0);
+            // UDP may drop anyway; the transaction layer retransmits what matters.
+            self.counters.send_failed += (sends.len() - sent) as u64;
+            sends.clear();
         }
     }
 
